@@ -1,0 +1,74 @@
+# Sedia: `make run` starts everything, `make test` runs every test. Each target sets up
+# what it needs (virtual env, spaCy pipeline, trained model), and only when its inputs
+# changed.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+RASA := $(BIN)/rasa
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+
+SPACY_DIR := models/spacy/sedia_en
+MODEL := models/sedia.tar.gz
+DOMAIN := domain
+TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null)
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install train spacy run shell test test-unit test-stories test-e2e validate nlu-eval sync-rasa clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10), "Sedia needs Python 3.10 (rasa 3.6 requires < 3.11); found " + sys.version' 
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip check
+	touch $@
+
+spacy: $(SPACY_DIR)/meta.json
+
+$(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py bot/nlp/build.py
+	$(PY) -m bot.nlp.build $(SPACY_DIR)
+
+# The instrument's slots, forms and rules are generated; regenerate them when it changes.
+domain/interview.yml data/rules/interview.yml: bot/instrument.yml bot/rasa_domain.py | $(INSTALLED)
+	$(PY) -m bot sync-rasa
+
+sync-rasa: domain/interview.yml
+
+train: $(MODEL)
+
+$(MODEL): $(SPACY_DIR)/meta.json domain/interview.yml data/rules/interview.yml $(TRAIN_INPUTS) bot/nlp/input_guard.py
+	$(RASA) train --domain $(DOMAIN) --data data --config config.yml --out models --fixed-model-name sedia
+	touch $@
+
+run: $(MODEL)
+	$(PY) -m bot.launcher
+
+shell: $(MODEL)
+	$(PY) -m bot.shell
+
+validate: $(INSTALLED) domain/interview.yml
+	$(PY) -m bot sync-rasa --check
+	$(RASA) data validate --domain $(DOMAIN) --data data --config config.yml --fail-on-warnings
+
+test-unit: $(SPACY_DIR)/meta.json
+	$(PY) -m pytest tests/unit tests/actions -q
+
+test-stories: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test-e2e: $(MODEL)
+	$(PY) -m pytest tests/e2e -q
+
+test: validate test-unit test-stories test-e2e
+
+nlu-eval: $(SPACY_DIR)/meta.json
+	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/nlu-cv
+	$(PY) -m bot.nlp.report results/nlu-cv
+
+clean:
+	rm -rf $(VENV) models results .pytest_cache

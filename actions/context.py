@@ -1,0 +1,85 @@
+"""What every action needs to know about the current turn, read once from the tracker."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from bot.storage import repository
+from bot.storage.db import session_scope
+from bot.storage.pseudonym import respondent_id
+
+CONSENT_GIVEN = "given"
+CONSENT_DECLINED = "declined"
+
+
+@dataclass
+class Turn:
+    """The latest user message and the conversation facts the actions share."""
+
+    tracker: Tracker
+    text: str = ""
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    entities: List[Dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> "Turn":
+        """Read the latest user message from the tracker."""
+        latest = tracker.latest_message or {}
+        intent = latest.get("intent") or {}
+        return cls(
+            tracker=tracker,
+            text=latest.get("text") or "",
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            entities=list(latest.get("entities") or []),
+        )
+
+    @property
+    def language(self) -> str:
+        """The conversation language (slot `language`), English by default."""
+        return self.tracker.get_slot("language") or "en"
+
+    @property
+    def channel(self) -> str:
+        """The input channel the latest message came from, stored as a label."""
+        return self.tracker.get_latest_input_channel() or "unknown"
+
+    @property
+    def respondent(self) -> str:
+        """The pseudonymous respondent id; the raw sender id is never stored."""
+        return respondent_id(self.channel, self.tracker.sender_id)
+
+    def slot(self, name: str) -> Any:
+        """A slot's current value."""
+        return self.tracker.get_slot(name)
+
+    def entity_values(self, entity: str) -> List[str]:
+        """Values of one entity type in the latest message."""
+        return [str(e.get("value")) for e in self.entities if e.get("entity") == entity]
+
+    def consent(self) -> Optional[bool]:
+        """True if consent is on record, False if declined in this conversation, else None."""
+        with session_scope() as session:
+            if repository.has_consent(session, self.respondent):
+                return True
+        if self.slot("consent") == CONSENT_DECLINED:
+            return False
+        return None
+
+    @property
+    def from_user(self) -> bool:
+        """True when this action answers the user's message directly (not after a form)."""
+        return self.tracker.latest_action_name == "action_listen"
+
+    @property
+    def user_intent(self) -> Optional[str]:
+        """The intent that triggered this action, or None when it follows a form."""
+        return self.intent if self.from_user else None
+
+    @property
+    def requested_slot(self) -> Optional[str]:
+        """The slot the active form is asking for."""
+        return self.tracker.get_slot("requested_slot")

@@ -1,0 +1,35 @@
+"""The reply to messages Sedia cannot use or did not understand."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import Turn
+from bot.input_checks import MAX_MESSAGE_CHARS, clean_text, find_problem
+from bot.messages import message
+
+
+class ActionExplainInput(Action):
+    """Say what was wrong with the message (empty, too long, ...) or what Sedia can do."""
+
+    def name(self) -> str:
+        return "action_explain_input"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        turn = Turn.of(tracker)
+        problem = find_problem(turn.text)
+        if problem is None:
+            dispatcher.utter_message(response="utter_default")
+        else:
+            dispatcher.utter_message(
+                text=message(
+                    f"input.{problem.value}", turn.language,
+                    length=len(clean_text(turn.text)), limit=MAX_MESSAGE_CHARS,
+                )
+            )
+        return []

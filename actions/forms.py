@@ -1,0 +1,315 @@
+"""Form glue: ask each question from the instrument and validate each answer with bot/.
+
+Every answer is parsed by bot.answers / bot.profile and written as soon as it is given.
+Anything that is not an answer (an MQA question, "help", "why?", "stop", an empty or
+unreadable message) gets its reply, and the form asks the same question again.
+"""
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import CONSENT_DECLINED, CONSENT_GIVEN, Turn
+from actions.guidance import utter_mqa_answer
+from actions.interview import pause_assessment
+from bot.answers import (
+    SCALE_ENTITY,
+    SCALE_INTENT,
+    normalise,
+    parse_open_answer,
+    parse_scale_answer,
+    parse_yes_no,
+    slot_value,
+)
+from bot.input_checks import MAX_MESSAGE_CHARS, clean_text, find_problem
+from bot.instrument import Item, Wording, load_instrument
+from bot.messages import message
+from bot.nlp.gazetteer import load_gazetteer
+from bot.profile import PROFILE_INTENT, facts_from_entities, parse_profile_field
+from bot.rasa_domain import CONSENT_FORM, PROFILE_FORM, STEP_SLOT
+from bot.storage import repository
+from bot.storage.db import session_scope
+
+DIGRESSION_INTENTS = ("ask_mqa", "help", "ask_why", "bot_challenge")
+# How sure the NLU must be before a message that could be an open answer is taken
+# as a digression instead.
+DIGRESSION_CONFIDENCE = 0.8
+DIGRESSION_MAX_WORDS = 10
+PAUSE_WORDS = {"stop", "pause", "later", "stop for now", "continue later", "berhenti", "nanti"}
+
+
+def is_pause(turn: Turn) -> bool:
+    """True when the user asks to stop for now."""
+    return normalise(turn.text) in PAUSE_WORDS or (
+        turn.intent == "pause_assessment" and turn.confidence >= 0.6
+    )
+
+
+def looks_like_digression(turn: Turn) -> bool:
+    """True when a free-text reply is more likely a question to Sedia than an answer."""
+    return (
+        turn.intent in DIGRESSION_INTENTS
+        and turn.confidence >= DIGRESSION_CONFIDENCE
+        and len(turn.text.split()) <= DIGRESSION_MAX_WORDS
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply given either as instrument wording or as a domain response."""
+
+    wording: Optional[Wording] = None
+    response: Optional[str] = None
+
+    def send(self, dispatcher: CollectingDispatcher, language: str) -> None:
+        """Send the reply in the conversation language."""
+        if self.response:
+            dispatcher.utter_message(response=self.response)
+        else:
+            dispatcher.utter_message(text=self.wording.get(language))
+
+
+def reply_to_non_answer(
+    turn: Turn, dispatcher: CollectingDispatcher, slot: str, why: Reply, hint: Reply
+) -> Dict[Text, Any]:
+    """Answer whatever the user said instead of an answer; the form then asks again."""
+    language = turn.language
+    if is_pause(turn):
+        if not pause_assessment(turn, dispatcher):
+            dispatcher.utter_message(response="utter_paused_private")
+        return {slot: None, "requested_slot": None, STEP_SLOT: "paused"}
+    if turn.intent in DIGRESSION_INTENTS:
+        if turn.intent == "ask_mqa":
+            utter_mqa_answer(dispatcher, language)
+        elif turn.intent == "ask_why":
+            why.send(dispatcher, language)
+        elif turn.intent == "bot_challenge":
+            dispatcher.utter_message(response="utter_iamabot")
+        else:
+            dispatcher.utter_message(response="utter_help_in_form")
+        return {slot: None}
+    problem = find_problem(turn.text)
+    if problem is not None:
+        dispatcher.utter_message(
+            text=message(
+                f"input.{problem.value}", language,
+                length=len(clean_text(turn.text)), limit=MAX_MESSAGE_CHARS,
+            )
+        )
+    hint.send(dispatcher, language)
+    return {slot: None}
+
+
+def _is_prefilled(turn: Turn, slot: str) -> bool:
+    # Slots restored from the database are validated again when a form starts; only
+    # the slot the form is asking for carries a new answer.
+    return turn.requested_slot != slot
+
+
+def _store_answer(turn: Turn, item: Item, value: Optional[int], text: Optional[str]) -> None:
+    if turn.consent() is not True:
+        return
+    instrument = load_instrument()
+    with session_scope() as session:
+        assessment = repository.start_assessment(
+            session, turn.respondent, turn.channel, instrument.version
+        )
+        repository.record_answer(
+            session, assessment.id, item.theme_id, item.id, value, text, turn.language, turn.channel
+        )
+
+
+def _progress(item: Item) -> str:
+    instrument = load_instrument()
+    position = [i.id for i in instrument.items].index(item.id) + 1
+    return f"({position}/{len(instrument.items)})"
+
+
+# ----- consent ------------------------------------------------------------------------
+class ValidateConsentForm(FormValidationAction):
+    """Record consent the moment it is given; a "no" means nothing is ever stored."""
+
+    def name(self) -> Text:
+        return f"validate_{CONSENT_FORM}"
+
+    def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[Text, Any]:
+        """Read a yes or a no."""
+        turn = Turn.of(tracker)
+        if _is_prefilled(turn, "consent"):
+            return {"consent": value}
+        said = parse_yes_no(turn.text, turn.intent)
+        if said is True:
+            with session_scope() as session:
+                repository.record_consent(session, turn.respondent, turn.channel)
+            dispatcher.utter_message(response="utter_consent_given")
+            return {"consent": CONSENT_GIVEN}
+        if said is False:
+            dispatcher.utter_message(response="utter_consent_declined")
+            return {"consent": CONSENT_DECLINED}
+        return reply_to_non_answer(
+            turn, dispatcher, "consent", Reply(response="utter_why_consent"),
+            Reply(response="utter_consent_hint"),
+        )
+
+
+# ----- profile ------------------------------------------------------------------------
+class ValidateProfileForm(FormValidationAction):
+    """Profile answers: canonical values from the gazetteer; other facts in the same
+    message fill the other profile questions too."""
+
+    def name(self) -> Text:
+        return f"validate_{PROFILE_FORM}"
+
+    def _validate_field(self, field: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
+        turn = Turn.of(tracker)
+        if _is_prefilled(turn, field):
+            return {field: value}
+        instrument, gazetteer = load_instrument(), load_gazetteer()
+        facts = facts_from_entities(turn.entities, gazetteer)
+        spec = instrument.profile.field(field)
+        why, hint = Reply(response="utter_why_profile"), Reply(wording=spec.hint)
+        if not facts and (looks_like_digression(turn) or is_pause(turn)):
+            return reply_to_non_answer(turn, dispatcher, field, why, hint)
+        parsed = parse_profile_field(field, turn.text, turn.entities, instrument, gazetteer)
+        if parsed is None:
+            return reply_to_non_answer(turn, dispatcher, field, why, hint)
+        result: Dict[Text, Any] = {field: parsed}
+        for other, fact in facts.items():
+            if other != field and not tracker.get_slot(other):
+                result[other] = fact
+        return result
+
+    def validate_institution(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Institution: a known name or acronym, or a plausible typed name."""
+        return self._validate_field("institution", value, dispatcher, tracker)
+
+    def validate_faculty(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Faculty: a known field, or a plausible typed name."""
+        return self._validate_field("faculty", value, dispatcher, tracker)
+
+    def validate_role(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Role: one of the instrument's roles."""
+        return self._validate_field("role", value, dispatcher, tracker)
+
+    def validate_zone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Zone: one of the instrument's zones, or a state or town in it."""
+        return self._validate_field("zone", value, dispatcher, tracker)
+
+
+class ActionAskProfileField(Action, metaclass=ABCMeta):
+    """Ask one profile question; roles and zones come with buttons."""
+
+    field_id = ""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """action_ask_<field>, set by each generated subclass."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
+        instrument = load_instrument()
+        language = Turn.of(tracker).language
+        choices = {"role": instrument.profile.roles, "zone": instrument.profile.zones}.get(self.field_id)
+        buttons = [
+            {"title": c.label.get(language), "payload": f'/{PROFILE_INTENT}{{"{self.field_id}": "{c.id}"}}'}
+            for c in choices or []
+        ]
+        dispatcher.utter_message(text=instrument.profile.field(self.field_id).question.get(language), buttons=buttons)
+        return []
+
+
+# ----- theme questions ---------------------------------------------------------------------
+class ActionAskItem(Action, metaclass=ABCMeta):
+    """Ask one instrument question, with the theme's introduction before its first one."""
+
+    item: Item
+
+    @abstractmethod
+    def name(self) -> Text:
+        """action_ask_<item>, set by each generated subclass."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
+        instrument = load_instrument()
+        language = Turn.of(tracker).language
+        theme = instrument.theme(self.item.theme_id)
+        starting = tracker.get_slot("requested_slot") != self.item.id and not any(
+            tracker.get_slot(i.id) is not None for i in theme.items
+        )
+        if starting:
+            dispatcher.utter_message(text=f"**{theme.name.get(language)}**. {theme.intro.get(language)}")
+        text = f"{_progress(self.item)} {self.item.text.get(language)}"
+        if self.item.is_open:
+            dispatcher.utter_message(text=text)
+            return []
+        buttons = [
+            {"title": p.label.get(language), "payload": f'/{SCALE_INTENT}{{"{SCALE_ENTITY}": "{p.value}"}}'}
+            for p in instrument.scale.points
+        ]
+        buttons.append(
+            {"title": instrument.scale.not_sure_label.get(language), "payload": f'/{SCALE_INTENT}{{"{SCALE_ENTITY}": "not_sure"}}'}
+        )
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+def _item_validator(item: Item) -> Callable:
+    instrument = load_instrument()
+
+    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[Text, Any]:
+        turn = Turn.of(tracker)
+        if _is_prefilled(turn, item.id):
+            return {item.id: value}
+        why = Reply(wording=item.why)
+        if item.is_open:
+            hint = Reply(wording=instrument.open_rules.hint)
+            if looks_like_digression(turn) or is_pause(turn):
+                return reply_to_non_answer(turn, dispatcher, item.id, why, hint)
+            answer = parse_open_answer(turn.text, instrument.open_rules)
+            if answer is None:
+                return reply_to_non_answer(turn, dispatcher, item.id, why, hint)
+            _store_answer(turn, item, None, answer.text)
+            return {item.id: slot_value(True, None, answer.text)}
+        scale_answer = parse_scale_answer(turn.text, instrument)
+        if scale_answer is None:
+            return reply_to_non_answer(turn, dispatcher, item.id, why, Reply(wording=instrument.scale.hint))
+        _store_answer(turn, item, scale_answer.value, None)
+        return {item.id: scale_answer.slot_value}
+
+    validate.__doc__ = f"Validate and store the answer to {item.id}."
+    return validate
+
+
+def _named(action_name: str) -> Callable[[Any], Text]:
+    def name(self) -> Text:
+        return action_name
+
+    return name
+
+
+def _build_theme_actions() -> List[type]:
+    """One validation class per theme form and one ask action per question and profile field."""
+    instrument = load_instrument()
+    built: List[type] = []
+    for theme in instrument.themes:
+        methods: Dict[str, Any] = {f"validate_{item.id}": _item_validator(item) for item in theme.items}
+        methods["name"] = _named(f"validate_{theme.form_name}")
+        built.append(type(f"Validate{theme.id.title()}Form", (FormValidationAction,), methods))
+        for item in theme.items:
+            built.append(
+                ABCMeta(f"ActionAsk_{item.id}", (ActionAskItem,), {"item": item, "name": _named(f"action_ask_{item.id}")})
+            )
+    for field in instrument.profile.field_ids:
+        built.append(
+            ABCMeta(f"ActionAsk_{field}", (ActionAskProfileField,), {"field_id": field, "name": _named(f"action_ask_{field}")})
+        )
+    return built
+
+
+# Rasa SDK registers every Action subclass it can find, so creating them is enough.
+GENERATED_ACTIONS = _build_theme_actions()

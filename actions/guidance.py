@@ -1,0 +1,62 @@
+"""Actions that give guidance: on a theme raised in free text, and on MQA."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import Turn
+from bot.guidance import mqa_answer, theme_guidance
+from bot.instrument import load_instrument
+from bot.messages import message
+
+THEME_INTENT_PREFIX = "theme_"
+
+
+def utter_mqa_answer(dispatcher: CollectingDispatcher, language: str, topic: str = "overview") -> None:
+    """Send a sourced MQA answer."""
+    answer = mqa_answer(topic)
+    dispatcher.utter_message(
+        text=f"{answer.text.get(language)}\n{message('summary.source', language)}: {answer.source}."
+    )
+
+
+class ActionAnswerMqa(Action):
+    """Answer a question about MQA's micro-credential rules, with its source."""
+
+    def name(self) -> str:
+        return "action_answer_mqa"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        utter_mqa_answer(dispatcher, Turn.of(tracker).language)
+        return []
+
+
+class ActionThemeGuidance(Action):
+    """Short guidance on the theme the user raised, then an offer of its questions."""
+
+    def name(self) -> str:
+        return "action_theme_guidance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        turn = Turn.of(tracker)
+        instrument = load_instrument()
+        theme_id = (turn.intent or "")[len(THEME_INTENT_PREFIX):]
+        if theme_id not in instrument.theme_ids:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        language = turn.language
+        dispatcher.utter_message(
+            text=f"{theme_guidance(theme_id).get(language)}\n"
+            f"{message('summary.source', language)}: {instrument.citation_short}."
+        )
+        dispatcher.utter_message(
+            response="utter_theme_offer", theme_name=instrument.theme(theme_id).name.get(language)
+        )
+        return [SlotSet("focus_theme", theme_id)]

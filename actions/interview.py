@@ -1,0 +1,249 @@
+"""Actions that drive the interview: choose the next step, pause, and summarise."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import CONSENT_GIVEN, Turn
+from bot import interview
+from bot.answers import answered_in_slots, scale_values, slot_value
+from bot.instrument import Instrument, load_instrument
+from bot.messages import message
+from bot.nlp.gazetteer import load_gazetteer
+from bot.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of
+from bot.rasa_domain import PROFILE_FORM, STEP_SLOT
+from bot.scoring import score_answers
+from bot.storage import repository
+from bot.storage.db import session_scope
+from bot.summary import render_summary
+
+PROFILE_INTENTS = ("update_profile", "inform_profile")
+FRESH_START_INTENTS = ("start_assessment", "continue_assessment")
+
+
+def profile_text(profile: Dict[str, Optional[str]], instrument: Instrument, language: str) -> str:
+    """A profile as one line for the user."""
+    return ", ".join(label_of(f, profile.get(f), instrument, language) for f in PROFILE_FIELDS)
+
+
+def _item_slot_events(values: Dict[str, Optional[str]], instrument: Instrument) -> List[EventType]:
+    return [SlotSet(item.id, values.get(item.id)) for item in instrument.items]
+
+
+def _stored_item_slots(session, assessment_id: str, instrument: Instrument) -> Dict[str, str]:
+    stored = repository.answers_for(session, assessment_id)
+    return {
+        item_id: slot_value(instrument.item(item_id).is_open, answer.value, answer.text)
+        for item_id, answer in stored.items()
+        if item_id in {i.id for i in instrument.items}
+    }
+
+
+class ActionNextStep(Action):
+    """Decide what comes next (consent, profile, a theme form or the summary) and say so."""
+
+    def name(self) -> str:
+        return "action_next_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        turn = Turn.of(tracker)
+        instrument = load_instrument()
+        if turn.slot(STEP_SLOT) == "paused" and not turn.from_user:
+            # A form's validation just paused the interview; wait for the user.
+            return [SlotSet(STEP_SLOT, "paused")]
+        consent = turn.consent()
+        events: List[EventType] = []
+        if consent:
+            events.append(SlotSet("consent", CONSENT_GIVEN))
+        profile, profile_edit, profile_events = self._profile(turn, consent)
+        events += profile_events
+
+        if consent is None:
+            step = interview.CONSENT
+        elif consent is False and profile_edit:
+            dispatcher.utter_message(response="utter_no_profile_private")
+            events.append(SlotSet("profile_edit", False))
+            step = "idle"
+        elif consent and not is_complete(profile):
+            if not profile_edit and not any(profile.values()):
+                dispatcher.utter_message(response="utter_profile_intro")
+            step = interview.PROFILE
+        elif consent and profile_edit:
+            with session_scope() as session:
+                repository.save_profile(session, turn.respondent, profile)
+            text = profile_text(profile, instrument, turn.language)
+            dispatcher.utter_message(response="utter_profile_saved", profile_text=text)
+            events.append(SlotSet("profile_edit", False))
+            step = "idle"
+        else:
+            if consent and tracker.latest_action_name == PROFILE_FORM:
+                # Show what was understood, since one sentence can fill the whole profile.
+                text = profile_text(profile, instrument, turn.language)
+                dispatcher.utter_message(response="utter_profile_saved", profile_text=text)
+            step, interview_events = self._interview_step(dispatcher, turn, consent, profile, instrument)
+            events += interview_events
+        events.append(SlotSet(STEP_SLOT, step))
+        return events
+
+    @staticmethod
+    def _profile(turn: Turn, consent: Optional[bool]):
+        """The profile to use now, whether it is being edited, and the slot events."""
+        from_slots = {f: turn.slot(f) for f in PROFILE_FIELDS}
+        stored: Dict[str, Optional[str]] = {f: None for f in PROFILE_FIELDS}
+        if consent:
+            with session_scope() as session:
+                stored = repository.get_profile(session, turn.respondent)
+        facts = facts_from_entities(turn.entities, load_gazetteer())
+        editing = bool(turn.slot("profile_edit"))
+        if turn.user_intent == "update_profile":
+            profile = {f: facts.get(f) for f in PROFILE_FIELDS}
+            editing = True
+        elif turn.user_intent == "inform_profile":
+            base = stored if is_complete(stored) else {f: stored.get(f) or from_slots.get(f) for f in PROFILE_FIELDS}
+            profile = {**base, **facts}
+            editing = True
+        elif editing or not is_complete(stored):
+            profile = {f: from_slots.get(f) or stored.get(f) for f in PROFILE_FIELDS}
+        else:
+            profile = stored
+        events: List[EventType] = [SlotSet(f, profile.get(f)) for f in PROFILE_FIELDS]
+        events.append(SlotSet("profile_edit", editing))
+        if consent and is_complete(profile) and profile != stored and not editing:
+            with session_scope() as session:
+                repository.save_profile(session, turn.respondent, profile)
+        return profile, editing, events
+
+    @staticmethod
+    def _focus(turn: Turn) -> Optional[str]:
+        chosen = turn.entity_values("theme")
+        if turn.user_intent == "start_assessment":
+            return chosen[0] if chosen else None
+        if turn.user_intent == "continue_assessment":
+            return None
+        return turn.slot("focus_theme")
+
+    def _interview_step(self, dispatcher, turn: Turn, consent: bool, profile, instrument: Instrument):
+        """Load or start the assessment, restore its answers into slots, pick the theme."""
+        events: List[EventType] = []
+        focus = self._focus(turn)
+        if focus not in instrument.theme_ids:
+            focus = None
+        events.append(SlotSet("focus_theme", focus))
+        total = len(instrument.items)
+        if consent:
+            with session_scope() as session:
+                existing = repository.current_assessment(session, turn.respondent)
+                assessment = repository.start_assessment(
+                    session, turn.respondent, turn.channel, instrument.version
+                )
+                if assessment.status == "paused":
+                    repository.set_status(session, assessment.id, "started")
+                values = _stored_item_slots(session, assessment.id, instrument)
+            is_new = existing is None
+        else:
+            values = {i.id: turn.slot(i.id) for i in instrument.items}
+            is_new = not any(v is not None for v in values.values())
+            if turn.user_intent == "start_assessment" and interview.is_complete(
+                answered_in_slots(values, instrument), instrument
+            ):
+                values, is_new = {}, True
+        events += _item_slot_events(values, instrument)
+        answered = answered_in_slots(values, instrument)
+        state = interview.InterviewState(
+            consent=consent, profile_complete=True, answered=answered, focus_theme=focus
+        )
+        step = interview.next_step(state, instrument)
+        if is_new and step != interview.SUMMARY:
+            dispatcher.utter_message(response="utter_new_assessment", total=total)
+        elif turn.user_intent in FRESH_START_INTENTS and answered:
+            if consent and turn.user_intent == "start_assessment":
+                text = profile_text(profile, instrument, turn.language)
+                dispatcher.utter_message(response="utter_profile_reused", profile_text=text)
+            dispatcher.utter_message(
+                response="utter_resuming", answered=len(answered), total=total
+            )
+        return step, events
+
+
+class ActionSummary(Action):
+    """Score the answers, show the readiness profile, and close a finished assessment."""
+
+    def name(self) -> str:
+        return "action_summary"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        turn = Turn.of(tracker)
+        instrument = load_instrument()
+        consent = turn.consent()
+        if consent:
+            with session_scope() as session:
+                assessment = repository.current_assessment(session, turn.respondent)
+                if assessment is None:
+                    assessment = repository.latest_completed(session, turn.respondent)
+                values = (
+                    _stored_item_slots(session, assessment.id, instrument) if assessment else {}
+                )
+                complete = interview.is_complete(answered_in_slots(values, instrument), instrument)
+                if assessment is not None and complete and assessment.status != "completed":
+                    repository.set_status(session, assessment.id, "completed")
+        else:
+            values = {i.id: turn.slot(i.id) for i in instrument.items}
+            complete = interview.is_complete(answered_in_slots(values, instrument), instrument)
+        profile = score_answers(scale_values(values, instrument), instrument)
+        dispatcher.utter_message(
+            text=render_summary(profile, instrument, turn.language, complete),
+            json_message={
+                "sedia_summary": {
+                    "index": profile.index,
+                    "complete": complete,
+                    "themes": [
+                        {"theme": t.theme_id, "score": t.score, "level": t.level.id if t.level else None}
+                        for t in profile.themes
+                    ],
+                }
+            },
+        )
+        if not consent:
+            dispatcher.utter_message(text=message("summary.private", turn.language))
+        if complete:
+            dispatcher.utter_message(response="utter_assessment_done")
+        else:
+            dispatcher.utter_message(text=message("summary.continue_hint", turn.language))
+        return [SlotSet("focus_theme", None), SlotSet(STEP_SLOT, "idle")]
+
+
+def pause_assessment(turn: Turn, dispatcher: CollectingDispatcher) -> bool:
+    """Pause the open assessment and tell the user; False when there was nothing to pause."""
+    instrument = load_instrument()
+    if turn.consent():
+        with session_scope() as session:
+            assessment = repository.current_assessment(session, turn.respondent)
+            if assessment is not None:
+                repository.set_status(session, assessment.id, "paused")
+                dispatcher.utter_message(response="utter_paused")
+                return True
+    elif answered_in_slots({i.id: turn.slot(i.id) for i in instrument.items}, instrument):
+        dispatcher.utter_message(response="utter_paused_private")
+        return True
+    return False
+
+
+class ActionPauseAssessment(Action):
+    """Pause outside a form ("stop", "later")."""
+
+    def name(self) -> str:
+        return "action_pause_assessment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        if not pause_assessment(Turn.of(tracker), dispatcher):
+            dispatcher.utter_message(response="utter_nothing_to_pause")
+        return []

@@ -1,0 +1,10 @@
+"""Run the web app: `python -m bot.dashboard [--port 8000]`."""
+import argparse
+
+from bot.dashboard.app import create_app
+
+parser = argparse.ArgumentParser(description="Sedia's web app")
+parser.add_argument("--host", default="127.0.0.1")
+parser.add_argument("--port", type=int, default=8000)
+args = parser.parse_args()
+create_app().run(host=args.host, port=args.port, access_log=False)

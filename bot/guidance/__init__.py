@@ -1,0 +1,83 @@
+"""Guidance Sedia gives: theme advice and graded recommendations from the study, and MQA facts.
+
+The texts are data (`recommendations.yml`, `mqa.yml`); this module only selects them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict
+
+import yaml
+
+from bot.instrument import Wording
+
+GUIDANCE_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    theme_id: str
+    level_id: str
+    owner: str
+    owner_label: Wording
+    text: Wording
+    source: str
+
+
+@dataclass(frozen=True)
+class MqaAnswer:
+    topic: str
+    text: Wording
+    source: str
+
+
+def _wording(raw: dict) -> Wording:
+    return Wording({lang: " ".join(str(text).split()) for lang, text in raw.items() if text})
+
+
+@lru_cache(maxsize=None)
+def _recommendations_file() -> dict:
+    with (GUIDANCE_DIR / "recommendations.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=None)
+def _mqa_file() -> dict:
+    with (GUIDANCE_DIR / "mqa.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def theme_guidance(theme_id: str) -> Wording:
+    """Short guidance for a theme the user raised in free text."""
+    return _wording(_recommendations_file()["themes"][theme_id]["guidance"])
+
+
+def recommendation(theme_id: str, level_id: str) -> Recommendation:
+    """The study's recommendation for a theme at a readiness level."""
+    data = _recommendations_file()
+    raw = data["themes"][theme_id]["recommendations"][level_id]
+    return Recommendation(
+        theme_id=theme_id,
+        level_id=level_id,
+        owner=raw["owner"],
+        owner_label=_wording(data["owners"][raw["owner"]]),
+        text=_wording(raw["text"]),
+        source=data["source"],
+    )
+
+
+def mqa_answer(topic: str = "overview") -> MqaAnswer:
+    """A sourced answer about MQA on one topic."""
+    raw = _mqa_file()["answers"][topic]
+    return MqaAnswer(topic=topic, text=_wording(raw["text"]), source=raw["source"])
+
+
+def all_recommendations() -> Dict[str, Dict[str, Recommendation]]:
+    """Every recommendation, by theme and level (for checks and documents)."""
+    themes = _recommendations_file()["themes"]
+    return {
+        theme_id: {level: recommendation(theme_id, level) for level in raw["recommendations"]}
+        for theme_id, raw in themes.items()
+    }

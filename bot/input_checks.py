@@ -1,0 +1,67 @@
+"""Recognise messages Sedia cannot use, so each gets a clear, polite reply.
+
+The checks are about the form of a message (empty, too long, no words, another
+script), not its meaning; meaning is the NLU's job.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import Enum
+from typing import Optional
+
+# Longer messages are not read for meaning: no question of the instrument needs more,
+# and the NLU gets slow and unreliable on pages of text.
+MAX_MESSAGE_CHARS = 2000
+
+_KEEP_CONTROLS = {"\n", "\t"}
+_SPACES = re.compile(r"\s+")
+
+
+class InputProblem(str, Enum):
+    """Why a message cannot be used as it is."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NO_WORDS = "no_words"
+    OTHER_SCRIPT = "other_script"
+
+
+def clean_text(text: Optional[str]) -> str:
+    """Drop control and format characters and fold white space; never raises."""
+    if not text:
+        return ""
+    kept = []
+    for char in str(text):
+        category = unicodedata.category(char)
+        if char in _KEEP_CONTROLS or char == "\r":
+            kept.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(char)
+    return _SPACES.sub(" ", "".join(kept)).strip()
+
+
+def _is_latin_letter(char: str) -> bool:
+    try:
+        return "LATIN" in unicodedata.name(char)
+    except ValueError:
+        return False
+
+
+def find_problem(text: Optional[str]) -> Optional[InputProblem]:
+    """Return what is wrong with a raw message, or None when it can be read."""
+    cleaned = clean_text(text)
+    if not cleaned:
+        return InputProblem.EMPTY
+    if len(cleaned) > MAX_MESSAGE_CHARS:
+        return InputProblem.TOO_LONG
+    letters = [c for c in cleaned if c.isalpha()]
+    if not letters and not any(c.isdigit() for c in cleaned):
+        return InputProblem.NO_WORDS
+    if letters:
+        latin = sum(1 for c in letters if _is_latin_letter(c))
+        if latin * 2 < len(letters):
+            return InputProblem.OTHER_SCRIPT
+    return None

@@ -1,0 +1,220 @@
+"""Start Sedia's three servers, wait until each answers, and stop them together.
+
+`make run` calls `python -m bot.launcher`: the Rasa server (REST channel), the action
+server and the web app. The end-to-end tests use `Stack` to start the same servers on
+free ports.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_MODEL = REPO_ROOT / "models" / "sedia.tar.gz"
+STARTUP_TIMEOUT = 240.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Service:
+    """One server process and the URL that answers when it is ready."""
+
+    name: str
+    command: List[str]
+    health_url: str
+    public_url: str
+    log_path: Path
+    process: Optional[subprocess.Popen] = None
+
+    def start(self, env: Dict[str, str]) -> None:
+        """Start the process in its own process group, logging to `log_path`."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+
+    def is_ready(self) -> bool:
+        """True when the health URL answers with a 2xx status."""
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return 200 <= response.status < 300
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def has_exited(self) -> bool:
+        """True when the process has stopped."""
+        return self.process is not None and self.process.poll() is not None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the process group: SIGTERM, then SIGKILL after `timeout` seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@dataclass
+class Stack:
+    """Sedia's servers on chosen ports, sharing one environment."""
+
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: int = 8000
+    model: Path = DEFAULT_MODEL
+    log_dir: Path = REPO_ROOT / "var" / "logs"
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    with_web: bool = True
+    services: List[Service] = field(default_factory=list)
+
+    def environment(self) -> Dict[str, str]:
+        """The environment every server gets."""
+        env = dict(os.environ)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        env.update(self.extra_env)
+        return env
+
+    def build(self) -> List[Service]:
+        """The service definitions, in start order."""
+        rasa = str(VENV_BIN / "rasa")
+        services = [
+            Service(
+                "action server",
+                [rasa, "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+                f"http://127.0.0.1:{self.actions_port}/health",
+                f"http://127.0.0.1:{self.actions_port}/webhook",
+                self.log_dir / "actions.log",
+            ),
+            Service(
+                "Rasa server",
+                [
+                    rasa, "run", "--model", str(self.model), "--port", str(self.rasa_port),
+                    "--interface", "127.0.0.1", "--credentials", "credentials.yml",
+                    "--endpoints", "endpoints.yml", "--cors", "*",
+                ],
+                f"http://127.0.0.1:{self.rasa_port}/",
+                f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+                self.log_dir / "rasa.log",
+            ),
+        ]
+        if self.with_web:
+            services.append(
+                Service(
+                    "web app",
+                    [sys.executable, "-m", "bot.dashboard", "--port", str(self.web_port)],
+                    f"http://127.0.0.1:{self.web_port}/health",
+                    f"http://127.0.0.1:{self.web_port}/",
+                    self.log_dir / "web.log",
+                )
+            )
+        return services
+
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Start every service and wait until all answer; stop them all on failure."""
+        env = self.environment()
+        self.services = self.build()
+        for service in self.services:
+            service.start(env)
+        deadline = time.monotonic() + timeout
+        pending = list(self.services)
+        while pending:
+            for service in list(pending):
+                if service.is_ready():
+                    pending.remove(service)
+                elif service.has_exited():
+                    self.stop()
+                    raise RuntimeError(f"{service.name} exited; see {service.log_path}")
+            if pending and time.monotonic() > deadline:
+                self.stop()
+                names = ", ".join(s.name for s in pending)
+                raise RuntimeError(f"{names} did not answer within {timeout:.0f}s; see {self.log_dir}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop every service, the last started first."""
+        for service in reversed(self.services):
+            service.stop()
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the stack until Ctrl-C."""
+    parser = argparse.ArgumentParser(description="Start Sedia's servers")
+    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", 8000)))
+    args = parser.parse_args(argv)
+    if not DEFAULT_MODEL.exists():
+        print("No trained model: run `make train` first.", file=sys.stderr)
+        return 1
+    stack = Stack(args.rasa_port, args.actions_port, args.web_port)
+    print("Starting Sedia (the Rasa server takes about half a minute to load its model)...")
+    try:
+        stack.start()
+    except RuntimeError as error:
+        print(f"Could not start Sedia: {error}", file=sys.stderr)
+        return 1
+    print("Sedia is running:")
+    for service in stack.services:
+        print(f"  {service.name:<14} {service.public_url}")
+    print(f"Logs: {stack.log_dir}")
+    print("Chat with `make shell` in another terminal, or POST to the REST webhook.")
+    print("Press Ctrl-C to stop.")
+    stopping = {"now": False}
+
+    def request_stop(signum, frame) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        while not stopping["now"]:
+            for service in stack.services:
+                if service.has_exited():
+                    print(f"{service.name} stopped unexpectedly; see {service.log_path}", file=sys.stderr)
+                    stopping["now"] = True
+            time.sleep(0.5)
+    finally:
+        print("\nStopping Sedia...")
+        stack.stop()
+        print("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

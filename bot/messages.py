@@ -1,0 +1,31 @@
+"""Wording used by Sedia's own logic, from `bot/messages.yml`, in the user's language."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.instrument import Wording
+
+MESSAGES_PATH = Path(__file__).with_name("messages.yml")
+
+
+@lru_cache(maxsize=None)
+def _messages() -> dict:
+    with MESSAGES_PATH.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def wording(key: str) -> Wording:
+    """The Wording at a dotted key such as "summary.index" (KeyError if missing)."""
+    node: Any = _messages()
+    for part in key.split("."):
+        node = node[part]
+    return Wording(dict(node))
+
+
+def message(key: str, language: str = "en", **values: Any) -> str:
+    """The text at `key` in `language`, with `{name}` fields filled from `values`."""
+    return wording(key).get(language).format(**values)

@@ -1,0 +1,91 @@
+"""Database connection: `DATABASE_URL` picks the database, SQLite in `data/` by default.
+
+Engines are created once per URL, and the schema is brought up to date with Alembic
+the first time a URL is used in a process, so every entry point finds the tables.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.future import create_engine
+from sqlalchemy.orm import Session
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Runtime files live apart from data/, which holds Rasa training data.
+DATA_DIR = REPO_ROOT / "var"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+_engines: Dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def data_dir() -> Path:
+    """The folder for Sedia's local files (SQLite database, generated salt)."""
+    folder = Path(os.environ.get("SEDIA_DATA_DIR", DATA_DIR))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def database_url() -> str:
+    """`DATABASE_URL`, or a SQLite file in the data folder."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir() / 'sedia.db'}"
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for `url`, without an alembic.ini file."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: Optional[str] = None) -> None:
+    """Apply every Alembic migration to the database at `url`."""
+    command.upgrade(alembic_config(url or database_url()), "head")
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    """The engine for `url` (default: `database_url()`), migrated on first use."""
+    url = url or database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, pool_pre_ping=True)
+            if parsed.get_backend_name() == "sqlite":
+                event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            upgrade(url)
+            _engines[url] = engine
+    return engine
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error."""
+    with Session(get_engine(url), future=True) as session:
+        with session.begin():
+            yield session
+
+
+def dispose_all() -> None:
+    """Close every engine (tests use this between databases)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

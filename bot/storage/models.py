@@ -1,0 +1,111 @@
+"""The answers database schema (SQLAlchemy 1.4, declarative, used in 2.0 style).
+
+Keep it in step with the Alembic migrations in `bot/storage/migrations`;
+tests/unit/test_storage.py fails if the two differ.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base
+
+# Named constraints keep migrations portable between SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Base = declarative_base(metadata=metadata)
+
+ASSESSMENT_STATUSES = ("started", "paused", "completed")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+class Respondent(Base):
+    """A person, known only by a pseudonymous id (a salted hash of channel and sender)."""
+
+    __tablename__ = "respondents"
+    id = Column(String(64), primary_key=True)
+    channel = Column(String(32), nullable=False)
+    consent_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Profile(Base):
+    """The respondent's current profile; each assessment keeps a copy of it."""
+
+    __tablename__ = "profiles"
+    respondent_id = Column(
+        String(64), ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution = Column(String(200))
+    faculty = Column(String(200))
+    role = Column(String(40))
+    zone = Column(String(40))
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Assessment(Base):
+    """One run of the interview; the profile is copied in when it starts."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('started', 'paused', 'completed')", name="status_known"
+        ),
+    )
+    id = Column(String(32), primary_key=True)
+    respondent_id = Column(
+        String(64), ForeignKey("respondents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status = Column(String(16), nullable=False, default="started")
+    channel = Column(String(32), nullable=False)
+    instrument_version = Column(Integer, nullable=False)
+    institution = Column(String(200))
+    faculty = Column(String(200))
+    role = Column(String(40))
+    zone = Column(String(40))
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    completed_at = Column(DateTime(timezone=True))
+
+
+class Answer(Base):
+    """One answer. `value` is 1-5, or NULL for "not sure" and for open questions."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "item"),
+        CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="value_on_scale"),
+    )
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    assessment_id = Column(
+        String(32), ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    theme = Column(String(40), nullable=False)
+    item = Column(String(40), nullable=False)
+    value = Column(SmallInteger)
+    text = Column(Text)
+    language = Column(String(8), nullable=False, default="en")
+    channel = Column(String(32), nullable=False)
+    answered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,62 @@
+"""Shared test fixtures: a fresh answers database per test, on SQLite or PostgreSQL."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.storage import db
+
+POSTGRES_ADMIN_DSN = os.environ.get("SEDIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_database() -> Iterator[str]:
+    import psycopg2
+
+    name = f"sedia_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield POSTGRES_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        db.dispose_all()
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private data folder (database and salt) for one test."""
+    folder = tmp_path / "var"
+    monkeypatch.setenv("SEDIA_DATA_DIR", str(folder))
+    monkeypatch.delenv("SEDIA_ID_SALT", raising=False)
+    return folder
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new, migrated database on each backend Sedia supports, set as DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'sedia.db'}"
+        monkeypatch.setenv("DATABASE_URL", url)
+        yield url
+        db.dispose_all()
+    else:
+        for url in _postgres_database():
+            monkeypatch.setenv("DATABASE_URL", url)
+            yield url
+
+
+@pytest.fixture
+def sqlite_url(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new SQLite database set as DATABASE_URL."""
+    url = f"sqlite:///{data_dir / 'sedia.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    db.dispose_all()
