@@ -10,6 +10,8 @@ PY := $(BIN)/python
 RASA := $(BIN)/rasa
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
+# rasa 3.6 pins SQLAlchemy 1.4 and warns about 2.0 on every start; the pin is deliberate.
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 SPACY_DIR := models/spacy/sedia_en
 MODEL := models/sedia.tar.gz

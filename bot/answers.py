@@ -22,6 +22,7 @@ _NEGATIONS = {"not", "no", "don't", "dont", "never", "tidak", "tak", "bukan", "x
 _EDGE_PUNCTUATION = " \t.,!?;:'\"()[]{}-_*~"
 _DIGIT_ANSWER = re.compile(r"^(\d+)\s*(?:/\s*5|out of 5|dari 5)?$")
 _LABELLED_DIGIT = re.compile(r"^(\d+)\s*[-:=).]?\s+(\D+)$")
+_NEGATIVE_NUMBER = re.compile(r"^-\s*\d")
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 
 _YES = {
@@ -117,6 +118,8 @@ def parse_scale_answer(text: Optional[str], instrument: Instrument) -> Optional[
     from_payload = payload_value(text, SCALE_INTENT, SCALE_ENTITY)
     if from_payload is not None:
         return _scale_from_value(from_payload, instrument)
+    if _NEGATIVE_NUMBER.match(clean_text(text)):
+        return None
     said = normalise(text)
     if not said:
         return None

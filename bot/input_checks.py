@@ -16,6 +16,8 @@ MAX_MESSAGE_CHARS = 2000
 
 _KEEP_CONTROLS = {"\n", "\t"}
 _SPACES = re.compile(r"\s+")
+# Terminal escape sequences ("\x1b[31m") pasted from a console: drop them whole.
+_ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 
 
 class InputProblem(str, Enum):
@@ -32,7 +34,7 @@ def clean_text(text: Optional[str]) -> str:
     if not text:
         return ""
     kept = []
-    for char in str(text):
+    for char in _ANSI_ESCAPES.sub("", str(text)):
         category = unicodedata.category(char)
         if char in _KEEP_CONTROLS or char == "\r":
             kept.append(" ")

@@ -55,7 +55,7 @@ def facts_from_entities(entities: Iterable[Mapping], gazetteer: Gazetteer) -> Di
 def _choice_from_text(text: str, choices, lookup) -> Optional[str]:
     said = normalise(text)
     for choice in choices:
-        if said == choice.id.replace("_", " ") or any(said == normalise(v) for v in choice.label.variants()):
+        if said in (choice.id, choice.id.replace("_", " ")) or any(said == normalise(v) for v in choice.label.variants()):
             return choice.id
     return lookup(text)
 

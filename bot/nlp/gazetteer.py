@@ -98,12 +98,18 @@ class Gazetteer:
         return self._longest_match(surface, self._zone_by_key)
 
     def faculty_for(self, surface: str) -> Optional[str]:
-        """A canonical faculty name, such as "Faculty of Education", if a field is named."""
-        field = self._longest_match(surface, self._field_by_key)
+        """A canonical faculty name, such as "Faculty of Education", when the text names
+        a known field and nothing more; None for anything else."""
+        key = _key(surface)
+        unit = self._longest_match(key, self._unit_by_key)
+        unit_words = next((k for k, v in self._unit_by_key.items() if v == unit and k in key), "")
+        rest = key.replace(unit_words, " ", 1) if unit_words else key
+        rest = " ".join(w for w in rest.split() if w not in _CONNECTORS and w != "the")
+        field = self._field_by_key.get(rest)
         if field is None:
             return None
-        unit = self._longest_match(surface, self._unit_by_key)
-        return f"{unit or 'Faculty'} of {field}"
+        unit = unit or "Faculty"
+        return f"{unit} {'for' if unit == 'Centre' else 'of'} {field}"
 
     @staticmethod
     def _longest_match(surface: str, table: Dict[str, str]) -> Optional[str]:

@@ -1,0 +1,161 @@
+"""End-to-end fixtures: Sedia's real Rasa, action and web servers on free ports,
+with a trained model and a private SQLite database."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.future import create_engine
+
+from bot.instrument import Item, load_instrument
+from bot.launcher import DEFAULT_MODEL, REPO_ROOT, Stack, free_port
+
+TEST_SALT = "e2e-test-salt"
+PROGRESS = re.compile(r"^\((\d+)/(\d+)\)")
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    buttons: List[dict] = field(default_factory=list)
+    custom: Optional[dict] = None
+
+
+class Chat:
+    """One user talking to Sedia over the REST channel."""
+
+    def __init__(self, base_url: str, sender: Optional[str] = None) -> None:
+        self.base_url = base_url
+        self.sender = sender or f"e2e-{uuid.uuid4().hex[:10]}"
+        self.last: List[Reply] = []
+
+    def say(self, message: str) -> List[Reply]:
+        """Send a message; return (and remember) the replies."""
+        body = json.dumps({"sender": self.sender, "message": message}).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.base_url}/webhooks/rest/webhook", data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            assert response.status == 200
+            raw = json.loads(response.read().decode("utf-8"))
+        self.last = [Reply(r.get("text") or "", r.get("buttons") or [], r.get("custom")) for r in raw]
+        return self.last
+
+    @property
+    def texts(self) -> List[str]:
+        return [r.text for r in self.last if r.text]
+
+    def joined(self) -> str:
+        return "\n".join(self.texts)
+
+    def current_item(self) -> Optional[Item]:
+        """The instrument item the last reply asks, from its "(n/N)" progress mark."""
+        for reply in reversed(self.last):
+            match = PROGRESS.match(reply.text)
+            if match:
+                return load_instrument().items[int(match.group(1)) - 1]
+        return None
+
+    def button(self, title: str) -> dict:
+        for reply in reversed(self.last):
+            for button in reply.buttons:
+                if button["title"] == title:
+                    return button
+        raise AssertionError(f"no button {title!r} in {[b['title'] for r in self.last for b in r.buttons]}")
+
+    def press(self, title: str) -> List[Reply]:
+        return self.say(self.button(title)["payload"])
+
+    def summary(self) -> Optional[dict]:
+        for reply in self.last:
+            if reply.custom and "sedia_summary" in reply.custom:
+                return reply.custom["sedia_summary"]
+        return None
+
+
+class Database:
+    """Read-only access to the stack's answers database."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+
+    def rows(self, sql: str, **params) -> List[dict]:
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(text(sql), params)]
+
+    def respondent(self, sender: str) -> str:
+        from bot.storage.pseudonym import respondent_id
+
+        return respondent_id("rest", sender)
+
+    def answers(self, sender: str) -> List[dict]:
+        return self.rows(
+            "SELECT a.* FROM answers a JOIN assessments s ON s.id = a.assessment_id "
+            "WHERE s.respondent_id = :rid ORDER BY a.id",
+            rid=self.respondent(sender),
+        )
+
+    def assessments(self, sender: str) -> List[dict]:
+        return self.rows(
+            "SELECT * FROM assessments WHERE respondent_id = :rid ORDER BY started_at",
+            rid=self.respondent(sender),
+        )
+
+
+@dataclass
+class Running:
+    stack: Stack
+    db: Database
+    database_url: str
+    env: dict
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.rasa_port}"
+
+    def chat(self, sender: Optional[str] = None) -> Chat:
+        return Chat(self.rasa_url, sender)
+
+    def export(self, fmt: str = "json") -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "export", "--format", fmt],
+            cwd=REPO_ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=True,
+        )
+        return result.stdout
+
+
+@pytest.fixture(scope="module")
+def sedia(tmp_path_factory) -> Iterator[Running]:
+    """The whole stack, started once per test module."""
+    if not DEFAULT_MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    folder = tmp_path_factory.mktemp("sedia")
+    url = f"sqlite:///{folder / 'sedia.db'}"
+    extra = {"SEDIA_DATA_DIR": str(folder), "DATABASE_URL": url, "SEDIA_ID_SALT": TEST_SALT}
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)  # the test process computes the same pseudonyms and reads the same DB
+    stack = Stack(
+        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
+        log_dir=folder / "logs", extra_env=extra,
+    )
+    stack.start()
+    try:
+        yield Running(stack, Database(url), url, stack.environment())
+    finally:
+        stack.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

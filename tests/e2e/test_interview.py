@@ -1,0 +1,211 @@
+"""Complete interviews over the REST channel against the real servers and database."""
+from __future__ import annotations
+
+import json
+from typing import Callable, Dict, Optional
+
+from bot.instrument import Item, load_instrument
+from bot.scoring import score_answers
+
+INSTRUMENT = load_instrument()
+SCALE_ITEMS = [i for i in INSTRUMENT.items if not i.is_open]
+TYPED = {1: "strongly disagree", 2: "disagree", 3: "neutral", 4: "agree", 5: "5", None: "not sure"}
+
+
+def planned_value(item: Item) -> Optional[int]:
+    """A spread of answers over the scale, with some "not sure"."""
+    position = SCALE_ITEMS.index(item)
+    return None if position % 7 == 6 else position % 5 + 1
+
+
+def open_text(item: Item) -> str:
+    return f"Our biggest issue in {item.theme_id} is time and money ({item.id})."
+
+
+def answer_all(chat, send_scale: Callable[[object, Item, Optional[int]], None], before: Optional[Callable] = None) -> Dict[str, Optional[int]]:
+    """Answer every question Sedia asks until the summary; return the scale values sent."""
+    sent: Dict[str, Optional[int]] = {}
+    asked = []
+    while chat.summary() is None:
+        item = chat.current_item()
+        assert item is not None, f"expected a question, got {chat.texts}"
+        assert item.id not in asked, f"{item.id} asked again after a valid answer: {chat.texts}"
+        asked.append(item.id)
+        if before:
+            before(chat, item)
+        if item.is_open:
+            chat.say(open_text(item))
+        else:
+            sent[item.id] = planned_value(item)
+            send_scale(chat, item, sent[item.id])
+    assert asked == [i.id for i in INSTRUMENT.items]
+    return sent
+
+
+def press_scale(chat, item: Item, value: Optional[int]) -> None:
+    label = INSTRUMENT.scale.not_sure_label.get("en") if value is None else INSTRUMENT.scale.points[value - 1].label.get("en")
+    chat.press(label)
+
+
+def type_scale(chat, item: Item, value: Optional[int]) -> None:
+    chat.say(TYPED[value])
+
+
+def assert_summary_matches(chat, sent: Dict[str, Optional[int]]) -> None:
+    expected = score_answers(sent, INSTRUMENT)
+    summary = chat.summary()
+    assert summary["complete"] is True
+    assert summary["index"] == expected.index
+    assert {t["theme"]: t["score"] for t in summary["themes"]} == {t.theme_id: t.score for t in expected.themes}
+    text = chat.joined()
+    assert f"{expected.index}/100" in text
+    for theme in expected.themes:
+        assert f"{INSTRUMENT.theme(theme.theme_id).name.get('en')}: {theme.score:.1f}/5 ({theme.level.label.get('en')})" in text
+    assert "Source: Md Rami et al. (2024)" in text
+
+
+def assert_stored(sedia, chat, sent: Dict[str, Optional[int]], profile: Dict[str, str]) -> None:
+    rows = sedia.db.answers(chat.sender)
+    assert len(rows) == len(INSTRUMENT.items)
+    by_item = {r["item"]: r for r in rows}
+    for item in INSTRUMENT.items:
+        row = by_item[item.id]
+        assert row["theme"] == item.theme_id and row["channel"] == "rest" and row["language"] == "en"
+        if item.is_open:
+            assert row["value"] is None and row["text"] == open_text(item)
+        else:
+            assert row["value"] == sent[item.id] and row["text"] is None
+    [assessment] = sedia.db.assessments(chat.sender)
+    assert assessment["status"] == "completed" and assessment["completed_at"] is not None
+    assert {k: assessment[k] for k in profile} == profile
+    exported = [r for r in json.loads(sedia.export("json")) if r["respondent_id"] == sedia.db.respondent(chat.sender)]
+    assert len(exported) == len(INSTRUMENT.items)
+    assert {r["item"]: r["value"] for r in exported if r["theme"] != "x"} == {r["item"]: r["value"] for r in rows}
+    assert all(r[k] == v for r in exported for k, v in profile.items())
+    assert chat.sender not in json.dumps(exported)
+
+
+UPM_PROFILE = {
+    "institution": "Universiti Putra Malaysia",
+    "faculty": "Faculty of Educational Studies",
+    "role": "programme_coordinator",
+    "zone": "central",
+}
+
+
+def test_interview_answered_with_buttons(sedia):
+    chat = sedia.chat()
+    chat.say("hello")
+    assert "Sedia" in chat.joined()
+    chat.press("Start the readiness assessment")
+    assert "May I store your answers?" in chat.joined()
+    chat.press("Yes, I agree")
+    assert "Which university" in chat.joined()
+    # An institution the gazetteer does not know is kept as typed, and its zone is asked.
+    chat.say("kolej komuniti selayang")
+    chat.say("Faculty of Educational Studies")
+    chat.press("Programme coordinator")
+    chat.press("Central")
+    assert "Your profile: Kolej Komuniti Selayang, Faculty of Educational Studies, Programme coordinator, Central" in chat.joined()
+    sent = answer_all(chat, press_scale)
+    assert_summary_matches(chat, sent)
+    assert_stored(sedia, chat, sent, {**UPM_PROFILE, "institution": "Kolej Komuniti Selayang"})
+
+
+def test_interview_answered_by_typing_with_digressions(sedia):
+    chat = sedia.chat()
+    chat.say("I want to take the readiness assessment")
+    chat.say("yes")
+    chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
+    assert "Your profile: Universiti Putra Malaysia, Faculty of Education, Programme coordinator, Central" in chat.joined()
+
+    def digress(chat, item: Item) -> None:
+        position = INSTRUMENT.items.index(item) + 1
+        stored_before = len(sedia.db.answers(chat.sender))
+        if position == 3:
+            chat.say("what does MQA say about micro-credentials?")
+            assert "Source: MQA" in chat.joined()
+        elif position == 4:
+            chat.say("why do you ask this?")
+            assert item.why.get("en") in chat.joined()
+        elif position == 5:
+            chat.say("banana")
+            assert INSTRUMENT.scale.hint.get("en") in chat.joined()
+        elif position == 8:
+            chat.say("help")
+            assert "say \"stop\" to pause" in chat.joined()
+        elif position == 9:
+            chat.say("I don't really agree")
+            assert INSTRUMENT.scale.hint.get("en") in chat.joined()
+        else:
+            return
+        # The same question comes back and nothing was stored for it.
+        assert chat.current_item() == item, chat.texts
+        assert len(sedia.db.answers(chat.sender)) == stored_before
+
+    sent = answer_all(chat, type_scale, before=digress)
+    assert_summary_matches(chat, sent)
+    assert_stored(sedia, chat, sent, {**UPM_PROFILE, "faculty": "Faculty of Education"})
+
+
+def test_declined_consent_stores_nothing_but_still_scores(sedia):
+    counts_before = sedia.db.rows("SELECT (SELECT COUNT(*) FROM respondents) AS r, (SELECT COUNT(*) FROM answers) AS a")
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("No, store nothing")
+    assert "I won't store anything" in chat.joined()
+    assert chat.current_item() == INSTRUMENT.items[0], "no profile questions without consent"
+    sent = answer_all(chat, type_scale)
+    expected = score_answers(sent, INSTRUMENT)
+    assert chat.summary()["index"] == expected.index
+    assert "exists only in this chat" in chat.joined()
+    assert sedia.db.rows("SELECT COUNT(*) AS n FROM respondents WHERE id = :r", r=sedia.db.respondent(chat.sender))[0]["n"] == 0
+    counts_after = sedia.db.rows("SELECT (SELECT COUNT(*) FROM respondents) AS r, (SELECT COUNT(*) FROM answers) AS a")
+    assert counts_after == counts_before
+    chat.say("change my profile")
+    assert "keep no profile" in chat.joined()
+
+
+def test_theme_in_free_text_gives_guidance_and_offers_its_questions(sedia):
+    chat = sedia.chat()
+    chat.say("our lecturers have no time to learn the LMS")
+    text = chat.joined()
+    assert "instructional designers" in text and "Training and development questions" in text
+    chat.press("Yes, ask me")
+    chat.press("Yes, I agree")
+    chat.say("senior lecturer at Universiti Malaya, Faculty of Education")
+    training = INSTRUMENT.theme("training")
+    assert chat.current_item() == training.items[0]
+    for item in training.scale_items:
+        chat.say("4")
+    chat.say("Lecturers have no time.")
+    summary = chat.summary()
+    assert summary is not None and summary["complete"] is False
+    scores = {t["theme"]: t["score"] for t in summary["themes"]}
+    assert scores["training"] == 4.0 and scores["quality"] is None
+    assert "continue" in chat.joined()
+    assert len(sedia.db.answers(chat.sender)) == len(training.items)
+    chat.say("continue")
+    assert chat.current_item() == INSTRUMENT.items[0]
+
+
+def test_forget_me_erases_everything(sedia):
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("Yes, I agree")
+    chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
+    chat.say("4")
+    chat.say("2")
+    assert len(sedia.db.answers(chat.sender)) == 2
+    chat.say("stop")
+    chat.say("delete my data")
+    assert "cannot be undone" in chat.joined()
+    chat.press("No, keep it")
+    assert len(sedia.db.answers(chat.sender)) == 2
+    chat.say("delete my data")
+    chat.press("Yes, delete my data")
+    assert "deleted 2 answers, 1 assessments" in chat.joined()
+    rid = sedia.db.respondent(chat.sender)
+    for table, column in (("respondents", "id"), ("profiles", "respondent_id"), ("assessments", "respondent_id")):
+        assert sedia.db.rows(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = :r", r=rid)[0]["n"] == 0
+    assert sedia.db.answers(chat.sender) == []
