@@ -8,8 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
-from bot.input_checks import MAX_MESSAGE_CHARS, clean_text, find_problem
-from bot.messages import message
+from bot.input_checks import explain_problem, find_problem
 
 
 class ActionExplainInput(Action):
@@ -26,10 +25,5 @@ class ActionExplainInput(Action):
         if problem is None:
             dispatcher.utter_message(response="utter_default")
         else:
-            dispatcher.utter_message(
-                text=message(
-                    f"input.{problem.value}", turn.language,
-                    length=len(clean_text(turn.text)), limit=MAX_MESSAGE_CHARS,
-                )
-            )
+            dispatcher.utter_message(text=explain_problem(problem, turn.text, turn.language))
         return []

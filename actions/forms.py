@@ -26,9 +26,8 @@ from bot.answers import (
     parse_yes_no,
     slot_value,
 )
-from bot.input_checks import MAX_MESSAGE_CHARS, clean_text, find_problem
+from bot.input_checks import explain_problem, find_problem
 from bot.instrument import Item, Wording, load_instrument
-from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import PROFILE_INTENT, facts_from_entities, parse_profile_field
 from bot.rasa_domain import CONSENT_FORM, PROFILE_FORM, STEP_SLOT
@@ -40,6 +39,12 @@ DIGRESSION_INTENTS = ("ask_mqa", "help", "ask_why", "bot_challenge")
 # as a digression instead.
 DIGRESSION_CONFIDENCE = 0.8
 DIGRESSION_MAX_WORDS = 10
+# Short messages that are clearly commands, not names, when a name is expected.
+COMMAND_INTENTS = (
+    *DIGRESSION_INTENTS, "continue_assessment", "start_assessment", "pause_assessment", "greet",
+    "goodbye", "thanks", "affirm", "deny", "forget_me", "update_profile",
+)
+COMMAND_MAX_WORDS = 3
 PAUSE_WORDS = {"stop", "pause", "later", "stop for now", "continue later", "berhenti", "nanti"}
 
 
@@ -74,6 +79,15 @@ class Reply:
             dispatcher.utter_message(text=self.wording.get(language))
 
 
+def looks_like_command(turn: Turn) -> bool:
+    """True when a short reply is a command to Sedia rather than a typed name."""
+    return (
+        turn.intent in COMMAND_INTENTS
+        and turn.confidence >= DIGRESSION_CONFIDENCE
+        and len(turn.text.split()) <= COMMAND_MAX_WORDS
+    )
+
+
 def reply_to_non_answer(
     turn: Turn, dispatcher: CollectingDispatcher, slot: str, why: Reply, hint: Reply
 ) -> Dict[Text, Any]:
@@ -95,12 +109,7 @@ def reply_to_non_answer(
         return {slot: None}
     problem = find_problem(turn.text)
     if problem is not None:
-        dispatcher.utter_message(
-            text=message(
-                f"input.{problem.value}", language,
-                length=len(clean_text(turn.text)), limit=MAX_MESSAGE_CHARS,
-            )
-        )
+        dispatcher.utter_message(text=explain_problem(problem, turn.text, language))
     hint.send(dispatcher, language)
     return {slot: None}
 
@@ -175,7 +184,7 @@ class ValidateProfileForm(FormValidationAction):
         facts = facts_from_entities(turn.entities, gazetteer)
         spec = instrument.profile.field(field)
         why, hint = Reply(response="utter_why_profile"), Reply(wording=spec.hint)
-        if not facts and (looks_like_digression(turn) or is_pause(turn)):
+        if not facts and (looks_like_digression(turn) or looks_like_command(turn) or is_pause(turn)):
             return reply_to_non_answer(turn, dispatcher, field, why, hint)
         parsed = parse_profile_field(field, turn.text, turn.entities, instrument, gazetteer)
         if parsed is None:

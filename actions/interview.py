@@ -158,12 +158,14 @@ class ActionNextStep(Action):
             consent=consent, profile_complete=True, answered=answered, focus_theme=focus
         )
         step = interview.next_step(state, instrument)
+        if consent and turn.tracker.latest_action_name != PROFILE_FORM and (
+            is_new or turn.user_intent == "start_assessment"
+        ):
+            text = profile_text(profile, instrument, turn.language)
+            dispatcher.utter_message(response="utter_profile_reused", profile_text=text)
         if is_new and step != interview.SUMMARY:
             dispatcher.utter_message(response="utter_new_assessment", total=total)
         elif turn.user_intent in FRESH_START_INTENTS and answered:
-            if consent and turn.user_intent == "start_assessment":
-                text = profile_text(profile, instrument, turn.language)
-                dispatcher.utter_message(response="utter_profile_reused", profile_text=text)
             dispatcher.utter_message(
                 response="utter_resuming", answered=len(answered), total=total
             )
@@ -216,7 +218,8 @@ class ActionSummary(Action):
             dispatcher.utter_message(response="utter_assessment_done")
         else:
             dispatcher.utter_message(text=message("summary.continue_hint", turn.language))
-        return [SlotSet("focus_theme", None), SlotSet(STEP_SLOT, "idle")]
+        # interview_step stays "summary": the rule that ran this action expects it.
+        return [SlotSet("focus_theme", None)]
 
 
 def pause_assessment(turn: Turn, dispatcher: CollectingDispatcher) -> bool:

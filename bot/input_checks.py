@@ -10,6 +10,8 @@ import unicodedata
 from enum import Enum
 from typing import Optional
 
+from bot.messages import message
+
 # Longer messages are not read for meaning: no question of the instrument needs more,
 # and the NLU gets slow and unreliable on pages of text.
 MAX_MESSAGE_CHARS = 2000
@@ -67,3 +69,10 @@ def find_problem(text: Optional[str]) -> Optional[InputProblem]:
         if latin * 2 < len(letters):
             return InputProblem.OTHER_SCRIPT
     return None
+
+
+def explain_problem(problem: InputProblem, text: Optional[str], language: str) -> str:
+    """The polite reply that tells the user what was wrong with their message."""
+    return message(
+        f"input.{problem.value}", language, length=len(clean_text(text)), limit=MAX_MESSAGE_CHARS
+    )

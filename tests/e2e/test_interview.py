@@ -110,6 +110,11 @@ def test_interview_answered_with_buttons(sedia):
     sent = answer_all(chat, press_scale)
     assert_summary_matches(chat, sent)
     assert_stored(sedia, chat, sent, {**UPM_PROFILE, "institution": "Kolej Komuniti Selayang"})
+    # The next assessment reuses the stored profile instead of asking again.
+    chat.say("start assessment")
+    assert "I'm using your saved profile (Kolej Komuniti Selayang" in chat.joined()
+    assert chat.current_item() == INSTRUMENT.items[0]
+    assert [a["status"] for a in sedia.db.assessments(chat.sender)] == ["completed", "started"]
 
 
 def test_interview_answered_by_typing_with_digressions(sedia):

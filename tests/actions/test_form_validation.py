@@ -1,0 +1,118 @@
+"""The form glue stores answers only when it should, and answers digressions without storing."""
+import asyncio
+from pathlib import Path
+from typing import Optional
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+
+from bot.storage import repository
+from bot.storage.db import session_scope
+from bot.storage.pseudonym import respondent_id
+
+EXECUTOR = ActionExecutor()
+EXECUTOR.register_package("actions")
+DOMAIN: dict = {"slots": {}, "forms": {}}
+for _part in sorted((Path(__file__).resolve().parents[2] / "domain").glob("*.yml")):
+    _raw = yaml.safe_load(_part.read_text(encoding="utf-8"))
+    DOMAIN["slots"].update(_raw.get("slots") or {})
+    DOMAIN["forms"].update(_raw.get("forms") or {})
+
+
+def tracker(text: str, intent: str, slots: Optional[dict] = None, requested: Optional[str] = None,
+            confidence: float = 0.95, sender: str = "tester") -> Tracker:
+    all_slots = {"requested_slot": requested, "language": "en", **(slots or {})}
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+    return Tracker(sender, all_slots, latest, events, False, None, {"name": "x_form"}, "action_listen")
+
+
+def validate(action_name: str, slot: str, track: Tracker):
+    dispatcher = CollectingDispatcher()
+    action = EXECUTOR.actions[action_name]
+    # The form passes the candidate slot value in a trailing SlotSet event.
+    track.events.append({"event": "slot", "name": slot, "value": track.latest_message["text"]})
+    events = asyncio.run(action(dispatcher, track, DOMAIN))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+def consent(sender: str = "tester") -> str:
+    rid = respondent_id("rest", sender)
+    with session_scope() as session:
+        repository.record_consent(session, rid, "rest")
+    return rid
+
+
+def stored(rid: str) -> dict:
+    with session_scope() as session:
+        assessment = repository.current_assessment(session, rid)
+        return {} if assessment is None else {k: v.value for k, v in repository.answers_for(session, assessment.id).items()}
+
+
+def test_a_valid_answer_is_stored_at_once(sqlite_url):
+    rid = consent()
+    slots, messages = validate("validate_training_form", "trn_2", tracker("agree", "affirm", requested="trn_2"))
+    assert slots["trn_2"] == "4" and messages == []
+    assert stored(rid) == {"trn_2": 4}
+
+
+def test_without_consent_nothing_is_stored_but_the_slot_is_kept(sqlite_url):
+    slots, _ = validate("validate_training_form", "trn_2", tracker("5", "answer_scale", requested="trn_2", sender="nobody"))
+    assert slots["trn_2"] == "5"
+    assert stored(respondent_id("rest", "nobody")) == {}
+    with session_scope() as session:
+        assert not repository.has_consent(session, respondent_id("rest", "nobody"))
+
+
+def test_restored_slots_are_not_written_again(sqlite_url):
+    rid = consent()
+    slots, _ = validate("validate_training_form", "trn_2", tracker("4", "answer_scale", requested=None))
+    assert slots["trn_2"] == "4" and stored(rid) == {}
+
+
+def test_digressions_are_answered_and_the_question_stays_open(sqlite_url):
+    rid = consent()
+    slots, messages = validate("validate_training_form", "trn_3", tracker("what does MQA say?", "ask_mqa", requested="trn_3"))
+    assert slots["trn_3"] is None and "Source: MQA" in messages[0]["text"]
+    slots, messages = validate("validate_training_form", "trn_3", tracker("why do you ask this?", "ask_why", requested="trn_3"))
+    assert slots["trn_3"] is None and "instructional designers" in messages[0]["text"]
+    slots, messages = validate("validate_training_form", "trn_3", tracker("purple", "out_of_scope", requested="trn_3"))
+    assert slots["trn_3"] is None and "number from 1" in messages[-1]["text"]
+    assert stored(rid) == {}
+
+
+def test_stop_pauses_and_ends_the_form(sqlite_url):
+    rid = consent()
+    validate("validate_training_form", "trn_1", tracker("3", "answer_scale", requested="trn_1"))
+    slots, messages = validate("validate_training_form", "trn_2", tracker("stop", "pause_assessment", requested="trn_2"))
+    assert slots["requested_slot"] is None and slots["interview_step"] == "paused"
+    with session_scope() as session:
+        assert repository.current_assessment(session, rid).status == "paused"
+    assert any(m.get("response") == "utter_paused" for m in messages)
+
+
+def test_open_answer_is_kept_verbatim_and_long_ones_are_refused(sqlite_url):
+    consent()
+    slots, _ = validate("validate_quality_form", "qua_open", tracker("Approval takes a year.", "theme_quality", requested="qua_open"))
+    assert slots["qua_open"] == "Approval takes a year."
+    slots, messages = validate("validate_quality_form", "qua_open", tracker("z" * 5000, "nlu_fallback", requested="qua_open"))
+    assert slots["qua_open"] is None and "too long" in messages[0]["text"]
+
+
+def test_consent_yes_is_recorded_and_no_is_not(sqlite_url):
+    slots, _ = validate("validate_consent_form", "consent", tracker("yes please", "affirm", requested="consent", sender="a"))
+    assert slots["consent"] == "given"
+    slots, _ = validate("validate_consent_form", "consent", tracker("no", "deny", requested="consent", sender="b"))
+    assert slots["consent"] == "declined"
+    with session_scope() as session:
+        assert repository.has_consent(session, respondent_id("rest", "a"))
+        assert not repository.has_consent(session, respondent_id("rest", "b"))
+
+
+def test_a_command_is_not_taken_for_a_name(sqlite_url):
+    consent()
+    slots, messages = validate("validate_profile_form", "institution", tracker("continue", "continue_assessment", requested="institution"))
+    assert slots["institution"] is None and "name or acronym" in messages[-1]["text"]
+    slots, _ = validate("validate_profile_form", "institution", tracker("Kolej Komuniti Selayang", "inform_profile", requested="institution"))
+    assert slots["institution"] == "Kolej Komuniti Selayang"
