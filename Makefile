@@ -38,6 +38,7 @@ $(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py 
 # The instrument's slots, forms and rules are generated; regenerate them when it changes.
 domain/interview.yml data/rules/interview.yml: bot/instrument.yml bot/rasa_domain.py | $(INSTALLED)
 	$(PY) -m bot sync-rasa
+	touch domain/interview.yml data/rules/interview.yml
 
 sync-rasa: domain/interview.yml
 

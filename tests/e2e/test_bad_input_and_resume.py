@@ -78,3 +78,11 @@ def test_pause_then_resume_after_restarting_the_servers(sedia):
     assert chat.current_item() == INSTRUMENT.items[4]
     # Changing an answer is not possible by retrying: the same item keeps one row.
     assert len({r["item"] for r in sedia.db.answers(chat.sender)}) == 4
+
+
+@pytest.mark.parametrize("message", ["what's the weather in Ipoh today?", "qwerty zxcv plok", "sing me a song"])
+def test_out_of_scope_and_unclear_messages_say_what_sedia_can_do(sedia, message):
+    chat = sedia.chat()
+    chat.say(message)
+    text = chat.joined()
+    assert "MQA" in text and ("assessment" in text), text
