@@ -56,8 +56,3 @@ def next_step(state: InterviewState, instrument: Instrument) -> str:
 def is_complete(answered: AbstractSet[str], instrument: Instrument) -> bool:
     """True when every item of every theme has been dealt with."""
     return all(item.id in answered for item in instrument.items)
-
-
-def progress(answered: AbstractSet[str], instrument: Instrument) -> tuple:
-    """(items dealt with, items in all) for progress messages."""
-    return (sum(1 for item in instrument.items if item.id in answered), len(instrument.items))

@@ -60,3 +60,13 @@ def test_scoring_covers_every_scale_item():
     profile = score_answers(all_fives, instrument)
     assert profile.index == 100
     assert all(t.answered == t.total == len(instrument.theme(t.theme_id).scale_items) for t in profile.themes)
+
+
+def test_entity_labels_agree_between_gazetteer_config_and_domain():
+    from bot.nlp.gazetteer import ENTITY_LABELS
+
+    config = yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8"))
+    [extractor] = [c for c in config["pipeline"] if c["name"] == "SpacyEntityExtractor"]
+    assert tuple(extractor["dimensions"]) == ENTITY_LABELS
+    domain = yaml.safe_load((REPO / "domain" / "sedia.yml").read_text(encoding="utf-8"))
+    assert set(ENTITY_LABELS) <= set(domain["entities"])
