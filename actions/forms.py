@@ -55,13 +55,17 @@ def is_pause(turn: Turn) -> bool:
     )
 
 
+def _is_short_and_sure(turn: Turn, intents: tuple, max_words: int) -> bool:
+    return (
+        turn.intent in intents
+        and turn.confidence >= DIGRESSION_CONFIDENCE
+        and len(turn.text.split()) <= max_words
+    )
+
+
 def looks_like_digression(turn: Turn) -> bool:
     """True when a free-text reply is more likely a question to Sedia than an answer."""
-    return (
-        turn.intent in DIGRESSION_INTENTS
-        and turn.confidence >= DIGRESSION_CONFIDENCE
-        and len(turn.text.split()) <= DIGRESSION_MAX_WORDS
-    )
+    return _is_short_and_sure(turn, DIGRESSION_INTENTS, DIGRESSION_MAX_WORDS)
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,7 @@ class Reply:
 
 def looks_like_command(turn: Turn) -> bool:
     """True when a short reply is a command to Sedia rather than a typed name."""
-    return (
-        turn.intent in COMMAND_INTENTS
-        and turn.confidence >= DIGRESSION_CONFIDENCE
-        and len(turn.text.split()) <= COMMAND_MAX_WORDS
-    )
+    return _is_short_and_sure(turn, COMMAND_INTENTS, COMMAND_MAX_WORDS)
 
 
 def reply_to_non_answer(
@@ -121,10 +121,11 @@ def _is_prefilled(turn: Turn, slot: str) -> bool:
 
 
 def _store_answer(turn: Turn, item: Item, value: Optional[int], text: Optional[str]) -> None:
-    if turn.consent() is not True:
-        return
     instrument = load_instrument()
     with session_scope() as session:
+        # Only a respondent who consented has a row; everyone else stays in slots only.
+        if not repository.has_consent(session, turn.respondent):
+            return
         assessment = repository.start_assessment(
             session, turn.respondent, turn.channel, instrument.version
         )

@@ -101,27 +101,31 @@ class Gazetteer:
         """A canonical faculty name, such as "Faculty of Education", when the text names
         a known field and nothing more; None for anything else."""
         key = _key(surface)
-        unit = self._longest_match(key, self._unit_by_key)
-        unit_words = next((k for k, v in self._unit_by_key.items() if v == unit and k in key), "")
-        rest = key.replace(unit_words, " ", 1) if unit_words else key
+        unit_words, unit = self._longest_phrase(key, self._unit_by_key) or ("", "Faculty")
+        rest = re.sub(rf"(?<![\w-]){re.escape(unit_words)}(?![\w-])", " ", key, count=1) if unit_words else key
         rest = " ".join(w for w in rest.split() if w not in _CONNECTORS and w != "the")
         field = self._field_by_key.get(rest)
         if field is None:
             return None
-        unit = unit or "Faculty"
         return f"{unit} {'for' if unit == 'Centre' else 'of'} {field}"
 
     @staticmethod
-    def _longest_match(surface: str, table: Dict[str, str]) -> Optional[str]:
+    def _longest_phrase(surface: str, table: Dict[str, str]) -> Optional[Tuple[str, str]]:
+        """The longest phrase of `table` that stands as whole words in `surface`, with its value."""
         key = _key(surface)
         if key in table:
-            return table[key]
-        best: Optional[Tuple[int, str]] = None
+            return key, table[key]
+        best: Optional[Tuple[str, str]] = None
         for phrase, value in table.items():
             if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", key):
-                if best is None or len(phrase) > best[0]:
-                    best = (len(phrase), value)
-        return best[1] if best else None
+                if best is None or len(phrase) > len(best[0]):
+                    best = (phrase, value)
+        return best
+
+    @classmethod
+    def _longest_match(cls, surface: str, table: Dict[str, str]) -> Optional[str]:
+        found = cls._longest_phrase(surface, table)
+        return found[1] if found else None
 
     # ----- patterns for the EntityRuler ------------------------------------------------
     def entity_patterns(self, tokenize: Callable[[str], List[str]]) -> List[dict]:

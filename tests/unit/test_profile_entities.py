@@ -75,3 +75,9 @@ def test_typed_profile_answers(field, typed, value):
 @pytest.mark.parametrize("field, typed", [("role", "astronaut"), ("zone", "Mars"), ("institution", "why?"), ("faculty", "😀"), ("institution", "x" * 500)])
 def test_unclear_profile_answers_are_refused(field, typed):
     assert parse_profile_field(field, typed, [], INSTRUMENT, GAZETTEER) is None
+
+
+def test_faculty_units_match_whole_words_only():
+    # "school" inside "preschool" is not a unit; the typed name is kept as it is instead.
+    assert GAZETTEER.faculty_for("preschool education") is None
+    assert GAZETTEER.faculty_for("Pusat Pengajian Pendidikan") == "School of Education"
