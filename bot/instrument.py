@@ -25,12 +25,12 @@ class InstrumentError(ValueError):
 
 @dataclass(frozen=True)
 class Wording:
-    """One text in several languages; a missing language falls back to English."""
+    """One text in every language Sedia speaks (English and Bahasa Melayu)."""
 
     by_language: Mapping[str, str]
 
     def get(self, language: Optional[str] = None) -> str:
-        """Return the text in `language`, or in English when that wording is missing."""
+        """Return the text in `language`; an unknown language gets English."""
         if language and self.by_language.get(language):
             return self.by_language[language]
         return self.by_language[DEFAULT_LANGUAGE]
@@ -182,13 +182,17 @@ class Instrument:
         return chosen
 
 
-def _wording(raw: object, where: str) -> Wording:
-    if not isinstance(raw, dict) or not raw.get(DEFAULT_LANGUAGE):
-        raise InstrumentError(f"{where}: needs an English ('en') text")
+def parse_wording(raw: object, where: str) -> Wording:
+    """A Wording from `{en: ..., ms: ...}`; every language in LANGUAGES is required."""
+    if not isinstance(raw, dict):
+        raise InstrumentError(f"{where}: needs a text per language {list(LANGUAGES)}")
+    missing = [lang for lang in LANGUAGES if not str(raw.get(lang) or "").strip()]
+    if missing:
+        raise InstrumentError(f"{where}: no text in {missing}")
     unknown = set(raw) - set(LANGUAGES)
     if unknown:
         raise InstrumentError(f"{where}: unknown language(s) {sorted(unknown)}")
-    return Wording({lang: str(text).strip() for lang, text in raw.items() if text})
+    return Wording({lang: " ".join(str(text).split()) for lang, text in raw.items()})
 
 
 def _typed(raw: object) -> Dict[str, Tuple[str, ...]]:
@@ -201,8 +205,8 @@ def _item(raw: dict, theme_id: str, is_open: bool) -> Item:
     return Item(
         id=item_id,
         theme_id=theme_id,
-        text=_wording(raw.get("text"), f"item {item_id} text"),
-        why=_wording(raw.get("why"), f"item {item_id} why"),
+        text=parse_wording(raw.get("text"), f"item {item_id} text"),
+        why=parse_wording(raw.get("why"), f"item {item_id} why"),
         is_open=is_open,
         sub_theme=raw.get("sub_theme"),
         aspect=raw.get("aspect"),
@@ -212,14 +216,14 @@ def _item(raw: dict, theme_id: str, is_open: bool) -> Item:
 def _theme(raw: dict) -> Theme:
     theme_id = raw["id"]
     sub_themes = tuple(
-        SubTheme(s["id"], _wording(s.get("name"), f"sub-theme {s['id']}"))
+        SubTheme(s["id"], parse_wording(s.get("name"), f"sub-theme {s['id']}"))
         for s in raw.get("sub_themes", [])
     )
     theme = Theme(
         id=theme_id,
         study_theme=int(raw["study_theme"]),
-        name=_wording(raw.get("name"), f"theme {theme_id} name"),
-        intro=_wording(raw.get("intro"), f"theme {theme_id} intro"),
+        name=parse_wording(raw.get("name"), f"theme {theme_id} name"),
+        intro=parse_wording(raw.get("intro"), f"theme {theme_id} intro"),
         sub_themes=sub_themes,
         scale_items=tuple(_item(i, theme_id, False) for i in raw.get("items", [])),
         open_item=_item(raw["open"], theme_id, True),
@@ -254,7 +258,7 @@ def parse_instrument(raw: dict) -> Instrument:
     points = tuple(
         ScalePoint(
             value=int(p["value"]),
-            label=_wording(p.get("label"), f"scale point {p.get('value')}"),
+            label=parse_wording(p.get("label"), f"scale point {p.get('value')}"),
             typed=_typed(p.get("typed")),
         )
         for p in scale_raw["points"]
@@ -264,9 +268,9 @@ def parse_instrument(raw: dict) -> Instrument:
         minimum=int(scale_raw["min"]),
         maximum=int(scale_raw["max"]),
         points=points,
-        not_sure_label=_wording(scale_raw["not_sure"].get("label"), "scale not_sure"),
+        not_sure_label=parse_wording(scale_raw["not_sure"].get("label"), "scale not_sure"),
         not_sure_typed=_typed(scale_raw["not_sure"].get("typed")),
-        hint=_wording(scale_raw.get("hint"), "scale hint"),
+        hint=parse_wording(scale_raw.get("hint"), "scale hint"),
     )
     if [p.value for p in points] != list(range(scale.minimum, scale.maximum + 1)):
         raise InstrumentError("scale points must run from min to max in steps of 1")
@@ -275,10 +279,10 @@ def parse_instrument(raw: dict) -> Instrument:
     open_rules = OpenQuestionRules(
         skip_typed=_typed(open_raw.get("skip_typed")),
         max_chars=int(open_raw["max_chars"]),
-        hint=_wording(open_raw.get("hint"), "open_question hint"),
+        hint=parse_wording(open_raw.get("hint"), "open_question hint"),
     )
     levels = tuple(
-        Level(lv["id"], float(lv["from"]), _wording(lv.get("label"), f"level {lv['id']}"))
+        Level(lv["id"], float(lv["from"]), parse_wording(lv.get("label"), f"level {lv['id']}"))
         for lv in raw["levels"]
     )
     bounds = [lv.lower_bound for lv in levels]
@@ -290,13 +294,13 @@ def parse_instrument(raw: dict) -> Instrument:
         fields=tuple(
             ProfileField(
                 f["id"],
-                _wording(f.get("question"), f"profile {f['id']}"),
-                _wording(f.get("hint"), f"profile {f['id']} hint"),
+                parse_wording(f.get("question"), f"profile {f['id']}"),
+                parse_wording(f.get("hint"), f"profile {f['id']} hint"),
             )
             for f in prof["fields"]
         ),
-        roles=tuple(Choice(r["id"], _wording(r.get("label"), f"role {r['id']}")) for r in prof["roles"]),
-        zones=tuple(Choice(z["id"], _wording(z.get("label"), f"zone {z['id']}")) for z in prof["zones"]),
+        roles=tuple(Choice(r["id"], parse_wording(r.get("label"), f"role {r['id']}")) for r in prof["roles"]),
+        zones=tuple(Choice(z["id"], parse_wording(z.get("label"), f"zone {z['id']}")) for z in prof["zones"]),
     )
     themes = tuple(_theme(t) for t in raw["themes"])
     items: Dict[str, Item] = {}

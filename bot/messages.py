@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from bot.instrument import Wording
+from bot.instrument import Wording, parse_wording
 
 MESSAGES_PATH = Path(__file__).with_name("messages.yml")
 
@@ -23,7 +23,7 @@ def wording(key: str) -> Wording:
     node: Any = _messages()
     for part in key.split("."):
         node = node[part]
-    return Wording(dict(node))
+    return parse_wording(node, f"message {key}")
 
 
 def message(key: str, language: str = "en", **values: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Dict
 
 import yaml
 
-from bot.instrument import Wording
+from bot.instrument import Wording, parse_wording
 
 GUIDANCE_DIR = Path(__file__).parent
 
@@ -33,10 +33,6 @@ class MqaAnswer:
     source: str
 
 
-def _wording(raw: dict) -> Wording:
-    return Wording({lang: " ".join(str(text).split()) for lang, text in raw.items() if text})
-
-
 @lru_cache(maxsize=None)
 def _recommendations_file() -> dict:
     with (GUIDANCE_DIR / "recommendations.yml").open(encoding="utf-8") as handle:
@@ -51,7 +47,7 @@ def _mqa_file() -> dict:
 
 def theme_guidance(theme_id: str) -> Wording:
     """Short guidance for a theme the user raised in free text."""
-    return _wording(_recommendations_file()["themes"][theme_id]["guidance"])
+    return parse_wording(_recommendations_file()["themes"][theme_id]["guidance"], f"guidance {theme_id}")
 
 
 def recommendation(theme_id: str, level_id: str) -> Recommendation:
@@ -62,8 +58,8 @@ def recommendation(theme_id: str, level_id: str) -> Recommendation:
         theme_id=theme_id,
         level_id=level_id,
         owner=raw["owner"],
-        owner_label=_wording(data["owners"][raw["owner"]]),
-        text=_wording(raw["text"]),
+        owner_label=parse_wording(data["owners"][raw["owner"]], "guidance"),
+        text=parse_wording(raw["text"], "guidance"),
         source=data["source"],
     )
 
@@ -71,7 +67,7 @@ def recommendation(theme_id: str, level_id: str) -> Recommendation:
 def mqa_answer(topic: str = "overview") -> MqaAnswer:
     """A sourced answer about MQA on one topic."""
     raw = _mqa_file()["answers"][topic]
-    return MqaAnswer(topic=topic, text=_wording(raw["text"]), source=raw["source"])
+    return MqaAnswer(topic=topic, text=parse_wording(raw["text"], "guidance"), source=raw["source"])
 
 
 def all_recommendations() -> Dict[str, Dict[str, Recommendation]]:

@@ -53,14 +53,19 @@ def test_scale_is_five_point_agreement_with_not_sure():
     assert scale.not_sure_label.get("en") == "Not sure"
 
 
-def test_every_item_has_english_wording_and_a_reason():
+def test_every_item_has_wording_and_a_reason_in_both_languages():
     for item in load_instrument().items:
-        assert item.text.get("en").strip() and item.why.get("en").strip(), item.id
+        for language in ("en", "ms"):
+            assert item.text.by_language[language] and item.why.by_language[language], item.id
+        assert item.text.get("ms") != item.text.get("en"), item.id
 
 
-def test_missing_bahasa_melayu_falls_back_to_english():
-    item = load_instrument().item("trn_1")
-    assert item.text.get("ms") == item.text.get("en")
+def test_scale_labels_in_bahasa_melayu():
+    scale = load_instrument().scale
+    assert [p.label.get("ms") for p in scale.points] == [
+        "Sangat tidak setuju", "Tidak setuju", "Neutral", "Setuju", "Sangat setuju"
+    ]
+    assert scale.not_sure_label.get("ms") == "Tidak pasti"
 
 
 def test_levels_ascend_from_the_scale_minimum():
@@ -88,7 +93,9 @@ def test_profile_roles_and_zones():
         (lambda raw: raw["themes"][1]["items"].append(copy.deepcopy(raw["themes"][1]["items"][0])), "statements"),
         (lambda raw: raw["themes"][2]["items"][0].update(sub_theme="nowhere"), "unknown sub-theme"),
         (lambda raw: raw["themes"][3]["items"][1].update(id="qua_1"), "duplicate item"),
-        (lambda raw: raw["themes"][0]["items"][0]["text"].pop("en"), "English"),
+        (lambda raw: raw["themes"][0]["items"][0]["text"].pop("en"), r"no text in \['en'\]"),
+        (lambda raw: raw["themes"][0]["items"][0]["text"].pop("ms"), r"no text in \['ms'\]"),
+        (lambda raw: raw["scale"]["points"][2]["label"].update(ms="  "), r"no text in \['ms'\]"),
         (lambda raw: raw["levels"].reverse(), "levels"),
     ],
 )
