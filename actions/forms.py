@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import CONSENT_DECLINED, CONSENT_GIVEN, Turn
 from actions.guidance import utter_mqa_answer
 from actions.interview import pause_assessment
+from actions.language import confirm_switch
 from bot.answers import (
     SCALE_ENTITY,
     SCALE_INTENT,
@@ -28,6 +29,7 @@ from bot.answers import (
 )
 from bot.input_checks import explain_problem, find_problem
 from bot.instrument import Item, Wording, load_instrument
+from bot.language import detect_language, requested_language
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import PROFILE_INTENT, facts_from_entities, parse_profile_field
 from bot.rasa_domain import CONSENT_FORM, PROFILE_FORM, STEP_SLOT
@@ -42,7 +44,7 @@ DIGRESSION_MAX_WORDS = 10
 # Short messages that are clearly commands, not names, when a name is expected.
 COMMAND_INTENTS = (
     *DIGRESSION_INTENTS, "continue_assessment", "start_assessment", "pause_assessment", "greet",
-    "goodbye", "thanks", "affirm", "deny", "forget_me", "update_profile",
+    "goodbye", "thanks", "affirm", "deny", "forget_me", "update_profile", "switch_language",
 )
 COMMAND_MAX_WORDS = 3
 PAUSE_WORDS = {"stop", "pause", "later", "stop for now", "continue later", "berhenti", "nanti"}
@@ -114,6 +116,15 @@ def reply_to_non_answer(
     return {slot: None}
 
 
+def switched_language(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Optional[Dict[Text, Any]]:
+    """When the message asks for another language, confirm it; the form asks again in it."""
+    if requested_language(turn.text) is None:
+        return None
+    # The `language` slot was already set by its slot mapping before this validation ran.
+    confirm_switch(turn, dispatcher)
+    return {slot: None}
+
+
 def _is_prefilled(turn: Turn, slot: str) -> bool:
     # Slots restored from the database are validated again when a form starts; only
     # the slot the form is asking for carries a new answer.
@@ -130,8 +141,13 @@ def _store_answer(turn: Turn, item: Item, value: Optional[int], text: Optional[s
             session, turn.respondent, turn.channel, instrument.version
         )
         repository.record_answer(
-            session, assessment.id, item.theme_id, item.id, value, text, turn.language, turn.channel
+            session, assessment.id, item.theme_id, item.id, value, text, answer_language(turn), turn.channel
         )
+
+
+def answer_language(turn: Turn) -> str:
+    """The language an answer was given in: its own words tell, else the conversation's."""
+    return detect_language(turn.text) or turn.language
 
 
 def _progress(item: Item) -> str:
@@ -154,6 +170,9 @@ class ValidateConsentForm(FormValidationAction):
         turn = Turn.of(tracker)
         if _is_prefilled(turn, "consent"):
             return {"consent": value}
+        switched = switched_language(turn, dispatcher, "consent")
+        if switched is not None:
+            return switched
         said = parse_yes_no(turn.text, turn.intent)
         if said is True:
             with session_scope() as session:
@@ -181,6 +200,9 @@ class ValidateProfileForm(FormValidationAction):
         turn = Turn.of(tracker)
         if _is_prefilled(turn, field):
             return {field: value}
+        switched = switched_language(turn, dispatcher, field)
+        if switched is not None:
+            return switched
         instrument, gazetteer = load_instrument(), load_gazetteer()
         facts = facts_from_entities(turn.entities, gazetteer)
         spec = instrument.profile.field(field)
@@ -275,6 +297,9 @@ def _item_validator(item: Item) -> Callable:
         turn = Turn.of(tracker)
         if _is_prefilled(turn, item.id):
             return {item.id: value}
+        switched = switched_language(turn, dispatcher, item.id)
+        if switched is not None:
+            return switched
         why = Reply(wording=item.why)
         if item.is_open:
             hint = Reply(wording=instrument.open_rules.hint)

@@ -28,12 +28,14 @@ _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 _YES = {
     "yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "i agree", "agree", "agreed",
     "i consent", "consent", "go ahead", "yes please", "yes i agree", "of course", "fine",
-    "ya", "ye", "boleh", "setuju", "saya setuju", "baik", "ok boleh",
+    "ya", "ye", "boleh", "setuju", "saya setuju", "baik", "ok boleh", "ya saya setuju",
+    "ya setuju", "baiklah", "sudah tentu", "tentu", "ya boleh", "ya sila",
 }
 _NO = {
     "no", "n", "nope", "no thanks", "no thank you", "i don't agree", "i dont agree",
     "don't", "dont", "do not", "decline", "i decline", "i do not consent", "not now",
     "don't store", "dont store", "tak", "tidak", "tak nak", "tidak setuju", "jangan",
+    "tak setuju", "tidak mahu", "jangan simpan", "tidak terima kasih", "tak payah",
 }
 
 
@@ -139,7 +141,8 @@ def parse_scale_answer(text: Optional[str], instrument: Instrument) -> Optional[
 
 def parse_yes_no(text: Optional[str], intent: Optional[str] = None) -> Optional[bool]:
     """Read a yes or a no from a typed reply or the NLU intent; None when unclear."""
-    said = normalise(text)
+    # "Ya, saya setuju" and "ya saya setuju" are the same answer.
+    said = " ".join(normalise(text).replace(",", " ").split())
     if said in _YES or said.startswith("/affirm"):
         return True
     if said in _NO or said.startswith("/deny"):

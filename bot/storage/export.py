@@ -23,6 +23,7 @@ EXPORT_COLUMNS = (
     "item",
     "value",
     "text",
+    "language",
     "answered_at",
 )
 
@@ -50,6 +51,7 @@ def export_rows(session: Session, institution: Optional[str] = None) -> List[Dic
             Answer.item,
             Answer.value,
             Answer.text,
+            Answer.language,
             Answer.answered_at,
         )
         .join(Assessment, Assessment.id == Answer.assessment_id)

@@ -23,6 +23,7 @@ OPEN_STATUSES = ("started", "paused")
 class StoredAnswer:
     value: Optional[int]
     text: Optional[str]
+    language: str = "en"
 
 
 def has_consent(session: Session, respondent: str) -> bool:
@@ -147,7 +148,7 @@ def record_answer(
 def answers_for(session: Session, assessment_id: str) -> Dict[str, StoredAnswer]:
     """The answers of one assessment keyed by item id."""
     rows = session.execute(select(Answer).where(Answer.assessment_id == assessment_id)).scalars()
-    return {row.item: StoredAnswer(row.value, row.text) for row in rows}
+    return {row.item: StoredAnswer(row.value, row.text, row.language) for row in rows}
 
 
 def latest_completed(session: Session, respondent: str) -> Optional[Assessment]:

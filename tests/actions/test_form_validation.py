@@ -116,3 +116,68 @@ def test_a_command_is_not_taken_for_a_name(sqlite_url):
     assert slots["institution"] is None and "name or acronym" in messages[-1]["text"]
     slots, _ = validate("validate_profile_form", "institution", tracker("Kolej Komuniti Selayang", "inform_profile", requested="institution"))
     assert slots["institution"] == "Kolej Komuniti Selayang"
+
+
+# ----- language -----------------------------------------------------------------------
+def run_action(action_name: str, track: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(EXECUTOR.actions[action_name](dispatcher, track, DOMAIN))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+def answers_with_language(rid: str) -> dict:
+    with session_scope() as session:
+        assessment = repository.current_assessment(session, rid)
+        return {k: (v.value, v.language) for k, v in repository.answers_for(session, assessment.id).items()}
+
+
+def test_a_language_switch_inside_a_form_keeps_the_answers_and_asks_again(sqlite_url):
+    rid = consent()
+    validate("validate_training_form", "trn_1", tracker("agree", "answer_scale", requested="trn_1"))
+    validate("validate_training_form", "trn_2", tracker("sangat setuju", "answer_scale", requested="trn_2"))
+    # The `language` slot mapping has already switched to Malay when the form validates.
+    slots, messages = validate(
+        "validate_training_form", "trn_3",
+        tracker("cakap Bahasa Melayu", "switch_language", slots={"language": "ms"}, requested="trn_3"),
+    )
+    assert slots == {"trn_3": None}
+    assert [m["text"] for m in messages] == ["Baik, kita teruskan dalam Bahasa Melayu."]
+    assert answers_with_language(rid) == {"trn_1": (4, "en"), "trn_2": (5, "ms")}
+    # The same question is asked again, now in Malay, with Malay buttons.
+    _, asked = run_action("action_ask_trn_3", tracker("cakap Bahasa Melayu", "switch_language", slots={"language": "ms"}, requested="trn_3"))
+    assert "pereka bentuk instruksional" in asked[-1]["text"]
+    assert [b["title"] for b in asked[-1]["buttons"]][-2:] == ["Sangat setuju", "Tidak pasti"]
+
+
+def test_a_button_answer_is_stored_in_the_conversation_language(sqlite_url):
+    rid = consent()
+    validate("validate_quality_form", "qua_1", tracker('/answer_scale{"scale_value": "2"}', "answer_scale", slots={"language": "ms"}, requested="qua_1"))
+    assert answers_with_language(rid) == {"qua_1": (2, "ms")}
+
+
+def test_malay_hints_and_digressions(sqlite_url):
+    consent()
+    slots, messages = validate("validate_training_form", "trn_4", tracker("pisang", "out_of_scope", slots={"language": "ms"}, requested="trn_4"))
+    assert slots["trn_4"] is None and "Sila jawab dengan nombor" in messages[-1]["text"]
+    slots, messages = validate("validate_training_form", "trn_4", tracker("kenapa?", "ask_why", slots={"language": "ms"}, requested="trn_4"))
+    assert slots["trn_4"] is None and "staf sokongan" in messages[-1]["text"]
+
+
+def test_the_language_slot_mapping(sqlite_url):
+    def detect(text, slots=None, earlier_messages=0):
+        track = tracker(text, "greet", slots=slots)
+        track.events[:0] = [{"event": "user", "text": "hi"}] * earlier_messages
+        return run_action("action_detect_language", track)[0]
+
+    assert detect("selamat pagi") == {"language": "ms", "language_source": "inferred"}
+    assert detect("hello there") == {"language": "en", "language_source": "inferred"}
+    assert detect("UPM") == {}
+    assert detect("saya setuju", {"language_source": "inferred"}, earlier_messages=5) == {}
+    assert detect("English please", {"language": "ms", "language_source": "chosen"}) == {"language": "en", "language_source": "chosen"}
+    assert detect('/switch_language{"language": "ms"}') == {"language": "ms", "language_source": "chosen"}
+
+
+def test_switching_outside_a_form_confirms_and_offers_the_menu(sqlite_url):
+    _, messages = run_action("action_language_switched", tracker("BM", "switch_language", slots={"language": "ms"}))
+    assert messages[0]["text"] == "Baik, kita teruskan dalam Bahasa Melayu."
+    assert messages[1]["response"] == "utter_what_next"

@@ -78,3 +78,47 @@ def test_slot_values_round_trip():
     slots = {"con_1": "4", "con_2": "not_sure", "con_open": "skipped", "trn_1": None}
     assert scale_values(slots, INSTRUMENT) == {"con_1": 4, "con_2": None}
     assert answered_in_slots(slots, INSTRUMENT) == {"con_1", "con_2", "con_open"}
+
+
+# ----- Bahasa Melayu ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed, value",
+    [
+        ("sangat setuju", 5), ("Sangat Setuju!", 5), ("saya sangat setuju", 5), ("amat setuju", 5),
+        ("setuju", 4), ("saya setuju", 4), ("agak setuju", 4),
+        ("neutral", 3), ("berkecuali", 3), ("biasa je", 3),
+        ("tidak setuju", 2), ("tak setuju", 2), ("x setuju", 2), ("kurang setuju", 2),
+        ("sangat tidak setuju", 1), ("sangat tak setuju", 1), ("langsung tak setuju", 1),
+        ("4 dari 5", 4), ("4 - setuju", 4),
+    ],
+)
+def test_malay_scale_answers(typed, value):
+    assert parse_scale_answer(typed, INSTRUMENT) == ScaleAnswer(value)
+
+
+@pytest.mark.parametrize("typed", ["tidak pasti", "Tak pasti.", "tak tahu", "entah", "langkau"])
+def test_malay_not_sure(typed):
+    assert parse_scale_answer(typed, INSTRUMENT) == ScaleAnswer(None)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["tak berapa setuju sangat", "4 sangat tidak setuju", "setuju ke tidak", "bukan setuju", "pisang"],
+)
+def test_unclear_malay_is_not_an_answer(typed):
+    assert parse_scale_answer(typed, INSTRUMENT) is None
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("ya", True), ("boleh", True), ("ya, saya setuju", True), ("Tidak, jangan simpan", None), ("baik", True),
+    ("tidak", False), ("tak nak", False), ("jangan", False), ("tidak setuju", False),
+])
+def test_malay_yes_no(typed, expected):
+    assert parse_yes_no(typed, None) is expected
+
+
+def test_malay_skip_of_an_open_question():
+    rules = INSTRUMENT.open_rules
+    assert parse_open_answer("tiada komen", rules).text is None
+    assert parse_open_answer("Takde", rules).text is None
+    assert parse_open_answer("Bajet tak cukup untuk studio.", rules).text == "Bajet tak cukup untuk studio."
