@@ -69,9 +69,9 @@ test-e2e: $(MODEL)
 
 test: validate test-unit test-stories test-e2e
 
+# Held-out split and 5-fold cross-validation, per language (bot/nlp/evaluate.py).
 nlu-eval: $(SPACY_DIR)/meta.json
-	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/nlu-cv
-	$(PY) -m bot.nlp.report results/nlu-cv
+	$(PY) -m bot.nlp.evaluate --out results/nlu-eval
 
 clean:
 	rm -rf $(VENV) models results .pytest_cache

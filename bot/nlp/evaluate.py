@@ -1,0 +1,279 @@
+"""Measure Sedia's NLU per language: `make nlu-eval` (`python -m bot.nlp.evaluate`).
+
+Two measurements of the shipped pipeline (config.yml), each split by the language of the
+message (English, Bahasa Melayu, code-mixed), which comes from the folder an example is
+in (`data/nlu/<language>/`, `tests/nlu_holdout/<language>.yml`):
+
+- **held-out**: a model trained on all of `data/nlu` classifies `tests/nlu_holdout/`,
+  which is never trained on;
+- **cross-validation**: stratified 5-fold cross-validation over `data/nlu`.
+
+It prints Markdown tables, writes them with the raw predictions to the output folder,
+and exits 1 when the theme intents miss the target in any language.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NLU_DIR = REPO_ROOT / "data" / "nlu"
+HOLDOUT_DIR = REPO_ROOT / "tests" / "nlu_holdout"
+LANGUAGE_GROUPS = ("en", "ms", "mixed")
+GROUP_NAMES = {"en": "English", "ms": "Bahasa Melayu", "mixed": "Code-mixed"}
+THEME_PREFIX = "theme_"
+THEME_TARGET = 0.90
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message and the language group it belongs to."""
+
+    text: str
+    intent: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the pipeline made of one example."""
+
+    text: str
+    intent: str
+    group: str
+    predicted: str
+    confidence: float
+    fell_back: bool
+
+
+def read_examples(path: Path, group: str) -> List[Example]:
+    """The intent examples of one NLU file (or every file under a folder)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [
+        Example(m.get("text"), m.get("intent"), group)
+        for m in data.intent_examples
+        if m.get("text") and m.get("intent")
+    ]
+
+
+def training_examples(nlu_dir: Path = NLU_DIR) -> List[Example]:
+    """Every training example, labelled with its language group."""
+    examples: List[Example] = []
+    for group in LANGUAGE_GROUPS:
+        folder = nlu_dir / group
+        if folder.is_dir():
+            examples += read_examples(folder, group)
+    return examples
+
+
+def holdout_examples(holdout_dir: Path = HOLDOUT_DIR) -> List[Example]:
+    """Every held-out example, labelled with its language group."""
+    examples: List[Example] = []
+    for group in LANGUAGE_GROUPS:
+        path = holdout_dir / f"{group}.yml"
+        if path.exists():
+            examples += read_examples(path, group)
+    return examples
+
+
+# ----- training and prediction ----------------------------------------------------------
+def _write_training_data(examples: Sequence[Example], nlu_dir: Path, out: Path) -> None:
+    """Write `examples` plus the lookup tables and regexes of `nlu_dir` as one YAML file."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    full = load_data(str(nlu_dir))
+    messages = [Message(data={"text": e.text, "intent": e.intent}) for e in examples]
+    data = TrainingData(
+        training_examples=messages,
+        entity_synonyms=full.entity_synonyms,
+        regex_features=full.regex_features,
+        lookup_tables=full.lookup_tables,
+    )
+    out.write_text(RasaYAMLWriter().dumps(data), encoding="utf-8")
+
+
+def _train(examples: Sequence[Example], config: Path, nlu_dir: Path, work: Path, name: str) -> str:
+    from rasa.model_training import train_nlu
+
+    data_file = work / f"{name}.yml"
+    _write_training_data(examples, nlu_dir, data_file)
+    model = train_nlu(str(config), str(data_file), str(work), fixed_model_name=name)
+    if not model:
+        raise RuntimeError(f"training {name} failed")
+    return str(model)
+
+
+def _predict(model_path: str, examples: Sequence[Example]) -> List[Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+
+    async def parse_all() -> List[dict]:
+        return [await agent.parse_message(e.text) for e in examples]
+
+    parsed = asyncio.run(parse_all())
+    predictions = []
+    for example, result in zip(examples, parsed):
+        # The classifier's own best guess; a fallback is counted separately, because in
+        # the product it leads to a reply that says what Sedia can do, not to an error.
+        ranking = [r for r in result.get("intent_ranking", []) if r["name"] != FALLBACK_INTENT]
+        best = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 0.0}
+        predictions.append(
+            Prediction(
+                text=example.text,
+                intent=example.intent,
+                group=example.group,
+                predicted=best["name"],
+                confidence=float(best["confidence"]),
+                fell_back=(result.get("intent") or {}).get("name") == FALLBACK_INTENT,
+            )
+        )
+    return predictions
+
+
+def folds(examples: Sequence[Example], n_folds: int, seed: int = 7) -> List[Tuple[List[int], List[int]]]:
+    """Stratified folds, by intent and language together: (train indices, test indices)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [f"{e.intent}|{e.group}" for e in examples]
+    counts: Dict[str, int] = defaultdict(int)
+    for label in labels:
+        counts[label] += 1
+    # Strata too small to split across every fold fall back to the intent alone.
+    strata = [label if counts[label] >= n_folds else label.split("|")[0] for label in labels]
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return [(list(train), list(test)) for train, test in splitter.split(list(range(len(examples))), strata)]
+
+
+# ----- scores -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GroupScores:
+    """F1 per intent and the macro averages for one language group."""
+
+    group: str
+    examples: int
+    f1: Dict[str, float]
+    support: Dict[str, int]
+    macro_all: float
+    macro_themes: float
+    accuracy: float
+    fallback_rate: float
+
+
+def score(predictions: Sequence[Prediction], group: str) -> Optional[GroupScores]:
+    """Scores for the predictions of one language group (None if it has none)."""
+    from sklearn.metrics import f1_score
+
+    chosen = [p for p in predictions if p.group == group]
+    if not chosen:
+        return None
+    truth = [p.intent for p in chosen]
+    guess = [p.predicted for p in chosen]
+    intents = sorted(set(truth))
+    values = f1_score(truth, guess, labels=intents, average=None, zero_division=0)
+    f1 = {intent: float(v) for intent, v in zip(intents, values)}
+    support = {intent: truth.count(intent) for intent in intents}
+    themes = [f1[i] for i in intents if i.startswith(THEME_PREFIX)]
+    return GroupScores(
+        group=group,
+        examples=len(chosen),
+        f1=f1,
+        support=support,
+        macro_all=sum(f1.values()) / len(f1),
+        macro_themes=sum(themes) / len(themes) if themes else float("nan"),
+        accuracy=sum(t == g for t, g in zip(truth, guess)) / len(chosen),
+        fallback_rate=sum(p.fell_back for p in chosen) / len(chosen),
+    )
+
+
+def meets_target(scores: Iterable[GroupScores]) -> bool:
+    """True when the theme intents' macro F1 reaches the target in every language group."""
+    return all(s.macro_themes >= THEME_TARGET for s in scores)
+
+
+def render(title: str, scores: Sequence[GroupScores]) -> str:
+    """A Markdown section: macro F1 per language, then F1 per theme intent per language."""
+    lines = [f"### {title}", "", "| language | examples | theme intents, macro F1 | all intents, macro F1 | accuracy | fallback rate | target |", "|---|---|---|---|---|---|---|"]
+    for s in scores:
+        verdict = "met" if s.macro_themes >= THEME_TARGET else f"missed (< {THEME_TARGET:.2f})"
+        lines.append(
+            f"| {GROUP_NAMES[s.group]} | {s.examples} | {s.macro_themes:.3f} | {s.macro_all:.3f} "
+            f"| {s.accuracy:.3f} | {s.fallback_rate:.3f} | {verdict} |"
+        )
+    themes = sorted({i for s in scores for i in s.f1 if i.startswith(THEME_PREFIX)})
+    lines += ["", "| theme intent | " + " | ".join(GROUP_NAMES[s.group] for s in scores) + " |"]
+    lines.append("|---|" + "---|" * len(scores))
+    for intent in themes:
+        cells = [f"{s.f1[intent]:.3f} ({s.support[intent]})" if intent in s.f1 else "n/a" for s in scores]
+        lines.append(f"| {intent} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# ----- command line -------------------------------------------------------------------
+def run(config: Path, nlu_dir: Path, holdout_dir: Path, out: Path, n_folds: int) -> int:
+    """Run both measurements, print and write the report; 0 when the target is met."""
+    out.mkdir(parents=True, exist_ok=True)
+    train = training_examples(nlu_dir)
+    held_out = holdout_examples(holdout_dir)
+    with tempfile.TemporaryDirectory(prefix="sedia-nlu-eval-") as tmp:
+        work = Path(tmp)
+        holdout_predictions = _predict(_train(train, config, nlu_dir, work, "full"), held_out)
+        cv_predictions: List[Prediction] = []
+        for number, (train_idx, test_idx) in enumerate(folds(train, n_folds), start=1):
+            print(f"fold {number}/{n_folds}: training on {len(train_idx)}, testing {len(test_idx)}", flush=True)
+            model = _train([train[i] for i in train_idx], config, nlu_dir, work, f"fold{number}")
+            cv_predictions += _predict(model, [train[i] for i in test_idx])
+    holdout_scores = [s for g in LANGUAGE_GROUPS if (s := score(holdout_predictions, g))]
+    cv_scores = [s for g in LANGUAGE_GROUPS if (s := score(cv_predictions, g))]
+    report = "\n\n".join(
+        [
+            render(f"Held-out split (tests/nlu_holdout, {len(held_out)} messages)", holdout_scores),
+            render(f"{n_folds}-fold cross-validation (data/nlu, {len(train)} messages)", cv_scores),
+        ]
+    )
+    print("\n" + report + "\n")
+    (out / "report.md").write_text(report + "\n", encoding="utf-8")
+    (out / "predictions.json").write_text(
+        json.dumps(
+            {"holdout": [asdict(p) for p in holdout_predictions], "cross_validation": [asdict(p) for p in cv_predictions]},
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    met = meets_target(holdout_scores) and meets_target(cv_scores)
+    print(f"Target (theme intents, macro F1 >= {THEME_TARGET:.2f} in every language): {'met' if met else 'MISSED'}")
+    return 0 if met else 1
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Parse the command line and run the evaluation."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO_ROOT / "config.yml")
+    parser.add_argument("--nlu", type=Path, default=NLU_DIR)
+    parser.add_argument("--holdout", type=Path, default=HOLDOUT_DIR)
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "nlu-eval")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    return run(args.config, args.nlu, args.holdout, args.out, args.folds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
