@@ -12,8 +12,11 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 # rasa 3.6 pins SQLAlchemy 1.4 and warns about 2.0 on every start; the pin is deliberate.
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+# Rasa's training cache knows the spaCy pipeline only by its path, so after a rebuild it
+# would reuse features from the old pipeline. Training without the cache costs seconds.
+export RASA_MAX_CACHE_SIZE ?= 0
 
-SPACY_DIR := models/spacy/sedia_en
+SPACY_DIR := models/spacy/sedia
 MODEL := models/sedia.tar.gz
 DOMAIN := domain
 TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null)
@@ -32,7 +35,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 
 spacy: $(SPACY_DIR)/meta.json
 
-$(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py bot/nlp/build.py
+$(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py bot/nlp/malay.yml bot/nlp/malay.py bot/nlp/build.py
 	$(PY) -m bot.nlp.build $(SPACY_DIR)
 
 # The instrument's slots, forms and rules are generated; regenerate them when it changes.

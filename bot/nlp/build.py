@@ -1,8 +1,10 @@
 """Build Sedia's own spaCy pipeline from the project's data (no model download).
 
-The pipeline is a blank English tokenizer with an EntityRuler made from
+The pipeline is spaCy's blank Indonesian base (the closest language spaCy ships to
+Bahasa Melayu; see the README for the comparison behind the choice), a lookup lemmatizer
+with Sedia's Bahasa Melayu rules (`bot/nlp/malay.yml`), and an EntityRuler made from
 `bot/nlp/gazetteer.yml`. Rasa's SpacyNLP loads it from the folder this writes
-(`models/spacy/sedia_en` by default): `python -m bot.nlp.build [OUT_DIR]`.
+(`models/spacy/sedia` by default): `python -m bot.nlp.build [OUT_DIR]`.
 """
 from __future__ import annotations
 
@@ -12,20 +14,28 @@ from typing import Optional
 
 import spacy
 from spacy.language import Language
+from spacy.lookups import Lookups
 
 from bot.nlp.gazetteer import load_gazetteer
+from bot.nlp.malay import lemma_table
 
-PIPELINE_NAME = "sedia_en"
-PIPELINE_VERSION = "1.0.0"
+BASE_LANGUAGE = "id"
+PIPELINE_NAME = "sedia"
+PIPELINE_VERSION = "2.0.0"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models" / "spacy" / PIPELINE_NAME
 
 
-def build_pipeline() -> Language:
-    """Return the blank-English pipeline with the gazetteer's EntityRuler."""
-    nlp = spacy.blank("en")
+def build_pipeline(base_language: str = BASE_LANGUAGE, malay_rules: bool = True) -> Language:
+    """Return the pipeline: blank base, Malay lemmas, and the gazetteer's EntityRuler."""
+    nlp = spacy.blank(base_language)
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = PIPELINE_VERSION
-    nlp.meta["description"] = "Sedia: tokenizer and EntityRuler for Malaysian HE profiles"
+    nlp.meta["description"] = "Sedia: English and Bahasa Melayu tokens, lemmas and profile entities"
+    if malay_rules:
+        lookups = Lookups()
+        lookups.add_table("lemma_lookup", lemma_table())
+        lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        lemmatizer.initialize(lookups=lookups)
     ruler = nlp.add_pipe("entity_ruler", config={"validate": True, "overwrite_ents": True})
 
     def tokenize(phrase: str) -> list:

@@ -1,0 +1,32 @@
+"""Bahasa Melayu lemmas for Sedia's spaCy pipeline, from `bot/nlp/malay.yml`.
+
+The table maps a lower-case token to the lemma Rasa's featurizers should see: informal
+spellings to the standard word, Malay domain words to the English word that code-mixed
+messages use for them, and words with a clitic ("bajetnya", "bolehkah") to the word.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict
+
+import yaml
+
+MALAY_PATH = Path(__file__).with_name("malay.yml")
+
+
+@lru_cache(maxsize=None)
+def lemma_table(path: str = str(MALAY_PATH)) -> Dict[str, str]:
+    """Every token Sedia lemmatises, and its lemma."""
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    table: Dict[str, str] = {}
+    for section in ("informal", "shared"):
+        for word, lemma in (raw.get(section) or {}).items():
+            table[str(word).lower()] = str(lemma).lower()
+    # A lemma is itself a word; "bajet" -> "budget" means "bajetnya" -> "budget" too.
+    stems = {word: table.get(word, word) for word in [*table, *(raw.get("clitic_stems") or [])]}
+    for stem, lemma in stems.items():
+        for clitic in raw.get("clitics") or []:
+            table.setdefault(f"{stem}{clitic}", lemma)
+    return table
