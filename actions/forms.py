@@ -47,7 +47,10 @@ COMMAND_INTENTS = (
     "goodbye", "thanks", "affirm", "deny", "forget_me", "update_profile", "switch_language",
 )
 COMMAND_MAX_WORDS = 3
-PAUSE_WORDS = {"stop", "pause", "later", "stop for now", "continue later", "berhenti", "nanti"}
+PAUSE_WORDS = {
+    "stop", "pause", "later", "stop for now", "continue later",
+    "berhenti", "nanti", "berhenti dulu", "berhenti sekejap", "sambung nanti", "nanti dulu", "stop dulu",
+}
 
 
 def is_pause(turn: Turn) -> bool:

@@ -78,6 +78,8 @@ def requested_language(text: Optional[str]) -> Optional[str]:
 
 def detect_language(text: Optional[str]) -> Optional[str]:
     """The language a message is written in, or None when it does not tell."""
+    if clean_text(text).startswith("/"):
+        return None  # a button payload, whose words are ids, not language
     cues = load_cues()
     words = _words(text or "")
     counts = {lang: sum(1 for w in words if w in cues.cues[lang]) for lang in LANGUAGES}

@@ -54,6 +54,7 @@ def test_messages_that_are_not_requests(text):
         ("UPM", None),
         ("4", None),
         ("😀", None),
+        ('/answer_scale{"scale_value": "not_sure"}', None),
     ],
 )
 def test_detection(text, language):
