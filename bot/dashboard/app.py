@@ -16,7 +16,8 @@ def render_index() -> str:
     """The landing page, with the themes listed from the instrument."""
     instrument = load_instrument()
     themes = "\n".join(
-        f"      <li><strong>{theme.name.get('en')}</strong>: {len(theme.items)} questions</li>"
+        f"      <li><strong>{theme.name.get('en')}</strong> "
+        f"(<span lang=\"ms\">{theme.name.get('ms')}</span>): {len(theme.items)} questions</li>"
         for theme in instrument.themes
     )
     page = (TEMPLATES / "index.html").read_text(encoding="utf-8")

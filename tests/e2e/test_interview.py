@@ -1,88 +1,26 @@
 """Complete interviews over the REST channel against the real servers and database."""
 from __future__ import annotations
 
-import json
-from typing import Callable, Dict, Optional
+from typing import Optional
 
-from bot.instrument import Item, load_instrument
+from bot.instrument import Item
 from bot.scoring import score_answers
-
-INSTRUMENT = load_instrument()
-SCALE_ITEMS = [i for i in INSTRUMENT.items if not i.is_open]
-TYPED = {1: "strongly disagree", 2: "disagree", 3: "neutral", 4: "agree", 5: "5", None: "not sure"}
-
-
-def planned_value(item: Item) -> Optional[int]:
-    """A spread of answers over the scale, with some "not sure"."""
-    position = SCALE_ITEMS.index(item)
-    return None if position % 7 == 6 else position % 5 + 1
-
-
-def open_text(item: Item) -> str:
-    return f"Our biggest issue in {item.theme_id} is time and money ({item.id})."
-
-
-def answer_all(chat, send_scale: Callable[[object, Item, Optional[int]], None], before: Optional[Callable] = None) -> Dict[str, Optional[int]]:
-    """Answer every question Sedia asks until the summary; return the scale values sent."""
-    sent: Dict[str, Optional[int]] = {}
-    asked = []
-    while chat.summary() is None:
-        item = chat.current_item()
-        assert item is not None, f"expected a question, got {chat.texts}"
-        assert item.id not in asked, f"{item.id} asked again after a valid answer: {chat.texts}"
-        asked.append(item.id)
-        if before:
-            before(chat, item)
-        if item.is_open:
-            chat.say(open_text(item))
-        else:
-            sent[item.id] = planned_value(item)
-            send_scale(chat, item, sent[item.id])
-    assert asked == [i.id for i in INSTRUMENT.items]
-    return sent
+from tests.e2e.interviews import (
+    INSTRUMENT,
+    TYPED,
+    answer_all,
+    assert_stored,
+    assert_summary_matches,
+    scale_label,
+)
 
 
 def press_scale(chat, item: Item, value: Optional[int]) -> None:
-    label = INSTRUMENT.scale.not_sure_label.get("en") if value is None else INSTRUMENT.scale.points[value - 1].label.get("en")
-    chat.press(label)
+    chat.press(scale_label(value, "en"))
 
 
 def type_scale(chat, item: Item, value: Optional[int]) -> None:
-    chat.say(TYPED[value])
-
-
-def assert_summary_matches(chat, sent: Dict[str, Optional[int]]) -> None:
-    expected = score_answers(sent, INSTRUMENT)
-    summary = chat.summary()
-    assert summary["complete"] is True
-    assert summary["index"] == expected.index
-    assert {t["theme"]: t["score"] for t in summary["themes"]} == {t.theme_id: t.score for t in expected.themes}
-    text = chat.joined()
-    assert f"{expected.index}/100" in text
-    for theme in expected.themes:
-        assert f"{INSTRUMENT.theme(theme.theme_id).name.get('en')}: {theme.score:.1f}/5 ({theme.level.label.get('en')})" in text
-    assert "Source: Md Rami et al. (2024)" in text
-
-
-def assert_stored(sedia, chat, sent: Dict[str, Optional[int]], profile: Dict[str, str]) -> None:
-    rows = sedia.db.answers(chat.sender)
-    assert len(rows) == len(INSTRUMENT.items)
-    by_item = {r["item"]: r for r in rows}
-    for item in INSTRUMENT.items:
-        row = by_item[item.id]
-        assert row["theme"] == item.theme_id and row["channel"] == "rest" and row["language"] == "en"
-        if item.is_open:
-            assert row["value"] is None and row["text"] == open_text(item)
-        else:
-            assert row["value"] == sent[item.id] and row["text"] is None
-    [assessment] = sedia.db.assessments(chat.sender)
-    assert assessment["status"] == "completed" and assessment["completed_at"] is not None
-    assert {k: assessment[k] for k in profile} == profile
-    exported = [r for r in json.loads(sedia.export("json")) if r["respondent_id"] == sedia.db.respondent(chat.sender)]
-    assert len(exported) == len(INSTRUMENT.items)
-    assert {r["item"]: r["value"] for r in exported if r["theme"] != "x"} == {r["item"]: r["value"] for r in rows}
-    assert all(r[k] == v for r in exported for k, v in profile.items())
-    assert chat.sender not in json.dumps(exported)
+    chat.say(TYPED["en"][value])
 
 
 UPM_PROFILE = {
