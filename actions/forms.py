@@ -104,7 +104,7 @@ def reply_to_non_answer(
         return {slot: None, "requested_slot": None, STEP_SLOT: "paused"}
     if turn.intent in DIGRESSION_INTENTS:
         if turn.intent == "ask_mqa":
-            utter_mqa_answer(dispatcher, language)
+            utter_mqa_answer(dispatcher, turn)
         elif turn.intent == "ask_why":
             why.send(dispatcher, language)
         elif turn.intent == "bot_challenge":

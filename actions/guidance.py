@@ -8,23 +8,23 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
-from bot.guidance import mqa_answer, theme_guidance
+from bot.guidance import theme_guidance
+from bot.guidance.mqa import answer as mqa_answer, choose_topic
 from bot.instrument import load_instrument
 from bot.messages import message
 
 THEME_INTENT_PREFIX = "theme_"
 
 
-def utter_mqa_answer(dispatcher: CollectingDispatcher, language: str, topic: str = "overview") -> None:
-    """Send a sourced MQA answer."""
-    answer = mqa_answer(topic)
-    dispatcher.utter_message(
-        text=f"{answer.text.get(language)}\n{message('summary.source', language)}: {answer.source}."
-    )
+def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:
+    """Answer the MQA question in the latest message, with its sources; return the topic."""
+    topic = choose_topic(turn.text)
+    dispatcher.utter_message(text=mqa_answer(topic, turn.language))
+    return topic
 
 
 class ActionAnswerMqa(Action):
-    """Answer a question about MQA's micro-credential rules, with its source."""
+    """Answer a question about MQA's micro-credential rules, with its sources."""
 
     def name(self) -> str:
         return "action_answer_mqa"
@@ -32,8 +32,8 @@ class ActionAnswerMqa(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        utter_mqa_answer(dispatcher, Turn.of(tracker).language)
-        return []
+        topic = utter_mqa_answer(dispatcher, Turn.of(tracker))
+        return [SlotSet("mqa_topic", topic)]
 
 
 class ActionThemeGuidance(Action):

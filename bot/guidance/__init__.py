@@ -1,6 +1,7 @@
-"""Guidance Sedia gives: theme advice and graded recommendations from the study, and MQA facts.
+"""Guidance Sedia gives: theme advice and graded recommendations from the study.
 
-The texts are data (`recommendations.yml`, `mqa.yml`); this module only selects them.
+The texts are data (`recommendations.yml`); this module only selects them. MQA answers
+are in `bot/guidance/mqa.py`.
 """
 from __future__ import annotations
 
@@ -26,22 +27,9 @@ class Recommendation:
     source: str
 
 
-@dataclass(frozen=True)
-class MqaAnswer:
-    topic: str
-    text: Wording
-    source: str
-
-
 @lru_cache(maxsize=None)
 def _recommendations_file() -> dict:
     with (GUIDANCE_DIR / "recommendations.yml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-@lru_cache(maxsize=None)
-def _mqa_file() -> dict:
-    with (GUIDANCE_DIR / "mqa.yml").open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -62,12 +50,6 @@ def recommendation(theme_id: str, level_id: str) -> Recommendation:
         text=parse_wording(raw["text"], "guidance"),
         source=data["source"],
     )
-
-
-def mqa_answer(topic: str = "overview") -> MqaAnswer:
-    """A sourced answer about MQA on one topic."""
-    raw = _mqa_file()["answers"][topic]
-    return MqaAnswer(topic=topic, text=parse_wording(raw["text"], "guidance"), source=raw["source"])
 
 
 def all_recommendations() -> Dict[str, Dict[str, Recommendation]]:
