@@ -35,7 +35,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 
 spacy: $(SPACY_DIR)/meta.json
 
-$(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py bot/nlp/malay.yml bot/nlp/malay.py bot/nlp/build.py
+$(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py bot/nlp/malay.yml bot/nlp/malay.py bot/nlp/build.py bot/guidance/mqa.yml bot/guidance/mqa.py
 	$(PY) -m bot.nlp.build $(SPACY_DIR)
 
 # The instrument's slots, forms and rules are generated; regenerate them when it changes.

@@ -18,6 +18,7 @@ from actions.context import CONSENT_DECLINED, CONSENT_GIVEN, Turn
 from actions.guidance import utter_mqa_answer
 from actions.interview import pause_assessment
 from actions.language import confirm_switch
+from actions.plan import deliver_plan
 from bot.answers import (
     SCALE_ENTITY,
     SCALE_INTENT,
@@ -36,7 +37,7 @@ from bot.rasa_domain import CONSENT_FORM, PROFILE_FORM, STEP_SLOT
 from bot.storage import repository
 from bot.storage.db import session_scope
 
-DIGRESSION_INTENTS = ("ask_mqa", "help", "ask_why", "bot_challenge")
+DIGRESSION_INTENTS = ("ask_mqa", "help", "ask_why", "bot_challenge", "show_plan")
 # How sure the NLU must be before a message that could be an open answer is taken
 # as a digression instead.
 DIGRESSION_CONFIDENCE = 0.8
@@ -109,6 +110,8 @@ def reply_to_non_answer(
             why.send(dispatcher, language)
         elif turn.intent == "bot_challenge":
             dispatcher.utter_message(response="utter_iamabot")
+        elif turn.intent == "show_plan":
+            deliver_plan(turn, dispatcher, {i.id: turn.slot(i.id) for i in load_instrument().items})
         else:
             dispatcher.utter_message(response="utter_help_in_form")
         return {slot: None}

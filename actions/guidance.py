@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.guidance import theme_guidance
-from bot.guidance.mqa import answer as mqa_answer, choose_topic
+from bot.guidance.mqa import answer as mqa_answer, choose_topic, detect_topic
 from bot.instrument import load_instrument
 from bot.messages import message
 
@@ -18,7 +18,10 @@ THEME_INTENT_PREFIX = "theme_"
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:
     """Answer the MQA question in the latest message, with its sources; return the topic."""
-    topic = choose_topic(turn.text)
+    # The NLU's mqa_topic entity names the topic; reading the text again finds the same
+    # topic when the message came without NLU (a form's validation, a test).
+    named = [detect_topic(value) for value in turn.entity_values("mqa_topic")]
+    topic = next((t for t in named if t), None) or choose_topic(turn.text)
     dispatcher.utter_message(text=mqa_answer(topic, turn.language))
     return topic
 

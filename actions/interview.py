@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CONSENT_GIVEN, Turn
+from actions.plan import deliver_plan
 from bot import interview
 from bot.answers import answered_in_slots, scale_values, slot_value
 from bot.instrument import Instrument, load_instrument
@@ -215,6 +216,7 @@ class ActionSummary(Action):
         if not consent:
             dispatcher.utter_message(text=message("summary.private", turn.language))
         if complete:
+            deliver_plan(turn, dispatcher, {i.id: turn.slot(i.id) for i in instrument.items})
             dispatcher.utter_message(response="utter_assessment_done")
         else:
             dispatcher.utter_message(text=message("summary.continue_hint", turn.language))

@@ -31,6 +31,7 @@ class ActionForgetMe(Action):
                 response="utter_forgotten",
                 answers=counts["answers"],
                 assessments=counts["assessments"],
+                plans=counts["plans"],
             )
         else:
             dispatcher.utter_message(response="utter_nothing_to_forget")

@@ -192,7 +192,12 @@ def parse_wording(raw: object, where: str) -> Wording:
     unknown = set(raw) - set(LANGUAGES)
     if unknown:
         raise InstrumentError(f"{where}: unknown language(s) {sorted(unknown)}")
-    return Wording({lang: " ".join(str(text).split()) for lang, text in raw.items()})
+    # Spaces are tidied within each line; line breaks (a list in a `|` block) are kept.
+    return Wording({lang: _tidy(str(text)) for lang, text in raw.items()})
+
+
+def _tidy(text: str) -> str:
+    return "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
 
 
 def _typed(raw: object) -> Dict[str, Tuple[str, ...]]:

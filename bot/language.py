@@ -51,6 +51,14 @@ def _words(text: str) -> Tuple[str, ...]:
     return tuple(w.strip(".'") for w in _WORD.findall(clean_text(text).lower()) if w.strip(".'"))
 
 
+_CLITICS = ("nya", "lah", "kah")
+
+
+def _is_cue(word: str, cues: FrozenSet[str]) -> bool:
+    # Malay clitics attach to a word: "bolehlah", "bajetnya", "siapakah".
+    return word in cues or any(word.endswith(c) and word[: -len(c)] in cues for c in _CLITICS)
+
+
 def requested_language(text: Optional[str]) -> Optional[str]:
     """The language a message asks for ("cakap BM", "English please", a button), or None."""
     from_payload = payload_value(text, SWITCH_INTENT, LANGUAGE_ENTITY)
@@ -82,7 +90,7 @@ def detect_language(text: Optional[str]) -> Optional[str]:
         return None  # a button payload, whose words are ids, not language
     cues = load_cues()
     words = _words(text or "")
-    counts = {lang: sum(1 for w in words if w in cues.cues[lang]) for lang in LANGUAGES}
+    counts = {lang: sum(1 for w in words if _is_cue(w, cues.cues[lang])) for lang in LANGUAGES}
     ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
     (best, best_count), (_, runner_up) = ranked[0], ranked[1]
     if best_count >= cues.min_cues and best_count > runner_up:

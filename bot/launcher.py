@@ -99,6 +99,8 @@ class Stack:
         env = dict(os.environ)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        # Links to documents (action plans) point at the web app unless a public URL is set.
+        env.setdefault("SEDIA_PUBLIC_URL", f"http://127.0.0.1:{self.web_port}")
         env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         env.update(self.extra_env)
         return env

@@ -3,7 +3,7 @@
 The pipeline is spaCy's blank Indonesian base (the closest language spaCy ships to
 Bahasa Melayu; see the README for the comparison behind the choice), a lookup lemmatizer
 with Sedia's Bahasa Melayu rules (`bot/nlp/malay.yml`), and an EntityRuler made from
-`bot/nlp/gazetteer.yml`. Rasa's SpacyNLP loads it from the folder this writes
+`bot/nlp/gazetteer.yml` and the MQA topics of `bot/guidance/mqa.yml`. Rasa's SpacyNLP loads it from the folder this writes
 (`models/spacy/sedia` by default): `python -m bot.nlp.build [OUT_DIR]`.
 """
 from __future__ import annotations
@@ -16,12 +16,14 @@ import spacy
 from spacy.language import Language
 from spacy.lookups import Lookups
 
+from bot.guidance.mqa import keyword_index
 from bot.nlp.gazetteer import load_gazetteer
 from bot.nlp.malay import lemma_table
 
 BASE_LANGUAGE = "id"
 PIPELINE_NAME = "sedia"
 PIPELINE_VERSION = "2.0.0"
+MQA_TOPIC = "mqa_topic"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "models" / "spacy" / PIPELINE_NAME
 
 
@@ -42,6 +44,11 @@ def build_pipeline(base_language: str = BASE_LANGUAGE, malay_rules: bool = True)
         return [token.text for token in nlp.make_doc(phrase)]
 
     ruler.add_patterns(load_gazetteer().entity_patterns(tokenize))
+    # MQA sub-topics ("APEL", "kredit", "lencana"), from the knowledge base's keywords.
+    ruler.add_patterns(
+        {"label": MQA_TOPIC, "id": topic, "pattern": [{"LOWER": t.lower()} for t in tokenize(keyword)]}
+        for keyword, topic in keyword_index()
+    )
     return nlp
 
 

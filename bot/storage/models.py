@@ -109,3 +109,22 @@ class Answer(Base):
     language = Column(String(8), nullable=False, default="en")
     channel = Column(String(32), nullable=False)
     answered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Plan(Base):
+    """A personalised action plan, stored with its assessment and shared by a private link.
+
+    Only a SHA-256 hash of the link's token is kept, so the database alone cannot be used
+    to open a plan; the link stops working at `expires_at`.
+    """
+
+    __tablename__ = "plans"
+    id = Column(String(32), primary_key=True)
+    assessment_id = Column(
+        String(32), ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    language = Column(String(8), nullable=False)
+    markdown = Column(Text, nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Answer, Assessment, Profile, Respondent, utcnow
+from bot.storage.models import Answer, Assessment, Plan, Profile, Respondent, utcnow
 
 PROFILE_COLUMNS = ("institution", "faculty", "role", "zone")
 OPEN_STATUSES = ("started", "paused")
@@ -168,6 +168,9 @@ def erase_respondent(session: Session, respondent: str) -> Dict[str, int]:
         "answers": session.execute(
             select(func.count()).select_from(Answer).where(Answer.assessment_id.in_(assessment_ids))
         ).scalar_one(),
+        "plans": session.execute(
+            select(func.count()).select_from(Plan).where(Plan.assessment_id.in_(assessment_ids))
+        ).scalar_one(),
         "assessments": session.execute(
             select(func.count()).select_from(Assessment).where(Assessment.respondent_id == respondent)
         ).scalar_one(),
@@ -176,6 +179,11 @@ def erase_respondent(session: Session, respondent: str) -> Dict[str, int]:
     }
     session.execute(
         delete(Answer).where(Answer.assessment_id.in_(assessment_ids)).execution_options(
+            synchronize_session=False
+        )
+    )
+    session.execute(
+        delete(Plan).where(Plan.assessment_id.in_(assessment_ids)).execution_options(
             synchronize_session=False
         )
     )

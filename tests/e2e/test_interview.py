@@ -147,7 +147,7 @@ def test_forget_me_erases_everything(sedia):
     assert len(sedia.db.answers(chat.sender)) == 2
     chat.say("delete my data")
     chat.press("Yes, delete my data")
-    assert "deleted 2 answers, 1 assessments" in chat.joined()
+    assert "deleted 2 answers, 1 assessments, 0 action plans" in chat.joined()
     rid = sedia.db.respondent(chat.sender)
     for table, column in (("respondents", "id"), ("profiles", "respondent_id"), ("assessments", "respondent_id")):
         assert sedia.db.rows(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = :r", r=rid)[0]["n"] == 0

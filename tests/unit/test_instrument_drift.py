@@ -63,10 +63,11 @@ def test_scoring_covers_every_scale_item():
 
 
 def test_entity_labels_agree_between_gazetteer_config_and_domain():
+    from bot.nlp.build import MQA_TOPIC
     from bot.nlp.gazetteer import ENTITY_LABELS
 
     config = yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8"))
     [extractor] = [c for c in config["pipeline"] if c["name"] == "SpacyEntityExtractor"]
-    assert tuple(extractor["dimensions"]) == ENTITY_LABELS
+    assert tuple(extractor["dimensions"]) == (*ENTITY_LABELS, MQA_TOPIC)
     domain = yaml.safe_load((REPO / "domain" / "sedia.yml").read_text(encoding="utf-8"))
-    assert set(ENTITY_LABELS) <= set(domain["entities"])
+    assert {*ENTITY_LABELS, MQA_TOPIC} <= set(domain["entities"])

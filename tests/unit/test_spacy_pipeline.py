@@ -47,3 +47,12 @@ def test_every_lemma_is_lower_case_and_clitics_follow_their_stem():
     assert all(k == k.lower() and v == v.lower() for k, v in table.items())
     assert table["rakamannya"] == table["rakaman"] == "recording"
     assert table["bolehkah"] == "boleh"
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [("and for apel?", "apel"), ("berapa kredit diperlukan", "credit"), ("adakah lencana digital dikira", "badges"),
+     ("is there a checklist before submission", "qa_checklist")],
+)
+def test_mqa_topics_are_entities(nlp, text, topic):
+    assert {e.ent_id_ for e in nlp(text).ents if e.label_ == "mqa_topic"} == {topic}

@@ -8,9 +8,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from bot.storage import repository
+from bot.storage.plans import plan_by_token, save_plan
 from bot.storage.db import get_engine, session_scope
 from bot.storage.export import EXPORT_COLUMNS, export_rows, write_csv, write_json
-from bot.storage.models import Answer, Assessment, metadata
+from bot.storage.models import Answer, Assessment, Plan, metadata
 from bot.storage.pseudonym import respondent_id
 
 PROFILE = {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Education", "role": "lecturer", "zone": "central"}
@@ -76,9 +77,14 @@ def test_erasure_removes_everything_of_one_respondent_only(database_url):
         repository.record_answer(session, mine, "quality", "qua_1", 3, None, "en", "rest")
         repository.record_answer(session, mine, "quality", "qua_open", None, "Slow approval", "en", "rest")
         repository.record_answer(session, theirs, "quality", "qua_1", 5, None, "en", "rest")
+        save_plan(session, mine, "en", "# My plan")
+        kept = save_plan(session, theirs, "en", "# Their plan")
     with session_scope() as session:
         counts = repository.erase_respondent(session, "me")
-    assert counts == {"answers": 2, "assessments": 1, "profiles": 1, "respondents": 1}
+    assert counts == {"answers": 2, "plans": 1, "assessments": 1, "profiles": 1, "respondents": 1}
+    with session_scope() as session:
+        assert session.execute(select(func.count()).select_from(Plan)).scalar_one() == 1
+        assert plan_by_token(session, kept.token).markdown == "# Their plan"
     with session_scope() as session:
         assert not repository.has_consent(session, "me")
         assert repository.has_consent(session, "them")

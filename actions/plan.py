@@ -1,0 +1,98 @@
+"""The action plan in chat and as a document at a private link ("show my plan")."""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Mapping, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import Turn
+from bot.answers import scale_values, slot_value
+from bot.instrument import load_instrument
+from bot.messages import message
+from bot.plan import COMPARED_GROUPS, Comparison, build_plan, comparison, render_markdown
+from bot.storage import repository
+from bot.storage.aggregates import group_theme_means
+from bot.storage.db import session_scope
+from bot.storage.plans import save_plan
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def public_url() -> str:
+    """Where users open documents: SEDIA_PUBLIC_URL (the web app), without a trailing slash."""
+    return os.environ.get("SEDIA_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def _comparisons(session, profile: Mapping[str, Optional[str]]) -> List[Comparison]:
+    groups = {
+        "faculty": {"institution": profile.get("institution"), "faculty": profile.get("faculty")},
+        "institution": {"institution": profile.get("institution")},
+    }
+    found = []
+    for name in COMPARED_GROUPS:
+        group = groups[name]
+        if all(group.values()):
+            means = group_theme_means(session, group)
+            found.append(comparison(name, str(profile.get(name)), means.respondents, means.theme_means))
+    return found
+
+
+def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher, slots: Mapping[str, Any]) -> bool:
+    """Send the plan for the user's answers; store it and link it when they consented.
+
+    `slots` holds the answers of a user who did not consent. Returns False when there
+    is nothing to plan yet.
+    """
+    instrument = load_instrument()
+    language = turn.language
+    if turn.consent():
+        with session_scope() as session:
+            assessment = repository.current_assessment(session, turn.respondent) or repository.latest_completed(
+                session, turn.respondent
+            )
+            if assessment is None:
+                dispatcher.utter_message(text=message("plan.nothing_yet", language))
+                return False
+            stored = repository.answers_for(session, assessment.id)
+            values = scale_values(
+                {item: slot_value(instrument.item(item).is_open, a.value, a.text) for item, a in stored.items()},
+                instrument,
+            )
+            profile = {c: getattr(assessment, c) for c in ("institution", "faculty")}
+            plan = build_plan(values, instrument, _comparisons(session, profile))
+            if plan is None:
+                dispatcher.utter_message(text=message("plan.nothing_yet", language))
+                return False
+            markdown = render_markdown(plan, instrument, language)
+            saved = save_plan(session, assessment.id, language, markdown)
+        dispatcher.utter_message(text=markdown)
+        url = f"{public_url()}/plan/{saved.token}"
+        dispatcher.utter_message(
+            text=message("plan.link", language, url=url, date=saved.expires_at.date().isoformat()),
+            json_message={"sedia_document": {"kind": "action_plan", "url": url, "markdown_url": f"{url}.md"}},
+        )
+        return True
+    plan = build_plan(scale_values(dict(slots), instrument), instrument)
+    if plan is None:
+        dispatcher.utter_message(text=message("plan.nothing_yet", language))
+        return False
+    dispatcher.utter_message(text=render_markdown(plan, instrument, language))
+    dispatcher.utter_message(text=message("plan.private", language))
+    return True
+
+
+class ActionShowPlan(Action):
+    """"Show my plan": the plan for the current or latest assessment, with a new link."""
+
+    def name(self) -> str:
+        return "action_show_plan"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        turn = Turn.of(tracker)
+        deliver_plan(turn, dispatcher, {i.id: turn.slot(i.id) for i in load_instrument().items})
+        return []

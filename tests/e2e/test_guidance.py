@@ -1,0 +1,118 @@
+"""MQA answers and the action plan over REST, with the real servers, database and web app."""
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from typing import Optional
+
+from bot.guidance.mqa import answer, load_knowledge
+from bot.instrument import Item
+from bot.plan import build_plan
+from tests.e2e.interviews import INSTRUMENT, answer_all, scale_label
+
+KNOWLEDGE = load_knowledge()
+
+
+def body_of(reply_text: str) -> str:
+    return reply_text.rsplit("\n", 1)[0]
+
+
+def test_mqa_questions_in_both_languages_with_a_follow_up(sedia):
+    english, malay = sedia.chat(), sedia.chat()
+    for chat, question, topic, language in [
+        (english, "what counts as a micro-credential?", "definition", "en"),
+        (english, "how many learning hours make one credit?", "credit", "en"),
+        (english, "and for APEL?", "apel", "en"),
+        (malay, "adakah lencana digital dikira sebagai mikro-kredensial?", "badges", "ms"),
+        (malay, "bagaimana proses akreditasi mikro-kredensial?", "accreditation", "ms"),
+        (malay, "dan untuk APEL?", "apel", "ms"),
+    ]:
+        chat.say(question)
+        assert answer(topic, language) in chat.joined(), (question, chat.texts)
+        assert chat.texts[-1].rsplit("\n", 1)[1].startswith({"en": "Source:", "ms": "Sumber:"}[language])
+
+
+def test_a_question_outside_the_knowledge_base_gets_an_honest_answer(sedia):
+    chat = sedia.chat()
+    chat.say("how much does MQA charge to evaluate a micro-credential?")
+    assert "I don't know that one" in chat.joined() and KNOWLEDGE.index_url in chat.joined()
+
+
+def test_an_mqa_question_inside_the_interview_then_the_same_question(sedia):
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("Yes, I agree")
+    chat.say("lecturer at UPM, Faculty of Educational Studies")
+    first = chat.current_item()
+    chat.say("is there a checklist before submission to MQA?")
+    assert body_of(answer("qa_checklist", "en")) in chat.joined()
+    assert chat.current_item() == first and sedia.db.answers(chat.sender) == []
+
+
+def fetch(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode("utf-8"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8"), dict(error.headers)
+
+
+def test_a_finished_interview_ends_with_a_plan_in_chat_and_at_a_private_link(sedia):
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("Yes, I agree")
+    chat.say("programme coordinator at USM, School of Educational Studies, Penang")
+
+    def press(chat, item: Item, value: Optional[int]) -> None:
+        chat.press(scale_label(value, "en"))
+
+    sent = answer_all(chat, press)
+    plan = build_plan(sent, INSTRUMENT)
+    text = chat.joined()
+    assert "# Your micro-credential action plan" in text
+    # The plan's gaps are the user's lowest themes, in order, with their actions.
+    headings = re.findall(r"^## \d\. (.+?):", text, flags=re.MULTILINE)
+    assert headings == [INSTRUMENT.theme(g.theme.theme_id).name.get("en") for g in plan.gaps]
+    for gap in plan.gaps:
+        for action in gap.actions:
+            assert action.text.get("en") in text
+    [document] = [r.custom["sedia_document"] for r in chat.last if r.custom and "sedia_document" in r.custom]
+    link = document["url"]
+    assert link.startswith(f"http://127.0.0.1:{sedia.stack.web_port}/plan/")
+    status, page, headers = fetch(link)
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    assert "<h1>Your micro-credential action plan</h1>" in page
+    assert f"<h2>1. {INSTRUMENT.theme(plan.gaps[0].theme.theme_id).name.get('en')}" in page
+    status, markdown, _ = fetch(document["markdown_url"])
+    assert status == 200 and markdown.startswith("# Your micro-credential action plan")
+    # Stored with the assessment; a guessed link finds nothing.
+    [row] = sedia.db.rows(
+        "SELECT p.markdown FROM plans p JOIN assessments a ON a.id = p.assessment_id WHERE a.respondent_id = :r",
+        r=sedia.db.respondent(chat.sender),
+    )
+    assert row["markdown"] == markdown
+    assert fetch(link[:-2] + "xx")[0] == 404
+    # "show my plan" later, after switching to Malay: the same plan in Malay, a new link.
+    chat.say("cakap BM")
+    chat.say("tunjukkan pelan saya")
+    assert "# Pelan tindakan mikro-kredensial anda" in chat.joined()
+    [again] = [r.custom["sedia_document"] for r in chat.last if r.custom and "sedia_document" in r.custom]
+    assert again["url"] != link and fetch(again["url"])[0] == 200
+
+
+def test_a_user_who_declined_gets_the_plan_in_chat_only(sedia):
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("No, store nothing")
+    plans_before = sedia.db.rows("SELECT COUNT(*) AS n FROM plans")[0]["n"]
+    for item in INSTRUMENT.theme("conceptualisation").items:
+        chat.say("2" if not item.is_open else "skip")
+    # Asked in the middle of the interview: the plan so far, then the same question again.
+    question = chat.current_item()
+    chat.say("show my plan")
+    assert "# Your micro-credential action plan" in chat.joined()
+    assert "exists only in this chat" in chat.joined()
+    assert chat.current_item() == question
+    assert not any(r.custom and "sedia_document" in r.custom for r in chat.last)
+    assert sedia.db.rows("SELECT COUNT(*) AS n FROM plans")[0]["n"] == plans_before
