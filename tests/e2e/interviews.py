@@ -100,3 +100,25 @@ def assert_stored(
     assert {r["item"]: (r["value"], r["language"]) for r in exported} == {r["item"]: (r["value"], r["language"]) for r in rows}
     assert all(r[k] == v for r in exported for k, v in profile.items())
     assert chat.sender not in json.dumps(exported)
+
+
+def pressing(language: str) -> Callable[[object, Item, Optional[int]], None]:
+    """Answer scale questions with the buttons labelled in `language`."""
+    return lambda chat, item, value: chat.press(scale_label(value, language))
+
+
+def typing(language: Callable[[Item], str]) -> Callable[[object, Item, Optional[int]], None]:
+    """Answer scale questions by typing words of `language(item)`."""
+    return lambda chat, item, value: chat.say(TYPED[language(item)][value])
+
+
+def finish_and_check(
+    sedia, chat, send, profile: Dict[str, str], language: Callable[[Item], str] = lambda item: "en",
+    summary_language: str = "en", before: Optional[Callable] = None,
+    asked_in: Optional[Callable[[Item], str]] = None,
+) -> Dict[str, Optional[int]]:
+    """Answer every question, then check the summary, the stored rows and the export."""
+    sent = answer_all(chat, send, before=before, language=asked_in or language)
+    assert_summary_matches(chat, sent, summary_language)
+    assert_stored(sedia, chat, sent, profile, language=language)
+    return sent

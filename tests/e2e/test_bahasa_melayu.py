@@ -1,18 +1,9 @@
 """Interviews in Bahasa Melayu, and language switches, over REST with the real servers."""
 from __future__ import annotations
 
-from typing import Optional
-
 from bot.instrument import Item
 from bot.messages import message
-from tests.e2e.interviews import (
-    INSTRUMENT,
-    TYPED,
-    answer_all,
-    assert_stored,
-    assert_summary_matches,
-    scale_label,
-)
+from tests.e2e.interviews import INSTRUMENT, finish_and_check, pressing, typing
 
 MALAY = lambda item: "ms"  # noqa: E731 - every answer of these interviews is in Malay
 
@@ -29,18 +20,13 @@ def test_whole_interview_typed_in_malay(sedia):
     chat.say("saya penyelaras program di Fakulti Pengajian Pendidikan, UPM Serdang")
     assert "Profil anda: Universiti Putra Malaysia, Faculty of Educational Studies, Penyelaras program, Tengah" in chat.joined()
 
-    def send(chat, item: Item, value: Optional[int]) -> None:
-        chat.say(TYPED["ms"][value])
-
-    sent = answer_all(chat, send, language=MALAY)
-    assert_summary_matches(chat, sent, "ms")
-    assert "Profil kesediaan mikro-kredensial anda" in chat.joined()
-    assert_stored(
-        sedia, chat, sent,
+    finish_and_check(
+        sedia, chat, typing(MALAY),
         {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Educational Studies",
          "role": "programme_coordinator", "zone": "central"},
-        language=MALAY,
+        language=MALAY, summary_language="ms",
     )
+    assert "Profil kesediaan mikro-kredensial anda" in chat.joined()
 
 
 def test_whole_interview_in_malay_with_buttons(sedia):
@@ -60,16 +46,11 @@ def test_whole_interview_in_malay_with_buttons(sedia):
     chat.press("Tengah")
     assert "Profil anda: Kolej Komuniti Kuala Langat, Faculty of Engineering, Pensyarah kanan, Tengah" in chat.joined()
 
-    def press(chat, item: Item, value: Optional[int]) -> None:
-        chat.press(scale_label(value, "ms"))
-
-    sent = answer_all(chat, press, language=MALAY)
-    assert_summary_matches(chat, sent, "ms")
-    assert_stored(
-        sedia, chat, sent,
+    finish_and_check(
+        sedia, chat, pressing("ms"),
         {"institution": "Kolej Komuniti Kuala Langat", "faculty": "Faculty of Engineering",
          "role": "senior_lecturer", "zone": "central"},
-        language=MALAY,
+        language=MALAY, summary_language="ms",
     )
 
 
@@ -97,25 +78,18 @@ def test_switching_language_in_the_middle_keeps_every_answer(sedia):
         position = items.index(item)
         return "ms" if items.index(switch_to_malay) <= position < items.index(back_to_english) else "en"
 
-    def send(chat, item: Item, value: Optional[int]) -> None:
-        chat.say(TYPED[language(item)][value])
+    def asked_in(item: Item) -> str:
+        # Each question is checked before `switch` runs, in the language it was first asked
+        # in; `switch` checks the wording after the switch.
+        return {switch_to_malay: "en", back_to_english: "ms"}.get(item, language(item))
 
-    # answer_all checks the wording before `switch` runs, so it is told the language the
-    # question was first asked in; `switch` checks the wording after the switch.
-    asked_in = lambda item: "en" if item == switch_to_malay else ("ms" if item == back_to_english else language(item))  # noqa: E731
-    sent = answer_all(chat, send, before=switch, language=asked_in)
-    assert_summary_matches(chat, sent, "en")
-
-    def stored_language(item: Item) -> str:
-        # Typed digits and "neutral" read the same in both languages; they count as the
-        # conversation's language.
-        return language(item)
-
-    assert_stored(
-        sedia, chat, sent,
+    # Typed digits and "neutral" read the same in both languages; they are stored with the
+    # conversation's language.
+    finish_and_check(
+        sedia, chat, typing(language),
         {"institution": "Universiti Sains Malaysia", "faculty": "School of Educational Studies",
          "role": "senior_lecturer", "zone": "north"},
-        language=stored_language,
+        language=language, before=switch, asked_in=asked_in,
     )
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from typing import Optional
 
 from bot.guidance.mqa import answer, load_knowledge
-from bot.instrument import Item
 from bot.plan import build_plan
-from tests.e2e.interviews import INSTRUMENT, answer_all, scale_label
+from tests.e2e.interviews import INSTRUMENT, answer_all, pressing
 
 KNOWLEDGE = load_knowledge()
 
@@ -64,10 +62,7 @@ def test_a_finished_interview_ends_with_a_plan_in_chat_and_at_a_private_link(sed
     chat.press("Yes, I agree")
     chat.say("programme coordinator at USM, School of Educational Studies, Penang")
 
-    def press(chat, item: Item, value: Optional[int]) -> None:
-        chat.press(scale_label(value, "en"))
-
-    sent = answer_all(chat, press)
+    sent = answer_all(chat, pressing("en"))
     plan = build_plan(sent, INSTRUMENT)
     text = chat.joined()
     assert "# Your micro-credential action plan" in text

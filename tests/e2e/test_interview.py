@@ -1,26 +1,20 @@
 """Complete interviews over the REST channel against the real servers and database."""
 from __future__ import annotations
 
-from typing import Optional
-
 from bot.instrument import Item
 from bot.scoring import score_answers
 from tests.e2e.interviews import (
     INSTRUMENT,
-    TYPED,
     answer_all,
     assert_stored,
     assert_summary_matches,
-    scale_label,
+    pressing,
+    typing,
 )
 
 
-def press_scale(chat, item: Item, value: Optional[int]) -> None:
-    chat.press(scale_label(value, "en"))
-
-
-def type_scale(chat, item: Item, value: Optional[int]) -> None:
-    chat.say(TYPED["en"][value])
+press_scale = pressing("en")
+type_scale = typing(lambda item: "en")
 
 
 UPM_PROFILE = {
