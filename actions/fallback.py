@@ -8,6 +8,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
+from actions.guidance import utter_mqa_answer
+from bot.guidance.mqa import detect_topic
 from bot.input_checks import explain_problem, find_problem
 
 
@@ -22,7 +24,10 @@ class ActionExplainInput(Action):
     ) -> List[EventType]:
         turn = Turn.of(tracker)
         problem = find_problem(turn.text)
-        if problem is None:
+        if problem is None and detect_topic(turn.text):
+            # Unsure of the intent, but the message names an MQA topic: answer it.
+            utter_mqa_answer(dispatcher, turn)
+        elif problem is None:
             dispatcher.utter_message(response="utter_default")
         else:
             dispatcher.utter_message(text=explain_problem(problem, turn.text, turn.language))

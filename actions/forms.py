@@ -30,6 +30,7 @@ from bot.answers import (
 )
 from bot.input_checks import explain_problem, find_problem
 from bot.instrument import Item, Wording, load_instrument
+from bot.guidance.mqa import mqa_question_topic
 from bot.language import detect_language, requested_language
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import PROFILE_INTENT, facts_from_entities, parse_profile_field
@@ -103,8 +104,8 @@ def reply_to_non_answer(
         if not pause_assessment(turn, dispatcher):
             dispatcher.utter_message(response="utter_paused_private")
         return {slot: None, "requested_slot": None, STEP_SLOT: "paused"}
-    if turn.intent in DIGRESSION_INTENTS:
-        if turn.intent == "ask_mqa":
+    if turn.intent in DIGRESSION_INTENTS or mqa_question_topic(turn.text):
+        if turn.intent == "ask_mqa" or turn.intent not in DIGRESSION_INTENTS:
             utter_mqa_answer(dispatcher, turn)
         elif turn.intent == "ask_why":
             why.send(dispatcher, language)

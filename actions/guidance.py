@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.guidance import theme_guidance
-from bot.guidance.mqa import answer as mqa_answer, choose_topic, detect_topic
+from bot.guidance.mqa import answer as mqa_answer, choose_topic, detect_topic, mqa_question_topic
 from bot.instrument import load_instrument
 from bot.messages import message
 
@@ -49,6 +49,10 @@ class ActionThemeGuidance(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         turn = Turn.of(tracker)
+        if mqa_question_topic(turn.text):
+            # "What quality assurance do we need?" asks about MQA's rules, not a problem.
+            topic = utter_mqa_answer(dispatcher, turn)
+            return [SlotSet("mqa_topic", topic)]
         instrument = load_instrument()
         theme_id = (turn.intent or "")[len(THEME_INTENT_PREFIX):]
         if theme_id not in instrument.theme_ids:

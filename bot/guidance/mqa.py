@@ -132,6 +132,30 @@ def is_general_question(text: Optional[str]) -> bool:
     return bool(words) and all(w in _GENERAL_WORDS for w in words if w)
 
 
+_QUESTION_WORDS = {
+    "what", "what's", "how", "is", "are", "can", "could", "do", "does", "why", "which", "who",
+    "when", "where", "should", "must", "apa", "apakah", "adakah", "bagaimana", "bolehkah",
+    "berapa", "kenapa", "mengapa", "siapa", "bila", "perlukah", "mestikah", "ada",
+}
+
+
+def is_question(text: Optional[str]) -> bool:
+    """True when a message reads as a question: a question mark, or a question word first."""
+    said = _normalise(text or "")
+    words = said.split()
+    return said.endswith("?") or bool(words and words[0].strip("?") in _QUESTION_WORDS)
+
+
+def mqa_question_topic(text: Optional[str]) -> Optional[str]:
+    """The topic of a message that is a question naming an MQA topic, else None.
+
+    The NLU may be unsure of such a question ("perlukah hasil pembelajaran") or read it as
+    a readiness problem ("what quality assurance do we need"); its topic words settle it.
+    """
+    topic = detect_topic(text)
+    return topic if topic and is_question(text) else None
+
+
 def choose_topic(text: Optional[str]) -> str:
     """The topic to answer: named in the message, else a general overview, else "unknown"."""
     topic = detect_topic(text)

@@ -181,3 +181,18 @@ def test_switching_outside_a_form_confirms_and_offers_the_menu(sqlite_url):
     _, messages = run_action("action_language_switched", tracker("BM", "switch_language", slots={"language": "ms"}))
     assert messages[0]["text"] == "Baik, kita teruskan dalam Bahasa Melayu."
     assert messages[1]["response"] == "utter_what_next"
+
+
+def test_an_unsure_or_theme_reading_of_an_mqa_question_still_gets_the_answer(sqlite_url):
+    from bot.guidance.mqa import answer
+
+    _, messages = run_action("action_explain_input", tracker("perlukah hasil pembelajaran", "nlu_fallback", slots={"language": "ms"}))
+    assert messages[0]["text"] == answer("outcomes_assessment", "ms")
+    _, messages = run_action("action_theme_guidance", tracker("what quality assurance do we need?", "theme_quality"))
+    assert messages[0]["text"] == answer("qa_checklist", "en")
+    # A problem statement that mentions a topic word is still a problem, with its guidance.
+    _, messages = run_action("action_theme_guidance", tracker("our quality assurance is weak", "theme_quality"))
+    assert "Would you like to answer" in str(messages[-1]) or messages[-1].get("response") == "utter_theme_offer"
+    consent()
+    slots, messages = validate("validate_training_form", "trn_1", tracker("ada senarai semak?", "nlu_fallback", slots={"language": "ms"}, requested="trn_1"))
+    assert slots["trn_1"] is None and messages[0]["text"] == answer("qa_checklist", "ms")

@@ -111,3 +111,21 @@ def test_a_user_who_declined_gets_the_plan_in_chat_only(sedia):
     assert chat.current_item() == question
     assert not any(r.custom and "sedia_document" in r.custom for r in chat.last)
     assert sedia.db.rows("SELECT COUNT(*) AS n FROM plans")[0]["n"] == plans_before
+
+
+def test_every_topic_is_answered_for_three_phrasings_in_each_language(sedia):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+    from test_mqa_knowledge import QUESTIONS
+
+    wrong = []
+    for language in ("en", "ms"):
+        chat = sedia.chat()
+        for topic, phrasings in QUESTIONS.items():
+            for question in phrasings[language]:
+                chat.say(question)
+                if answer(topic, language) not in chat.joined():
+                    wrong.append((language, question, chat.texts))
+    assert wrong == []

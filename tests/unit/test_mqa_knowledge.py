@@ -43,7 +43,7 @@ QUESTIONS = {
     },
     "qa_checklist": {
         "en": ["is there a checklist before submission", "what quality assurance do we need", "what should I check before submitting"],
-        "ms": ["ada senarai semak?", "apa perlu disemak sebelum penyerahan", "jaminan kualiti yang diperlukan"],
+        "ms": ["ada senarai semak?", "apa perlu disemak sebelum penyerahan", "apakah jaminan kualiti yang diperlukan?"],
     },
     "badges": {
         "en": ["are digital badges micro-credentials", "what about open badges", "is a badge enough"],
