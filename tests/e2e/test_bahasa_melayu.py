@@ -81,7 +81,7 @@ def test_switching_language_in_the_middle_keeps_every_answer(sedia):
     def asked_in(item: Item) -> str:
         # Each question is checked before `switch` runs, in the language it was first asked
         # in; `switch` checks the wording after the switch.
-        return {switch_to_malay: "en", back_to_english: "ms"}.get(item, language(item))
+        return {switch_to_malay.id: "en", back_to_english.id: "ms"}.get(item.id, language(item))
 
     # Typed digits and "neutral" read the same in both languages; they are stored with the
     # conversation's language.
