@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
+from bot.answers import slot_value
+from bot.instrument import Instrument, load_instrument
 from bot.storage import repository
 from bot.storage.db import session_scope
 from bot.storage.pseudonym import respondent_id
@@ -56,6 +58,10 @@ class Turn:
         """A slot's current value."""
         return self.tracker.get_slot(name)
 
+    def item_slots(self) -> Dict[str, Any]:
+        """The answers held in the instrument's item slots, by item id."""
+        return {item.id: self.slot(item.id) for item in load_instrument().items}
+
     def entity_values(self, entity: str) -> List[str]:
         """Values of one entity type in the latest message."""
         return [str(e.get("value")) for e in self.entities if e.get("entity") == entity]
@@ -83,3 +89,13 @@ class Turn:
     def requested_slot(self) -> Optional[str]:
         """The slot the active form is asking for."""
         return self.tracker.get_slot("requested_slot")
+
+
+def stored_item_slots(session, assessment_id: str, instrument: Instrument) -> Dict[str, str]:
+    """An assessment's stored answers as they are held in item slots, by item id."""
+    stored = repository.answers_for(session, assessment_id)
+    return {
+        item_id: slot_value(instrument.item(item_id).is_open, answer.value, answer.text)
+        for item_id, answer in stored.items()
+        if item_id in {i.id for i in instrument.items}
+    }

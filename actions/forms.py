@@ -104,15 +104,20 @@ def reply_to_non_answer(
         if not pause_assessment(turn, dispatcher):
             dispatcher.utter_message(response="utter_paused_private")
         return {slot: None, "requested_slot": None, STEP_SLOT: "paused"}
-    if turn.intent in DIGRESSION_INTENTS or mqa_question_topic(turn.text):
-        if turn.intent == "ask_mqa" or turn.intent not in DIGRESSION_INTENTS:
-            utter_mqa_answer(dispatcher, turn)
-        elif turn.intent == "ask_why":
+    # An MQA question the NLU read as something else is still answered as one.
+    asks_mqa = turn.intent == "ask_mqa" or (
+        turn.intent not in DIGRESSION_INTENTS and mqa_question_topic(turn.text) is not None
+    )
+    if asks_mqa:
+        utter_mqa_answer(dispatcher, turn)
+        return {slot: None}
+    if turn.intent in DIGRESSION_INTENTS:
+        if turn.intent == "ask_why":
             why.send(dispatcher, language)
         elif turn.intent == "bot_challenge":
             dispatcher.utter_message(response="utter_iamabot")
         elif turn.intent == "show_plan":
-            deliver_plan(turn, dispatcher, {i.id: turn.slot(i.id) for i in load_instrument().items})
+            deliver_plan(turn, dispatcher)
         else:
             dispatcher.utter_message(response="utter_help_in_form")
         return {slot: None}

@@ -7,10 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import CONSENT_GIVEN, Turn
+from actions.context import CONSENT_GIVEN, Turn, stored_item_slots
 from actions.plan import deliver_plan
 from bot import interview
-from bot.answers import answered_in_slots, scale_values, slot_value
+from bot.answers import answered_in_slots, scale_values
 from bot.instrument import Instrument, load_instrument
 from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
@@ -32,15 +32,6 @@ def profile_text(profile: Dict[str, Optional[str]], instrument: Instrument, lang
 
 def _item_slot_events(values: Dict[str, Optional[str]], instrument: Instrument) -> List[EventType]:
     return [SlotSet(item.id, values.get(item.id)) for item in instrument.items]
-
-
-def _stored_item_slots(session, assessment_id: str, instrument: Instrument) -> Dict[str, str]:
-    stored = repository.answers_for(session, assessment_id)
-    return {
-        item_id: slot_value(instrument.item(item_id).is_open, answer.value, answer.text)
-        for item_id, answer in stored.items()
-        if item_id in {i.id for i in instrument.items}
-    }
 
 
 class ActionNextStep(Action):
@@ -144,10 +135,10 @@ class ActionNextStep(Action):
                 )
                 if assessment.status == "paused":
                     repository.set_status(session, assessment.id, "started")
-                values = _stored_item_slots(session, assessment.id, instrument)
+                values = stored_item_slots(session, assessment.id, instrument)
             is_new = existing is None
         else:
-            values = {i.id: turn.slot(i.id) for i in instrument.items}
+            values = turn.item_slots()
             is_new = not any(v is not None for v in values.values())
             if turn.user_intent == "start_assessment" and interview.is_complete(
                 answered_in_slots(values, instrument), instrument
@@ -191,13 +182,13 @@ class ActionSummary(Action):
                 if assessment is None:
                     assessment = repository.latest_completed(session, turn.respondent)
                 values = (
-                    _stored_item_slots(session, assessment.id, instrument) if assessment else {}
+                    stored_item_slots(session, assessment.id, instrument) if assessment else {}
                 )
                 complete = interview.is_complete(answered_in_slots(values, instrument), instrument)
                 if assessment is not None and complete and assessment.status != "completed":
                     repository.set_status(session, assessment.id, "completed")
         else:
-            values = {i.id: turn.slot(i.id) for i in instrument.items}
+            values = turn.item_slots()
             complete = interview.is_complete(answered_in_slots(values, instrument), instrument)
         profile = score_answers(scale_values(values, instrument), instrument)
         dispatcher.utter_message(
@@ -216,7 +207,7 @@ class ActionSummary(Action):
         if not consent:
             dispatcher.utter_message(text=message("summary.private", turn.language))
         if complete:
-            deliver_plan(turn, dispatcher, {i.id: turn.slot(i.id) for i in instrument.items})
+            deliver_plan(turn, dispatcher)
             dispatcher.utter_message(response="utter_assessment_done")
         else:
             dispatcher.utter_message(text=message("summary.continue_hint", turn.language))
@@ -234,7 +225,7 @@ def pause_assessment(turn: Turn, dispatcher: CollectingDispatcher) -> bool:
                 repository.set_status(session, assessment.id, "paused")
                 dispatcher.utter_message(response="utter_paused")
                 return True
-    elif answered_in_slots({i.id: turn.slot(i.id) for i in instrument.items}, instrument):
+    elif answered_in_slots(turn.item_slots(), instrument):
         dispatcher.utter_message(response="utter_paused_private")
         return True
     return False

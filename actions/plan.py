@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import Turn
-from bot.answers import scale_values, slot_value
+from actions.context import Turn, stored_item_slots
+from bot.answers import scale_values
 from bot.instrument import load_instrument
 from bot.messages import message
 from bot.plan import COMPARED_GROUPS, Comparison, build_plan, comparison, render_markdown
@@ -40,47 +40,40 @@ def _comparisons(session, profile: Mapping[str, Optional[str]]) -> List[Comparis
     return found
 
 
-def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher, slots: Mapping[str, Any]) -> bool:
+def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher) -> bool:
     """Send the plan for the user's answers; store it and link it when they consented.
 
-    `slots` holds the answers of a user who did not consent. Returns False when there
-    is nothing to plan yet.
+    Without consent the answers are those held in slots. Returns False when there is
+    nothing to plan yet.
     """
     instrument = load_instrument()
     language = turn.language
-    if turn.consent():
-        with session_scope() as session:
-            assessment = repository.current_assessment(session, turn.respondent) or repository.latest_completed(
-                session, turn.respondent
-            )
-            if assessment is None:
-                dispatcher.utter_message(text=message("plan.nothing_yet", language))
-                return False
-            stored = repository.answers_for(session, assessment.id)
-            values = scale_values(
-                {item: slot_value(instrument.item(item).is_open, a.value, a.text) for item, a in stored.items()},
-                instrument,
-            )
-            profile = {c: getattr(assessment, c) for c in ("institution", "faculty")}
-            plan = build_plan(values, instrument, _comparisons(session, profile))
-            if plan is None:
-                dispatcher.utter_message(text=message("plan.nothing_yet", language))
-                return False
-            markdown = render_markdown(plan, instrument, language)
-            saved = save_plan(session, assessment.id, language, markdown)
-        dispatcher.utter_message(text=markdown)
-        url = f"{public_url()}/plan/{saved.token}"
-        dispatcher.utter_message(
-            text=message("plan.link", language, url=url, date=saved.expires_at.date().isoformat()),
-            json_message={"sedia_document": {"kind": "action_plan", "url": url, "markdown_url": f"{url}.md"}},
-        )
+    if not turn.consent():
+        plan = build_plan(scale_values(turn.item_slots(), instrument), instrument)
+        if plan is None:
+            dispatcher.utter_message(text=message("plan.nothing_yet", language))
+            return False
+        dispatcher.utter_message(text=render_markdown(plan, instrument, language))
+        dispatcher.utter_message(text=message("plan.private", language))
         return True
-    plan = build_plan(scale_values(dict(slots), instrument), instrument)
-    if plan is None:
-        dispatcher.utter_message(text=message("plan.nothing_yet", language))
-        return False
-    dispatcher.utter_message(text=render_markdown(plan, instrument, language))
-    dispatcher.utter_message(text=message("plan.private", language))
+    with session_scope() as session:
+        assessment = repository.current_assessment(session, turn.respondent) or repository.latest_completed(
+            session, turn.respondent
+        )
+        values = scale_values(stored_item_slots(session, assessment.id, instrument), instrument) if assessment else {}
+        profile = {c: getattr(assessment, c) for c in ("institution", "faculty")} if assessment else {}
+        plan = build_plan(values, instrument, _comparisons(session, profile))
+        if plan is None:
+            dispatcher.utter_message(text=message("plan.nothing_yet", language))
+            return False
+        markdown = render_markdown(plan, instrument, language)
+        saved = save_plan(session, assessment.id, language, markdown)
+    dispatcher.utter_message(text=markdown)
+    url = f"{public_url()}/plan/{saved.token}"
+    dispatcher.utter_message(
+        text=message("plan.link", language, url=url, date=saved.expires_at.date().isoformat()),
+        json_message={"sedia_document": {"kind": "action_plan", "url": url, "markdown_url": f"{url}.md"}},
+    )
     return True
 
 
@@ -93,6 +86,5 @@ class ActionShowPlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        turn = Turn.of(tracker)
-        deliver_plan(turn, dispatcher, {i.id: turn.slot(i.id) for i in load_instrument().items})
+        deliver_plan(Turn.of(tracker), dispatcher)
         return []

@@ -17,6 +17,7 @@ import yaml
 from bot.answers import payload_value
 from bot.input_checks import clean_text
 from bot.instrument import LANGUAGES
+from bot.nlp.malay import clitics
 
 CUES_PATH = Path(__file__).with_name("language_cues.yml")
 SWITCH_INTENT = "switch_language"
@@ -51,12 +52,9 @@ def _words(text: str) -> Tuple[str, ...]:
     return tuple(w.strip(".'") for w in _WORD.findall(clean_text(text).lower()) if w.strip(".'"))
 
 
-_CLITICS = ("nya", "lah", "kah")
-
-
 def _is_cue(word: str, cues: FrozenSet[str]) -> bool:
     # Malay clitics attach to a word: "bolehlah", "bajetnya", "siapakah".
-    return word in cues or any(word.endswith(c) and word[: -len(c)] in cues for c in _CLITICS)
+    return word in cues or any(word.endswith(c) and word[: -len(c)] in cues for c in clitics())
 
 
 def requested_language(text: Optional[str]) -> Optional[str]:

@@ -8,14 +8,11 @@ in chat, stored with the assessment, and served as a document.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
-
-from bot.guidance import GUIDANCE_DIR, recommendation
+from bot.guidance import Step, item_step, recommendation, theme_actions
 from bot.guidance.mqa import load_knowledge
-from bot.instrument import Instrument, Level, Wording, parse_wording
+from bot.instrument import Instrument, Level
 from bot.messages import message
 from bot.privacy import may_show, min_group_size
 from bot.scoring import ReadinessProfile, ThemeScore, score_answers
@@ -29,20 +26,11 @@ CHECKLIST_TOPIC = "qa_checklist"
 
 
 @dataclass(frozen=True)
-class PlanAction:
-    """One step of the plan and who takes it."""
-
-    owner: str
-    owner_label: Wording
-    text: Wording
-
-
-@dataclass(frozen=True)
 class PlanGap:
     """A theme below "ready" (or the lowest theme, when none is), with its actions."""
 
     theme: ThemeScore
-    actions: Tuple[PlanAction, ...]
+    actions: Tuple[Step, ...]
 
 
 @dataclass(frozen=True)
@@ -65,38 +53,9 @@ class ActionPlan:
     comparisons: Tuple[Comparison, ...]
 
 
-@lru_cache(maxsize=None)
-def _guidance() -> dict:
-    with (GUIDANCE_DIR / "recommendations.yml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def _action(raw: dict, where: str) -> PlanAction:
-    owner = raw["owner"]
-    return PlanAction(
-        owner=owner,
-        owner_label=parse_wording(_guidance()["owners"][owner], f"owner {owner}"),
-        text=parse_wording(raw["text"], where),
-    )
-
-
-def theme_actions(theme_id: str, level_id: str) -> List[PlanAction]:
-    """The plan actions of a theme that fit a readiness level, in the file's order."""
-    return [
-        _action(raw, f"plan action {theme_id}")
-        for raw in _guidance()["plan_actions"][theme_id]
-        if level_id in raw["levels"]
-    ]
-
-
-def item_step(item_id: str) -> PlanAction:
-    """The concrete step for a statement that scored low."""
-    return _action(_guidance()["item_steps"][item_id], f"item step {item_id}")
-
-
-def _actions_for(theme: ThemeScore, values: Mapping[str, Optional[int]], instrument: Instrument) -> Tuple[PlanAction, ...]:
+def _actions_for(theme: ThemeScore, values: Mapping[str, Optional[int]], instrument: Instrument) -> Tuple[Step, ...]:
     headline = recommendation(theme.theme_id, theme.level.id)
-    chosen = [PlanAction(headline.owner, headline.owner_label, headline.text)]
+    chosen = [Step(headline.owner, headline.owner_label, headline.text)]
     low_items = sorted(
         (item for item in instrument.theme(theme.theme_id).scale_items
          if values.get(item.id) is not None and values[item.id] <= LOW_ITEM_VALUE),
@@ -105,7 +64,7 @@ def _actions_for(theme: ThemeScore, values: Mapping[str, Optional[int]], instrum
     # The lowest statements get their own step first: they are the most specific advice.
     chosen += [item_step(item.id) for item in low_items]
     chosen += theme_actions(theme.theme_id, theme.level.id)
-    unique: List[PlanAction] = []
+    unique: List[Step] = []
     for action in chosen:
         if action.text.get("en") not in {a.text.get("en") for a in unique}:
             unique.append(action)

@@ -1,4 +1,4 @@
-"""Guidance Sedia gives: theme advice and graded recommendations from the study.
+"""Guidance Sedia gives: theme advice, graded recommendations and plan steps from the study.
 
 The texts are data (`recommendations.yml`); this module only selects them. MQA answers
 are in `bot/guidance/mqa.py`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import yaml
 
@@ -38,6 +38,10 @@ def theme_guidance(theme_id: str) -> Wording:
     return parse_wording(_recommendations_file()["themes"][theme_id]["guidance"], f"guidance {theme_id}")
 
 
+def _owner_label(owner: str) -> Wording:
+    return parse_wording(_recommendations_file()["owners"][owner], f"owner {owner}")
+
+
 def recommendation(theme_id: str, level_id: str) -> Recommendation:
     """The study's recommendation for a theme at a readiness level."""
     data = _recommendations_file()
@@ -46,10 +50,37 @@ def recommendation(theme_id: str, level_id: str) -> Recommendation:
         theme_id=theme_id,
         level_id=level_id,
         owner=raw["owner"],
-        owner_label=parse_wording(data["owners"][raw["owner"]], "guidance"),
+        owner_label=_owner_label(raw["owner"]),
         text=parse_wording(raw["text"], "guidance"),
         source=data["source"],
     )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an action plan and who takes it."""
+
+    owner: str
+    owner_label: Wording
+    text: Wording
+
+
+def _step(raw: dict, where: str) -> Step:
+    return Step(raw["owner"], _owner_label(raw["owner"]), parse_wording(raw["text"], where))
+
+
+def theme_actions(theme_id: str, level_id: str) -> List[Step]:
+    """The plan actions of a theme that fit a readiness level, in the file's order."""
+    return [
+        _step(raw, f"plan action {theme_id}")
+        for raw in _recommendations_file()["plan_actions"][theme_id]
+        if level_id in raw["levels"]
+    ]
+
+
+def item_step(item_id: str) -> Step:
+    """The concrete step for a statement that scored low."""
+    return _step(_recommendations_file()["item_steps"][item_id], f"item step {item_id}")
 
 
 def all_recommendations() -> Dict[str, Dict[str, Recommendation]]:

@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import yaml
 
+from bot.guidance import GUIDANCE_DIR
 from bot.input_checks import clean_text
 from bot.instrument import LANGUAGES, Wording, parse_wording
 from bot.messages import message
 
-GUIDANCE_DIR = Path(__file__).parent
 OVERVIEW = "overview"
 UNKNOWN = "unknown"
 MAX_ANSWER_WORDS = 120
@@ -107,11 +107,12 @@ def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s'./-]", " ", clean_text(text).lower()).split())
 
 
-def keyword_index(knowledge: Optional[Knowledge] = None) -> List[Tuple[str, str]]:
-    """(keyword, topic id) pairs, longest keyword first."""
-    knowledge = knowledge or load_knowledge()
-    pairs = [(kw, t.id) for t in knowledge.topics.values() for kws in t.keywords.values() for kw in kws]
-    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+@lru_cache(maxsize=None)
+def keyword_index() -> Tuple[Tuple[str, str], ...]:
+    """(keyword, topic id) pairs of the knowledge base, longest keyword first."""
+    topics = load_knowledge().topics.values()
+    pairs = [(kw, t.id) for t in topics for kws in t.keywords.values() for kw in kws]
+    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
 
 
 def detect_topic(text: Optional[str]) -> Optional[str]:

@@ -16,10 +16,20 @@ MALAY_PATH = Path(__file__).with_name("malay.yml")
 
 
 @lru_cache(maxsize=None)
+def _rules(path: str = str(MALAY_PATH)) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def clitics() -> tuple:
+    """The endings that attach to a Malay word ("-nya", "-lah", "-kah", "-pun")."""
+    return tuple(_rules().get("clitics") or ())
+
+
+@lru_cache(maxsize=None)
 def lemma_table(path: str = str(MALAY_PATH)) -> Dict[str, str]:
     """Every token Sedia lemmatises, and its lemma."""
-    with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    raw = _rules(path)
     table: Dict[str, str] = {}
     for section in ("informal", "shared"):
         for word, lemma in (raw.get(section) or {}).items():

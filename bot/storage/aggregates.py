@@ -12,8 +12,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Answer, Assessment
-
-GROUP_COLUMNS = ("institution", "faculty", "role", "zone")
+from bot.storage.repository import PROFILE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def group_theme_means(session: Session, group: Mapping[str, str]) -> GroupMeans:
     Each assessment counts once per theme (the mean of its answered items), so a person
     who answered more items does not weigh more.
     """
-    unknown = set(group) - set(GROUP_COLUMNS)
+    unknown = set(group) - set(PROFILE_COLUMNS)
     if unknown or not group:
         raise ValueError(f"unknown group columns {sorted(unknown)}")
     in_group = Assessment.status == "completed"

@@ -9,7 +9,7 @@ from typing import IO, Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Answer, Assessment
+from bot.storage.models import Answer, Assessment, as_utc
 
 EXPORT_COLUMNS = (
     "respondent_id",
@@ -31,9 +31,7 @@ EXPORT_COLUMNS = (
 def _iso(moment: Optional[datetime]) -> Optional[str]:
     if moment is None:
         return None
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC.
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
+    return as_utc(moment).astimezone(timezone.utc).isoformat()
 
 
 def export_rows(session: Session, institution: Optional[str] = None) -> List[Dict[str, Any]]:

@@ -41,6 +41,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as timezone-aware UTC: SQLite hands back naive datetimes, stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class Respondent(Base):
     """A person, known only by a pseudonymous id (a salted hash of channel and sender)."""
 

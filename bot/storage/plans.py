@@ -10,13 +10,13 @@ import os
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Plan, utcnow
+from bot.storage.models import Plan, as_utc, utcnow
 
 TOKEN_BYTES = 32
 DEFAULT_LINK_DAYS = 30
@@ -69,11 +69,6 @@ class FoundPlan:
     expired: bool
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def plan_by_token(session: Session, token: str, now: Optional[datetime] = None) -> Optional[FoundPlan]:
     """The plan behind a link, or None when no plan has that token."""
     if not token or len(token) > 200:
@@ -81,7 +76,7 @@ def plan_by_token(session: Session, token: str, now: Optional[datetime] = None) 
     plan = session.execute(select(Plan).where(Plan.token_hash == token_hash(token))).scalar_one_or_none()
     if plan is None:
         return None
-    expired = _aware(plan.expires_at) <= (now or utcnow())
+    expired = as_utc(plan.expires_at) <= (now or utcnow())
     return FoundPlan(plan.markdown, plan.language, expired)
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.dashboard.app import plan_response
-from bot.guidance import recommendation
+from bot.guidance import item_step, recommendation, theme_actions
 from bot.instrument import load_instrument
 from bot.plan import (
     MAX_ACTIONS,
@@ -13,9 +13,7 @@ from bot.plan import (
     build_plan,
     checklist_lines,
     comparison,
-    item_step,
     render_markdown,
-    theme_actions,
 )
 from bot.storage import repository
 from bot.storage.aggregates import group_theme_means
