@@ -72,7 +72,11 @@ def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher) -> bool:
     url = f"{public_url()}/plan/{saved.token}"
     dispatcher.utter_message(
         text=message("plan.link", language, url=url, date=saved.expires_at.date().isoformat()),
-        json_message={"sedia_document": {"kind": "action_plan", "url": url, "markdown_url": f"{url}.md"}},
+        # Channels that can send files (Telegram) build the document from `markdown`.
+        json_message={"sedia_document": {
+            "kind": "action_plan", "url": url, "markdown_url": f"{url}.md", "language": language,
+            "markdown": markdown, "filename": "sedia-action-plan.html",
+        }},
     )
     return True
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.channels.telegram_settings import TelegramConfigError, TelegramSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "sedia.tar.gz"
@@ -174,6 +176,14 @@ class Stack:
         self.stop()
 
 
+def telegram_status(settings: Optional[TelegramSettings], rasa_port: int) -> str:
+    """One line on the Telegram channel for the start-up banner."""
+    if settings is None:
+        return "off (set TELEGRAM_TOKEN to chat on Telegram)"
+    how = "long polling, no public URL needed" if settings.mode == "polling" else f"webhook at {settings.webhook_url}"
+    return f"{how}; status at http://127.0.0.1:{rasa_port}/webhooks/telegram/"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the stack until Ctrl-C."""
     parser = argparse.ArgumentParser(description="Start Sedia's servers")
@@ -183,6 +193,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if not DEFAULT_MODEL.exists():
         print("No trained model: run `make train` first.", file=sys.stderr)
+        return 1
+    try:
+        telegram = TelegramSettings.load(None, os.environ)
+    except TelegramConfigError as error:
+        print(f"Telegram is misconfigured: {error}", file=sys.stderr)
         return 1
     stack = Stack(args.rasa_port, args.actions_port, args.web_port)
     print("Starting Sedia (the Rasa server takes about half a minute to load its model)...")
@@ -194,6 +209,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("Sedia is running:")
     for service in stack.services:
         print(f"  {service.name:<14} {service.public_url}")
+    print(f"  {'Telegram':<14} {telegram_status(telegram, args.rasa_port)}")
     print(f"Logs: {stack.log_dir}")
     print("Chat with `make shell` in another terminal, or POST to the REST webhook.")
     print("Press Ctrl-C to stop.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -133,3 +134,24 @@ class Plan(Base):
     token_hash = Column(String(64), nullable=False, unique=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class ChannelCursor(Base):
+    """Where a polling channel resumes: the next Telegram update id to ask for.
+
+    Only update ids are kept here, never the updates themselves (they carry raw ids).
+    """
+
+    __tablename__ = "channel_cursors"
+    channel = Column(String(64), primary_key=True)
+    next_update_id = Column(BigInteger, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """An incoming update that has been handled, so a redelivery is not handled again."""
+
+    __tablename__ = "processed_updates"
+    channel = Column(String(64), primary_key=True)
+    update_id = Column(BigInteger, primary_key=True)
+    processed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

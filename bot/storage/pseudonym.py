@@ -40,3 +40,11 @@ def respondent_id(channel: str, sender_id: str) -> str:
     """The pseudonymous id for a sender on a channel (32 hex characters)."""
     message = f"{channel or 'unknown'}:{sender_id}".encode("utf-8")
     return hmac.new(load_salt(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def pseudonymous_sender(channel: str, platform_user_id: object) -> str:
+    """The sender id a channel hands to Rasa for a platform's user id (a Telegram user id,
+    say): a keyed hash, so neither the conversation logs nor the answers database ever
+    hold the raw id."""
+    message = f"sender:{channel}:{platform_user_id}".encode("utf-8")
+    return f"{channel}-" + hmac.new(load_salt(), message, hashlib.sha256).hexdigest()[:24]

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 from sqlalchemy import text
@@ -33,6 +34,8 @@ class Reply:
 
 class Chat:
     """One user talking to Sedia over the REST channel."""
+
+    channel = "rest"
 
     def __init__(self, base_url: str, sender: Optional[str] = None) -> None:
         self.base_url = base_url
@@ -94,22 +97,22 @@ class Database:
         with self.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(text(sql), params)]
 
-    def respondent(self, sender: str) -> str:
+    def respondent(self, sender: str, channel: str = "rest") -> str:
         from bot.storage.pseudonym import respondent_id
 
-        return respondent_id("rest", sender)
+        return respondent_id(channel, sender)
 
-    def answers(self, sender: str) -> List[dict]:
+    def answers(self, sender: str, channel: str = "rest") -> List[dict]:
         return self.rows(
             "SELECT a.* FROM answers a JOIN assessments s ON s.id = a.assessment_id "
             "WHERE s.respondent_id = :rid ORDER BY a.id",
-            rid=self.respondent(sender),
+            rid=self.respondent(sender, channel),
         )
 
-    def assessments(self, sender: str) -> List[dict]:
+    def assessments(self, sender: str, channel: str = "rest") -> List[dict]:
         return self.rows(
             "SELECT * FROM assessments WHERE respondent_id = :rid ORDER BY started_at",
-            rid=self.respondent(sender),
+            rid=self.respondent(sender, channel),
         )
 
 
@@ -135,19 +138,18 @@ class Running:
         return result.stdout
 
 
-@pytest.fixture(scope="module")
-def sedia(tmp_path_factory) -> Iterator[Running]:
-    """The whole stack, started once per test module."""
+@contextmanager
+def running_sedia(folder: Path, extra_env: Optional[Dict[str, str]] = None, with_web: bool = True) -> Iterator[Running]:
+    """The whole stack on free ports with a private SQLite database in `folder`."""
     if not DEFAULT_MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
-    folder = tmp_path_factory.mktemp("sedia")
     url = f"sqlite:///{folder / 'sedia.db'}"
     extra = {"SEDIA_DATA_DIR": str(folder), "DATABASE_URL": url, "SEDIA_ID_SALT": TEST_SALT}
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)  # the test process computes the same pseudonyms and reads the same DB
     stack = Stack(
         rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-        log_dir=folder / "logs", extra_env=extra,
+        log_dir=folder / "logs", extra_env={**extra, **(extra_env or {})}, with_web=with_web,
     )
     stack.start()
     try:
@@ -159,3 +161,10 @@ def sedia(tmp_path_factory) -> Iterator[Running]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def sedia(tmp_path_factory) -> Iterator[Running]:
+    """The whole stack, started once per test module."""
+    with running_sedia(tmp_path_factory.mktemp("sedia")) as running:
+        yield running

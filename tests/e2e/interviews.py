@@ -81,21 +81,21 @@ def assert_stored(
     language: Callable[[Item], str] = lambda item: "en",
 ) -> None:
     """Every answer is in the database and in the export, in the language it was given in."""
-    rows = sedia.db.answers(chat.sender)
+    rows = sedia.db.answers(chat.sender, chat.channel)
     assert len(rows) == len(INSTRUMENT.items)
     by_item = {r["item"]: r for r in rows}
     for item in INSTRUMENT.items:
         row = by_item[item.id]
-        assert row["theme"] == item.theme_id and row["channel"] == "rest", row
+        assert row["theme"] == item.theme_id and row["channel"] == chat.channel, row
         assert row["language"] == language(item), row
         if item.is_open:
             assert row["value"] is None and row["text"] == open_text(item, language(item))
         else:
             assert row["value"] == sent[item.id] and row["text"] is None
-    [assessment] = sedia.db.assessments(chat.sender)
+    [assessment] = sedia.db.assessments(chat.sender, chat.channel)
     assert assessment["status"] == "completed" and assessment["completed_at"] is not None
     assert {k: assessment[k] for k in profile} == profile
-    exported = [r for r in json.loads(sedia.export("json")) if r["respondent_id"] == sedia.db.respondent(chat.sender)]
+    exported = [r for r in json.loads(sedia.export("json")) if r["respondent_id"] == sedia.db.respondent(chat.sender, chat.channel)]
     assert len(exported) == len(INSTRUMENT.items)
     assert {r["item"]: (r["value"], r["language"]) for r in exported} == {r["item"]: (r["value"], r["language"]) for r in rows}
     assert all(r[k] == v for r in exported for k, v in profile.items())

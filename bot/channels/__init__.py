@@ -1,0 +1,1 @@
+"""Input channels that Rasa loads from credentials.yml (Sedia's own Telegram connector)."""

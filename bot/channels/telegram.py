@@ -1,0 +1,105 @@
+"""Sedia's Telegram input channel for Rasa, built on python-telegram-bot 22.
+
+Registered in credentials.yml as `bot.channels.telegram.TelegramInput`. It is off until
+`TELEGRAM_TOKEN` is set. Then, by default, it long-polls Telegram from inside the Rasa
+server (no public URL needed); with `TELEGRAM_MODE=webhook` it sets a webhook with a
+secret token and accepts updates at `/webhooks/telegram/webhook` only with that token.
+
+This module only adapts Rasa to `TelegramService` (bot/channels/telegram_service.py):
+it turns a message into a Rasa turn and reads the conversation's language.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+
+from bot.channels.telegram_service import ConversationState, TelegramService
+from bot.channels.telegram_settings import CHANNEL, TelegramSettings
+from bot.instrument import LANGUAGES
+
+logger = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+# httpx logs every request URL at INFO, and a Bot API URL contains the token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class TelegramInput(InputChannel):
+    """Telegram for Rasa: polling or webhook, per `TelegramSettings`."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+        return cls(TelegramSettings.load(credentials, os.environ))
+
+    def __init__(self, settings: Optional[TelegramSettings]) -> None:
+        self.settings = settings
+        self.service: Optional[TelegramService] = None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The status and webhook routes, and the listeners that run the bot."""
+        telegram = Blueprint("sedia_telegram", __name__)
+        channel = self
+
+        @telegram.route("/", methods=["GET"])
+        async def status(_: Request) -> HTTPResponse:
+            if channel.settings is None:
+                return response.json({"status": "off", "hint": "set TELEGRAM_TOKEN"})
+            ready = channel.service is not None and channel.service.ready.is_set()
+            return response.json({"status": "ready" if ready else "starting", "mode": channel.settings.mode})
+
+        @telegram.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            settings = channel.settings
+            if settings is None or settings.mode != "webhook" or channel.service is None:
+                return response.json({"ok": False, "description": "webhook mode is off"}, status=404)
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode("utf-8"), settings.secret.encode("utf-8")):
+                return response.json({"ok": False, "description": "wrong secret token"}, status=403)
+            try:
+                body = request.json
+            except Exception:
+                body = None
+            if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+                return response.json({"ok": False, "description": "not a Telegram update"}, status=400)
+            await channel.service.receive_webhook(body)
+            return response.json({"ok": True})
+
+        @telegram.listener("after_server_start")
+        async def start_bot(app, _loop) -> None:
+            if channel.settings is None:
+                logger.info("Telegram channel is off: TELEGRAM_TOKEN is not set")
+                return
+
+            async def converse(sender: str, text: str) -> List[Dict[str, Any]]:
+                collector = CollectingOutputChannel()
+                await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL))
+                return collector.messages
+
+            async def state_of(sender: str, hint: Optional[str]) -> ConversationState:
+                tracker = await app.ctx.agent.tracker_store.retrieve(sender)
+                if tracker is None or not tracker.events:
+                    return ConversationState(hint or "en")
+                chosen = tracker.get_slot("language")
+                return ConversationState(chosen if chosen in LANGUAGES else (hint or "en"), bool(tracker.active_loop_name))
+
+            channel.service = TelegramService(channel.settings, converse, state_of)
+            await channel.service.start()
+
+        @telegram.listener("before_server_stop")
+        async def stop_bot(_app, _loop) -> None:
+            if channel.service is not None:
+                await channel.service.stop()
+
+        return telegram
