@@ -28,8 +28,11 @@ from bot.instrument import LANGUAGES
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-# httpx logs every request URL at INFO, and a Bot API URL contains the token.
-logging.getLogger("httpx").setLevel(logging.WARNING)
+# httpx logs every request URL at INFO, and a Bot API URL contains the token; PTB's and
+# httpcore's debug logs carry chat ids and message text. None of that may reach a log,
+# whatever LOG_LEVEL says.
+for _noisy in ("httpx", "httpcore", "telegram"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 class TelegramInput(InputChannel):

@@ -47,25 +47,41 @@ def to_html(markdown: str) -> str:
     return "\n".join(line_to_html(line) for line in markdown.split("\n"))
 
 
-def _words_within(line: str, limit: int) -> List[str]:
-    """A line too long for one message, cut between words (or anywhere, if a word is)."""
+def _cut_word(word: str, limit: int) -> List[str]:
+    """A word too long for one message, in the largest pieces that fit."""
     pieces: List[str] = []
-    current = ""
+    while telegram_length(line_to_html(word)) > limit:
+        cut = limit
+        while cut > 1 and telegram_length(line_to_html(word[:cut])) > limit:
+            cut -= max(1, telegram_length(line_to_html(word[:cut])) - limit)
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return pieces + [word] if word else pieces
+
+
+def _line_units(line: str, limit: int, separator: str) -> List[Tuple[str, str]]:
+    """A line too long for one message as (separator, HTML) units: cut between words, and
+    inside a word only when the word alone is too long."""
+    units: List[Tuple[str, str]] = []
+
+    def emit(text: str, joiner: str) -> None:
+        units.append((separator if not units else joiner, line_to_html(text)))
+
+    current, current_joiner = "", " "
     for word in line.split(" "):
         candidate = f"{current} {word}" if current else word
         if telegram_length(line_to_html(candidate)) <= limit:
             current = candidate
             continue
         if current:
-            pieces.append(current)
-        while telegram_length(line_to_html(word)) > limit:
-            cut = max(1, limit // 6)  # an escaped character takes at most 5 more
-            pieces.append(word[:cut])
-            word = word[cut:]
-        current = word
+            emit(current, current_joiner)
+        pieces = _cut_word(word, limit)
+        for index, piece in enumerate(pieces[:-1]):
+            emit(piece, " " if index == 0 else "")
+        current, current_joiner = pieces[-1], ("" if len(pieces) > 1 else " ")
     if current:
-        pieces.append(current)
-    return pieces
+        emit(current, current_joiner)
+    return units
 
 
 def _units(markdown: str, limit: int) -> List[Tuple[str, str]]:
@@ -79,9 +95,7 @@ def _units(markdown: str, limit: int) -> List[Tuple[str, str]]:
             units.append(("\n\n", rendered))
             continue
         for index, line in enumerate(paragraph.split("\n")):
-            separator = "\n\n" if index == 0 else "\n"
-            for piece_index, piece in enumerate(_words_within(line, limit)):
-                units.append((separator if piece_index == 0 else " ", line_to_html(piece)))
+            units += _line_units(line, limit, "\n\n" if index == 0 else "\n")
     return units
 
 

@@ -87,6 +87,8 @@ def test_a_finished_interview_ends_with_a_plan_in_chat_and_at_a_private_link(sed
         r=sedia.db.respondent(chat.sender),
     )
     assert row["markdown"] == markdown
+    # Channels that send files (Telegram) get the same plan in the message itself.
+    assert (document["markdown"], document["language"]) == (markdown, "en")
     assert fetch(link[:-2] + "xx")[0] == 404
     # "show my plan" later, after switching to Malay: the same plan in Malay, a new link.
     chat.say("cakap BM")

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 from bot.launcher import REPO_ROOT, free_port
+from tests.bot_api_standin import BotApiStandIn, TelegramUser, wait_until
 
 
 def answers(url: str) -> bool:
@@ -22,9 +23,12 @@ def answers(url: str) -> bool:
 
 def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
+    # With TELEGRAM_TOKEN set, Sedia answers on Telegram at once, by long polling.
+    telegram = BotApiStandIn().start()
     env = {
         **os.environ, **{k: str(v) for k, v in ports.items()},
         "SEDIA_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'sedia.db'}",
+        "TELEGRAM_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env,
@@ -50,6 +54,11 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=5) as page:
             html = page.read().decode("utf-8")
         assert "<h1>Sedia</h1>" in html and "Infrastructure" in html and "make shell" in html
+        assert "Telegram       long polling, no public URL needed" in output
+        user = TelegramUser(telegram, 555000111)
+        user.send("/start")
+        wait_until(lambda: telegram.sent(user.chat_id), 60, "a reply on Telegram")
+        assert "I'm Sedia" in telegram.sent(user.chat_id)[0].params["text"]
 
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
         rest, _ = process.communicate(timeout=60)
@@ -61,3 +70,12 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+        telegram.stop()
+
+
+def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
+    env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "TELEGRAM_TOKEN": "123:abc", "TELEGRAM_MODE": "webhook"}
+    result = subprocess.run([sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Telegram is misconfigured: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL" in result.stderr

@@ -102,10 +102,13 @@ def test_a_whole_interview_with_buttons_and_typed_answers(api, sedia_tg):
     assert document["filename"] == "sedia-action-plan.html"
     page = document["content"].decode("utf-8")
     assert "<h1>Your micro-credential action plan</h1>" in page
-    # No raw Telegram id reaches the answers database.
-    for table in ("respondents", "assessments", "answers"):
+    # No raw Telegram id or username reaches the answers database or a log.
+    for table in ("respondents", "assessments", "answers", "plans", "processed_updates"):
         dump = repr(sedia_tg.db.rows(f"SELECT * FROM {table}"))
         assert str(chat.user.user_id) not in dump and f"user{chat.user.user_id}" not in dump
+    for log in sedia_tg.stack.log_dir.glob("*.log"):
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert str(chat.user.user_id) not in text and TOKEN.split(":")[1] not in text, log.name
 
 
 def test_rate_limits_server_errors_and_dropped_connections_lose_nothing_and_double_nothing(api, sedia_tg):

@@ -12,7 +12,7 @@ from bot.storage.plans import plan_by_token, save_plan
 from bot.storage.db import get_engine, session_scope
 from bot.storage.export import EXPORT_COLUMNS, export_rows, write_csv, write_json
 from bot.storage.models import Answer, Assessment, Plan, metadata
-from bot.storage.pseudonym import respondent_id
+from bot.storage.pseudonym import pseudonymous_sender, respondent_id
 
 PROFILE = {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Education", "role": "lecturer", "zone": "central"}
 
@@ -123,5 +123,34 @@ def test_pseudonyms_are_stable_salted_and_never_the_raw_id(data_dir, monkeypatch
     assert "123456789" not in first and len(first) == 32
     salt_file = data_dir / "id_salt"
     assert salt_file.exists() and oct(salt_file.stat().st_mode)[-3:] == "600"
+    sender = pseudonymous_sender("telegram", 123456789)
+    assert sender == pseudonymous_sender("telegram", "123456789") and sender.startswith("telegram-")
+    assert "123456789" not in sender and sender != pseudonymous_sender("telegram", 123456788)
     monkeypatch.setenv("SEDIA_ID_SALT", "another salt")
     assert respondent_id("telegram", "123456789") != first
+    assert pseudonymous_sender("telegram", 123456789) != sender
+
+
+def test_update_bookkeeping_records_each_update_once_and_the_cursor_only_moves_on(database_url):
+    from datetime import timedelta
+
+    from bot.storage import updates
+    from bot.storage.models import utcnow
+
+    with session_scope() as session:
+        assert updates.cursor(session, "telegram:1") is None
+        updates.move_cursor(session, "telegram:1", 10)
+        updates.move_cursor(session, "telegram:1", 7)  # never backwards
+        for update_id in (9, 10, 11, 11):
+            updates.mark_processed(session, "telegram:1", update_id)
+        updates.mark_processed(session, "telegram:2", 11)  # another bot keeps its own
+    with session_scope() as session:
+        assert updates.cursor(session, "telegram:1") == 10
+        assert updates.is_processed(session, "telegram:1", 11) and not updates.is_processed(session, "telegram:1", 12)
+        assert updates.processed_ids(session, "telegram:1") == [9, 10, 11]
+        # Below the cursor, Telegram never sends an update again: those records go.
+        assert updates.forget_processed(session, "telegram:1") == 1
+        assert updates.processed_ids(session, "telegram:1") == [10, 11]
+        # After two days nothing can come again either.
+        assert updates.forget_processed(session, "telegram:1", now=utcnow() + timedelta(days=3)) == 2
+        assert updates.processed_ids(session, "telegram:2") == [11]
