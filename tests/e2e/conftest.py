@@ -32,7 +32,28 @@ class Reply:
     custom: Optional[dict] = None
 
 
-class Chat:
+class ReadsReplies:
+    """Reading the replies to the last message: shared by the REST and Telegram chats."""
+
+    last: List[Reply]
+
+    @property
+    def texts(self) -> List[str]:
+        return [r.text for r in self.last if r.text]
+
+    def joined(self) -> str:
+        return "\n".join(self.texts)
+
+    def current_item(self) -> Optional[Item]:
+        """The instrument item the last reply asks, from its "(n/N)" progress mark."""
+        for reply in reversed(self.last):
+            match = PROGRESS.match(reply.text)
+            if match:
+                return load_instrument().items[int(match.group(1)) - 1]
+        return None
+
+
+class Chat(ReadsReplies):
     """One user talking to Sedia over the REST channel."""
 
     channel = "rest"
@@ -54,21 +75,6 @@ class Chat:
             raw = json.loads(response.read().decode("utf-8"))
         self.last = [Reply(r.get("text") or "", r.get("buttons") or [], r.get("custom")) for r in raw]
         return self.last
-
-    @property
-    def texts(self) -> List[str]:
-        return [r.text for r in self.last if r.text]
-
-    def joined(self) -> str:
-        return "\n".join(self.texts)
-
-    def current_item(self) -> Optional[Item]:
-        """The instrument item the last reply asks, from its "(n/N)" progress mark."""
-        for reply in reversed(self.last):
-            match = PROGRESS.match(reply.text)
-            if match:
-                return load_instrument().items[int(match.group(1)) - 1]
-        return None
 
     def button(self, title: str) -> dict:
         for reply in reversed(self.last):
@@ -168,3 +174,13 @@ def sedia(tmp_path_factory) -> Iterator[Running]:
     """The whole stack, started once per test module."""
     with running_sedia(tmp_path_factory.mktemp("sedia")) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def telegram_api():
+    """A stand-in for Telegram's Bot API (tests/bot_api_standin.py), one per test module."""
+    from tests.bot_api_standin import BotApiStandIn
+    from tests.e2e.telegram_chat import TOKEN
+
+    with BotApiStandIn(TOKEN) as standin:
+        yield standin

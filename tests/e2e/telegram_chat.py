@@ -6,11 +6,10 @@ import html
 import re
 from typing import List, Optional
 
-from bot.instrument import Item, load_instrument
 from bot.messages import message
 from bot.storage.pseudonym import pseudonymous_sender
 from tests.bot_api_standin import BotApiStandIn, TelegramUser, wait_until
-from tests.e2e.conftest import PROGRESS, Database, Reply
+from tests.e2e.conftest import Database, ReadsReplies, Reply
 
 TOKEN = "123456789:TEST-token"
 CHANNEL_KEY = "telegram:123456789"
@@ -35,7 +34,7 @@ def processed(db: Database, update_id: int) -> bool:
     ))
 
 
-class TelegramChat:
+class TelegramChat(ReadsReplies):
     """One private chat: send, press, and read what came back for that update."""
 
     channel = "telegram"
@@ -85,20 +84,6 @@ class TelegramChat:
 
     def edit(self, text: str) -> List[Reply]:
         return self._exchange(lambda: self.user.edit(text))
-
-    @property
-    def texts(self) -> List[str]:
-        return [r.text for r in self.last if r.text]
-
-    def joined(self) -> str:
-        return "\n".join(self.texts)
-
-    def current_item(self) -> Optional[Item]:
-        for reply in reversed(self.last):
-            match = PROGRESS.match(reply.text)
-            if match:
-                return load_instrument().items[int(match.group(1)) - 1]
-        return None
 
     def summary(self) -> Optional[dict]:
         """The readiness index of the complete-profile summary, if the last replies hold one."""

@@ -9,7 +9,7 @@ import pytest
 
 from bot.launcher import Service
 from bot.messages import message
-from tests.bot_api_standin import BotApiStandIn, TelegramUser, wait_until
+from tests.bot_api_standin import wait_until
 from tests.e2e.conftest import Running, running_sedia
 from tests.e2e.interviews import INSTRUMENT, answer_all, assert_stored, scale_label, TYPED
 from tests.e2e.telegram_chat import CHANNEL_KEY, TOKEN, TelegramChat, processed, telegram_environment
@@ -25,9 +25,8 @@ PROFILE = {
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn(TOKEN) as standin:
-        yield standin
+def api(telegram_api):
+    return telegram_api
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,17 @@ from typing import Iterator, Optional, Tuple
 import pytest
 
 from bot.launcher import Service
-from tests.bot_api_standin import BotApiStandIn, TelegramUser, wait_until
+from tests.bot_api_standin import TelegramUser, wait_until
 from tests.e2e.conftest import Running, running_sedia
-from tests.e2e.telegram_chat import TOKEN, processed, telegram_environment
+from tests.e2e.telegram_chat import processed, telegram_environment
 
 SECRET = "sedia-webhook_secret-42"
 PUBLIC_URL = "https://sedia.example.edu.my/webhooks/telegram/webhook"
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[BotApiStandIn]:
-    with BotApiStandIn(TOKEN) as standin:
-        yield standin
+def api(telegram_api):
+    return telegram_api
 
 
 @pytest.fixture(scope="module")
