@@ -22,7 +22,7 @@ DOMAIN := domain
 TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train spacy run shell test test-unit test-stories test-e2e validate nlu-eval sync-rasa clean
+.PHONY: install train spacy run shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa clean
 
 install: $(INSTALLED)
 
@@ -70,7 +70,25 @@ test-stories: $(MODEL)
 test-e2e: $(MODEL)
 	$(PY) -m pytest tests/e2e -q
 
-test: validate test-unit test-stories test-e2e
+# The browser tests drive Debian's Chromium; no browser is ever downloaded.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+test-browser: $(MODEL) chromium
+	$(PY) -m pytest tests/browser -q
+
+test: validate test-unit test-stories test-e2e test-browser
+
+# Refresh the vendored front-end files from the exact versions in bot/widget/package.json
+# (only needed to upgrade them; the repo carries the files).
+vendor:
+	cd bot/widget && npm ci --no-audit --no-fund
+	cp bot/widget/node_modules/socket.io-client/dist/socket.io.min.js bot/widget/vendor/
+	cp bot/widget/node_modules/socket.io-client/LICENSE bot/widget/vendor/socket.io-client.LICENSE
+	cp bot/widget/node_modules/axe-core/axe.min.js tests/browser/vendor/
+	cp bot/widget/node_modules/axe-core/LICENSE tests/browser/vendor/axe-core.LICENSE
 
 # Held-out split and 5-fold cross-validation, per language (bot/nlp/evaluate.py).
 nlu-eval: $(SPACY_DIR)/meta.json

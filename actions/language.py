@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
+from bot.instrument import LANGUAGES
 from bot.language import choose_language
 from bot.messages import message
 
@@ -29,8 +30,18 @@ class ActionDetectLanguage(Action):
             Turn.of(tracker).text, tracker.get_slot(SOURCE_SLOT), user_messages
         )
         if choice is None:
-            return []
+            return self._page_language(tracker)
         return [SlotSet(LANGUAGE_SLOT, choice.language), SlotSet(SOURCE_SLOT, choice.source)]
+
+    @staticmethod
+    def _page_language(tracker: Tracker) -> List[EventType]:
+        """The language of the page the widget sits on, until the user's words say otherwise."""
+        if tracker.get_slot(SOURCE_SLOT) is not None:
+            return []
+        page = (tracker.latest_message.get("metadata") or {}).get("language")
+        if page in LANGUAGES and page != tracker.get_slot(LANGUAGE_SLOT):
+            return [SlotSet(LANGUAGE_SLOT, page)]
+        return []
 
 
 def confirm_switch(turn: Turn, dispatcher: CollectingDispatcher) -> None:

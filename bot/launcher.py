@@ -103,6 +103,9 @@ class Stack:
         env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         # Links to documents (action plans) point at the web app unless a public URL is set.
         env.setdefault("SEDIA_PUBLIC_URL", f"http://127.0.0.1:{self.web_port}")
+        # The demo page's widget talks to this Rasa server; only the web app may open its socket.
+        env.setdefault("SEDIA_RASA_URL", f"http://127.0.0.1:{self.rasa_port}")
+        env.setdefault("SEDIA_WIDGET_ORIGINS", f"http://127.0.0.1:{self.web_port},http://localhost:{self.web_port}")
         env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         env.update(self.extra_env)
         return env

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import yaml
 
@@ -29,3 +29,8 @@ def wording(key: str) -> Wording:
 def message(key: str, language: str = "en", **values: Any) -> str:
     """The text at `key` in `language`, with `{name}` fields filled from `values`."""
     return wording(key).get(language).format(**values)
+
+
+def section(key: str) -> Dict[str, Wording]:
+    """Every wording directly under a key, such as "widget", by its name."""
+    return {name: wording(f"{key}.{name}") for name in _messages()[key]}

@@ -2,15 +2,17 @@
 and a health check."""
 from __future__ import annotations
 
+import os
+from html import escape
 from pathlib import Path
 
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, html, json, text
+from sanic.response import HTTPResponse, html, json, raw, text
 
 from bot.documents import markdown_to_html
-from bot.instrument import load_instrument
-from bot.messages import message
+from bot.instrument import LANGUAGES, load_instrument
+from bot.messages import message, section
 from bot.storage.db import session_scope
 from bot.storage.plans import plan_by_token
 
@@ -23,18 +25,45 @@ PRIVATE_HEADERS = {
 MARKDOWN_SUFFIX = ".md"
 
 TEMPLATES = Path(__file__).with_name("templates")
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+DEFAULT_WEB_URL = "http://127.0.0.1:8000"
+WIDGET_DIR = Path(__file__).resolve().parents[1] / "widget"
+# Only these files are served from bot/widget/, so no other path can be reached.
+WIDGET_ASSETS = {
+    "sedia-widget.js": "text/javascript; charset=utf-8",
+    "sedia-widget.css": "text/css; charset=utf-8",
+    "vendor/socket.io.min.js": "text/javascript; charset=utf-8",
+}
+# Any page may embed the widget; which origins may open its socket is Rasa's check.
+WIDGET_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
+
+
+def widget_labels_document() -> dict:
+    """The widget's labels in each language, and the theme names for its chart."""
+    labels = section("widget")
+    document = {language: {key: w.get(language) for key, w in labels.items()} for language in LANGUAGES}
+    document["themes"] = {t.id: {language: t.name.get(language) for language in LANGUAGES} for t in load_instrument().themes}
+    return document
 
 
 def render_index() -> str:
-    """The landing page, with the themes listed from the instrument."""
+    """The demo page: a mock university page with the widget, and the themes from the instrument."""
     instrument = load_instrument()
     themes = "\n".join(
         f"      <li><strong>{theme.name.get('en')}</strong> "
         f"(<span lang=\"ms\">{theme.name.get('ms')}</span>): {len(theme.items)} questions</li>"
         for theme in instrument.themes
     )
+    values = {
+        "themes": themes,
+        "citation": escape(instrument.citation),
+        "rasa_url": escape(os.environ.get("SEDIA_RASA_URL", DEFAULT_RASA_URL).rstrip("/")),
+        "web_url": escape(os.environ.get("SEDIA_PUBLIC_URL", DEFAULT_WEB_URL).rstrip("/")),
+    }
     page = (TEMPLATES / "index.html").read_text(encoding="utf-8")
-    return page.replace("{{ themes }}", themes).replace("{{ citation }}", instrument.citation)
+    for key, value in values.items():
+        page = page.replace("{{ %s }}" % key, value)
+    return page
 
 
 def create_app(name: str = "sedia_web") -> Sanic:
@@ -44,7 +73,21 @@ def create_app(name: str = "sedia_web") -> Sanic:
 
     @app.get("/")
     async def index(request: Request) -> HTTPResponse:
+        # "/?lang=ms" shows the widget as a Malay page would embed it.
+        if request.args.get("lang") == "ms":
+            return html(index_page.replace('data-language="en"', 'data-language="ms"'))
         return html(index_page)
+
+    @app.get("/widget/labels.json")
+    async def widget_labels(request: Request) -> HTTPResponse:
+        return json(widget_labels_document(), headers=WIDGET_HEADERS)
+
+    @app.get("/widget/<path:path>")
+    async def widget_asset(request: Request, path: str) -> HTTPResponse:
+        found = WIDGET_ASSETS.get(path)
+        if found is None:
+            return text("Not found", status=404)
+        return raw((WIDGET_DIR / path).read_bytes(), content_type=found, headers=WIDGET_HEADERS)
 
     @app.get("/plan/<token:str>")
     async def plan(request: Request, token: str) -> HTTPResponse:

@@ -53,7 +53,9 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
         assert answers(f"{rasa}/") and answers(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health")
         with urllib.request.urlopen(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=5) as page:
             html = page.read().decode("utf-8")
-        assert "<h1>Sedia</h1>" in html and "Infrastructure" in html and "make shell" in html
+        # The demo page: a mock university page with the widget on it, pointed at this Rasa.
+        assert 'src="/widget/sedia-widget.js"' in html and f'data-server="{rasa}"' in html
+        assert ">Sedia</h2>" in html and "Infrastructure" in html and "make shell" in html
         assert "Telegram       long polling, no public URL needed" in output
         user = TelegramUser(telegram, 555000111)
         user.send("/start")

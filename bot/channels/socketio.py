@@ -1,0 +1,110 @@
+"""Rasa's socket.io channel, as the web widget (bot/widget/) needs it.
+
+Registered in credentials.yml as `bot.channels.socketio.WidgetSocketIO`. On top of Rasa's
+own channel it:
+
+- accepts connections only from the configured origins (`SEDIA_WIDGET_ORIGINS`);
+- sends custom payloads (the summary, document links) as `{"custom": ...}` messages, where
+  Rasa 3.6 would pass them to `emit` as keyword arguments and fail;
+- tells the widget the conversation language after each turn (`{"sedia_state": ...}`),
+  so its own labels follow the conversation;
+- reads the user's JWT key from `SEDIA_WIDGET_JWT_KEY`, for portals that sign users in.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import urlsplit
+
+from sanic import Blueprint
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+
+from bot.instrument import LANGUAGES
+
+logger = logging.getLogger(__name__)
+DEFAULT_WEB_APP = "http://127.0.0.1:8000"
+
+
+def widget_origins(environ: Dict[str, str]) -> List[str]:
+    """The origins allowed to open a socket: SEDIA_WIDGET_ORIGINS (comma-separated, or "*"),
+    else the origin of SEDIA_PUBLIC_URL (the web app that serves the demo page)."""
+    configured = environ.get("SEDIA_WIDGET_ORIGINS", "").strip()
+    if configured:
+        return [origin.strip().rstrip("/") for origin in configured.split(",") if origin.strip()]
+    parts = urlsplit(environ.get("SEDIA_PUBLIC_URL") or DEFAULT_WEB_APP)
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+class WidgetOutput(SocketIOOutput):
+    """Rasa's socket.io output, keeping each reply whole (Rasa splits at blank lines, which
+    breaks lists apart) and sending custom payloads as one message."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+        await self._send_message(recipient_id, {"text": text, "quick_replies": replies})
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class WidgetSocketIO(SocketIOInput):
+    """The socket.io channel for Sedia's web widget."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WidgetSocketIO":
+        credentials = credentials or {}
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", True),
+            credentials.get("socketio_path", "/socket.io"),
+            os.environ.get("SEDIA_WIDGET_JWT_KEY") or credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+        )
+
+    def get_output_channel(self) -> Optional[WidgetOutput]:
+        return WidgetOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's blueprint, with the origin check and Sedia's message handler."""
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        sio.eio.cors_allowed_origins = widget_origins(dict(os.environ))
+        agent = {}
+
+        @blueprint.listener("after_server_start")
+        async def keep_agent(app, _loop) -> None:
+            agent["tracker_store"] = app.ctx.agent.tracker_store
+
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                return  # not a message the widget sends
+            sender = data.get("session_id") if self.session_persistence else sid
+            if not sender:
+                return
+            metadata = data.get(self.metadata_key)
+            output = WidgetOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(
+                data["message"], output, str(sender), input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else None,
+            ))
+            await output._send_message(str(sender), {"custom": {"sedia_state": await state(str(sender))}})
+
+        async def state(sender: str) -> Dict[str, Any]:
+            tracker = await agent["tracker_store"].retrieve(sender) if agent else None
+            language = tracker.get_slot("language") if tracker is not None else None
+            return {"language": language if language in LANGUAGES else None}
+
+        # Replaces the handler Rasa registered for the same event.
+        sio.on(self.user_message_evt, handler=handle_message, namespace=self.namespace)
+        return blueprint
+
