@@ -8,22 +8,24 @@ own channel it:
   Rasa 3.6 would pass them to `emit` as keyword arguments and fail;
 - tells the widget the conversation language after each turn (`{"sedia_state": ...}`),
   so its own labels follow the conversation;
-- reads the user's JWT key from `SEDIA_WIDGET_JWT_KEY`, for portals that sign users in.
+- with a JWT key (`SEDIA_WIDGET_JWT_KEY`), accepts only sockets that bring a valid token,
+  and gives a signed-in user (the token's `sub`) one conversation on every device, under
+  a pseudonym of that subject.
 """
 from __future__ import annotations
 
-import logging
 import os
+import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import urlsplit
 
 from sanic import Blueprint
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
 from bot.instrument import LANGUAGES
+from bot.storage.pseudonym import pseudonymous_sender
 
-logger = logging.getLogger(__name__)
 DEFAULT_WEB_APP = "http://127.0.0.1:8000"
 
 
@@ -80,6 +82,30 @@ class WidgetSocketIO(SocketIOInput):
         sio = self.sio
         sio.eio.cors_allowed_origins = widget_origins(dict(os.environ))
         agent = {}
+        # With a JWT key, each socket's signed-in user: a pseudonym of the token's subject.
+        portal_users: Dict[str, str] = {}
+
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            payload = decode_bearer_token(token, self.jwt_key, self.jwt_algorithm) if token else None
+            if not payload:
+                return False  # refused: a portal that signs users in sends every user a token
+            subject = payload.get("sub") or (payload.get("user") or {}).get("username")
+            if subject:
+                portal_users[sid] = pseudonymous_sender("portal", subject)
+            return True
+
+        async def disconnect(sid: Text) -> None:
+            portal_users.pop(sid, None)
+
+        async def session_request(sid: Text, data: Any) -> None:
+            # A signed-in user has one conversation on every device: their own.
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session = portal_users.get(sid) or (str(asked) if asked else uuid.uuid4().hex)
+            sio.enter_room(sid, session)
+            await sio.emit("session_confirm", session, room=sid)
 
         @blueprint.listener("after_server_start")
         async def keep_agent(app, _loop) -> None:
@@ -88,7 +114,7 @@ class WidgetSocketIO(SocketIOInput):
         async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return  # not a message the widget sends
-            sender = data.get("session_id") if self.session_persistence else sid
+            sender = portal_users.get(sid) or (data.get("session_id") if self.session_persistence else sid)
             if not sender:
                 return
             metadata = data.get(self.metadata_key)
@@ -104,7 +130,10 @@ class WidgetSocketIO(SocketIOInput):
             language = tracker.get_slot("language") if tracker is not None else None
             return {"language": language if language in LANGUAGES else None}
 
-        # Replaces the handler Rasa registered for the same event.
+        # These replace the handlers Rasa registered for the same events.
+        sio.on("connect", handler=connect, namespace=self.namespace)
+        sio.on("disconnect", handler=disconnect, namespace=self.namespace)
+        sio.on("session_request", handler=session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handler=handle_message, namespace=self.namespace)
         return blueprint
 

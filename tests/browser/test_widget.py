@@ -9,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from bench.widget_size import BUDGET_JS_GZIP
 from bot.launcher import Service
 from tests.bot_api_standin import wait_until
 from tests.browser.conftest import AXE, WidgetChat, shot, web_url
@@ -238,7 +239,7 @@ def test_the_widget_assets_are_served_and_small(sedia_web):
         with urllib.request.urlopen(base + name, timeout=10) as response:
             assert response.status == 200
             sizes[name] = len(gzip.compress(response.read()))
-    assert sizes["sedia-widget.js"] + sizes["vendor/socket.io.min.js"] < 30_000
+    assert sizes["sedia-widget.js"] + sizes["vendor/socket.io.min.js"] <= BUDGET_JS_GZIP
     with urllib.request.urlopen(base + "labels.json", timeout=10) as response:
         labels = json.loads(response.read())
     assert labels["ms"]["launcher"] == "Sembang dengan Sedia"
