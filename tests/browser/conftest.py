@@ -46,6 +46,14 @@ def sedia_web(tmp_path_factory) -> Iterator[Running]:
         yield running
 
 
+@pytest.fixture
+def widget(browser, sedia_web) -> Iterator["WidgetChat"]:
+    """A new browser (its own storage) on the demo page, closed after the test."""
+    context = browser.new_context()
+    yield WidgetChat(context.new_page(), web_url(sedia_web))
+    context.close()
+
+
 def web_url(sedia: Running) -> str:
     return f"http://127.0.0.1:{sedia.stack.web_port}/"
 

@@ -69,10 +69,8 @@ def test_a_whole_interview_in_the_widget(browser, sedia_web, width, height):
     context.close()
 
 
-def test_the_conversation_survives_a_reload_a_new_tab_and_a_server_restart(browser, sedia_web):
-    context = browser.new_context()
-    page = context.new_page()
-    chat = WidgetChat(page, web_url(sedia_web))
+def test_the_conversation_survives_a_reload_a_new_tab_and_a_server_restart(widget, sedia_web):
+    chat, page = widget, widget.page
     start_interview(chat)
     chat.press(scale_label(4, "en"))
     assert chat.current_item() == INSTRUMENT.items[1]
@@ -85,7 +83,7 @@ def test_the_conversation_survives_a_reload_a_new_tab_and_a_server_restart(brows
     chat.say("agree")
     assert chat.current_item() == INSTRUMENT.items[2]
 
-    other = context.new_page()
+    other = page.context.new_page()
     other.goto(web_url(sedia_web))
     other.wait_for_selector(".sedia-panel:not([hidden])")
     assert INSTRUMENT.items[2].text.get("en") in other.locator(".sedia-log").inner_text()
@@ -103,42 +101,35 @@ def test_the_conversation_survives_a_reload_a_new_tab_and_a_server_restart(brows
     assert chat.current_item() == INSTRUMENT.items[2]
     answers = {r["item"]: r["value"] for r in sedia_web.db.answers(chat.sender, "socketio")}
     assert answers == {INSTRUMENT.items[0].id: 4, INSTRUMENT.items[1].id: 4}
-    context.close()
 
 
-def test_everything_works_from_the_keyboard_alone(browser, sedia_web):
-    context = browser.new_context()
-    page = context.new_page()
+def tab_to(page, key: str, focused: str, most: int, what: str) -> None:
+    """Press `key` until the JavaScript condition `focused` holds; fail after `most` presses."""
+    for _ in range(most):
+        page.keyboard.press(key)
+        if page.evaluate(f"() => {focused}"):
+            return
+    pytest.fail(f"{what} cannot be reached with {key}")
+
+
+def test_everything_works_from_the_keyboard_alone(widget, sedia_web):
+    page = widget.page
     page.goto(web_url(sedia_web))
     page.locator("[data-sedia-chat] .sedia-launcher").wait_for()
-    for _ in range(40):  # Tab through the page until the launcher has focus
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.classList.contains('sedia-launcher')"):
-            break
-    else:
-        pytest.fail("the launcher cannot be reached with Tab")
+    tab_to(page, "Tab", "document.activeElement.classList.contains('sedia-launcher')", 40, "the launcher")
     page.keyboard.press("Enter")
     page.wait_for_selector(".sedia-typing", state="hidden", timeout=60_000)
     assert page.evaluate("() => document.activeElement.labels[0].textContent") == "Message to Sedia"
     # Shift+Tab from the box reaches the greeting's buttons; Space presses one.
-    for _ in range(10):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("() => document.activeElement.dataset.title") == "Start the readiness assessment":
-            break
-    else:
-        pytest.fail("the greeting's buttons cannot be reached with the keyboard")
+    tab_to(page, "Shift+Tab", "document.activeElement.dataset.title === 'Start the readiness assessment'", 10,
+           "the greeting's buttons")
     page.keyboard.press("Space")
     page.wait_for_selector("text=May I store your answers?")
     page.wait_for_selector(".sedia-typing", state="hidden", timeout=60_000)
     # The pressed button is gone: focus is on the message box, not lost; the new choices
     # are just before it.
     assert page.evaluate("() => document.activeElement.classList.contains('sedia-input')")
-    for _ in range(10):
-        page.keyboard.press("Shift+Tab")
-        if page.evaluate("() => document.activeElement.dataset.title") == "Yes, I agree":
-            break
-    else:
-        pytest.fail("the consent buttons cannot be reached with the keyboard")
+    tab_to(page, "Shift+Tab", "document.activeElement.dataset.title === 'Yes, I agree'", 10, "the consent buttons")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Which university", timeout=60_000)
     page.wait_for_selector(".sedia-typing", state="hidden", timeout=60_000)
@@ -150,13 +141,10 @@ def test_everything_works_from_the_keyboard_alone(browser, sedia_web):
     page.keyboard.press("Escape")
     assert page.locator(".sedia-panel").is_hidden()
     assert page.evaluate("() => document.activeElement.classList.contains('sedia-launcher')")
-    context.close()
 
 
-def test_axe_finds_no_serious_or_critical_violations(browser, sedia_web):
-    context = browser.new_context()
-    page = context.new_page()
-    chat = WidgetChat(page, web_url(sedia_web))
+def test_axe_finds_no_serious_or_critical_violations(widget, sedia_web):
+    chat, page = widget, widget.page
     chat.open()
     chat.press("Start the readiness assessment")
     chat.press("Yes, I agree")
@@ -174,13 +162,10 @@ def test_axe_finds_no_serious_or_critical_violations(browser, sedia_web):
     page.get_by_role("button", name="Chat with Sedia").click()
     assert page.get_by_role("log", name="Conversation with Sedia").count() == 1
     assert page.get_by_role("textbox", name="Message to Sedia").count() == 1
-    context.close()
 
 
-def test_html_in_a_message_is_shown_as_text_and_never_run(browser, sedia_web):
-    context = browser.new_context()
-    page = context.new_page()
-    chat = WidgetChat(page, web_url(sedia_web))
+def test_html_in_a_message_is_shown_as_text_and_never_run(widget, sedia_web):
+    chat, page = widget, widget.page
     start_interview(chat)
     attack = '<img src=x onerror="window.__sediaXss = 1">'
     chat.say("stop")
@@ -197,20 +182,16 @@ def test_html_in_a_message_is_shown_as_text_and_never_run(browser, sedia_web):
     assert log.locator("img").count() == 0
     assert page.evaluate("() => window.__sediaXss") is None
     shot(page, "widget-html-as-text")
-    context.close()
 
 
-def test_labels_follow_the_conversation_language(browser, sedia_web):
-    context = browser.new_context()
-    page = context.new_page()
-    chat = WidgetChat(page, web_url(sedia_web))
+def test_labels_follow_the_conversation_language(widget, sedia_web):
+    chat, page = widget, widget.page
     chat.open()
     chat.press("Bahasa Melayu")
     assert page.get_by_role("textbox", name="Mesej kepada Sedia").count() == 1
     assert page.get_by_role("button", name="Hantar").count() == 1
     page.keyboard.press("Escape")
     assert page.get_by_role("button", name="Sembang dengan Sedia").count() == 1
-    context.close()
 
 
 def origin_check(sedia_web, origin: str) -> int:
@@ -251,12 +232,9 @@ def test_the_widget_assets_are_served_and_small(sedia_web):
             assert error.code == 404
 
 
-def test_a_malay_page_starts_the_conversation_in_malay(browser, sedia_web):
-    context = browser.new_context()
-    page = context.new_page()
-    chat = WidgetChat(page, web_url(sedia_web) + "?lang=ms")
-    page.goto(chat.url)
+def test_a_malay_page_starts_the_conversation_in_malay(widget, sedia_web):
+    chat, page = widget, widget.page
+    page.goto(web_url(sedia_web) + "?lang=ms")
     chat._turn(lambda: page.get_by_role("button", name="Sembang dengan Sedia").click())
     assert "Hai, saya Sedia" in chat.joined()
     assert page.get_by_role("textbox", name="Mesej kepada Sedia").count() == 1
-    context.close()
