@@ -134,6 +134,7 @@
     this.launcherText = el("span", { className: "sedia-launcher-text" });
     this.launcher.appendChild(this.launcherText);
     this.heading = el("h2", { className: "sedia-title", id: panelId + "-title", text: this.title });
+    this.clearButton = el("button", { type: "button", className: "sedia-clear" });
     this.closeButton = el("button", { type: "button", className: "sedia-close" });
     this.closeButton.appendChild(el("span", { "aria-hidden": "true", text: "×" }));
     this.status = el("p", { className: "sedia-status", role: "status" });
@@ -144,7 +145,7 @@
     this.send = el("button", { type: "submit", className: "sedia-send" });
     this.form = el("form", { className: "sedia-form" }, [this.inputLabel, this.input, this.send]);
     this.panel = el("section", { className: "sedia-panel", id: panelId, "aria-labelledby": panelId + "-title", hidden: "hidden" }, [
-      el("header", { className: "sedia-header" }, [this.heading, this.closeButton]),
+      el("header", { className: "sedia-header" }, [this.heading, this.clearButton, this.closeButton]),
       this.status, this.log, this.typing, this.form,
     ]);
     this.host.classList.add("sedia-chat");
@@ -153,6 +154,7 @@
 
     this.launcher.addEventListener("click", function () { self.setOpen(!self.state.open, true); });
     this.closeButton.addEventListener("click", function () { self.setOpen(false, true); });
+    this.clearButton.addEventListener("click", function () { self.clear(); });
     this.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { self.setOpen(false, true); }
     });
@@ -170,6 +172,9 @@
     this.launcherText.textContent = this.label("launcher");
     this.launcher.setAttribute("aria-label", this.label("launcher"));
     this.closeButton.setAttribute("aria-label", this.label("close"));
+    this.clearButton.textContent = this.label("clear");
+    this.clearButton.setAttribute("aria-label", this.label("clear_long"));
+    this.clearButton.setAttribute("title", this.label("clear_long"));
     this.log.setAttribute("aria-label", this.label("transcript"));
     this.inputLabel.textContent = this.label("input");
     this.input.setAttribute("placeholder", this.label("placeholder"));
@@ -191,6 +196,21 @@
     } else if (moveFocus) {
       this.launcher.focus();
     }
+  };
+
+  // Forget this browser's copy of the conversation and start a new one. What Sedia stored
+  // stays until the user asks it to delete their data.
+  Widget.prototype.clear = function () {
+    this.state.messages = [];
+    this.state.sessionId = null;
+    this.save();
+    this.render();
+    this.confirmed = false;
+    this.greeted = true;
+    this.outbox = ["/greet"];
+    this.typing.hidden = false;
+    if (this.socket && this.socket.connected) this.socket.emit("session_request", { session_id: null });
+    this.input.focus();
   };
 
   Widget.prototype.showStatus = function (connection) {

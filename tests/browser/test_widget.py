@@ -4,6 +4,7 @@ the keyboard alone, axe-core, and text that must never become HTML."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -238,3 +239,20 @@ def test_a_malay_page_starts_the_conversation_in_malay(widget, sedia_web):
     chat._turn(lambda: page.get_by_role("button", name="Sembang dengan Sedia").click())
     assert "Hai, saya Sedia" in chat.joined()
     assert page.get_by_role("textbox", name="Mesej kepada Sedia").count() == 1
+
+
+def test_clear_chat_starts_a_new_conversation_and_keeps_the_stored_answers(widget, sedia_web):
+    chat, page = widget, widget.page
+    start_interview(chat)
+    chat.press(scale_label(2, "en"))
+    old_session = chat.sender
+    page.get_by_role("button", name=re.compile("^Clear chat")).click()
+    page.wait_for_selector(".sedia-typing", state="hidden", timeout=60_000)
+    assert "I'm Sedia" in page.locator(".sedia-log").inner_text()
+    assert page.locator(".sedia-from-user").count() == 0  # this browser's copy is gone
+    assert chat.sender != old_session
+    page.reload()
+    page.wait_for_selector(".sedia-panel:not([hidden])")
+    assert page.locator(".sedia-from-user").count() == 0
+    # Clearing the browser's copy is not erasure: the answer is still stored.
+    assert [r["value"] for r in sedia_web.db.answers(old_session, "socketio")] == [2]
