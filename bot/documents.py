@@ -9,7 +9,8 @@ import html
 import re
 from typing import List
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
+# Sedia's one bold mark, **text**; channels render it their own way.
+BOLD = re.compile(r"\*\*(.+?)\*\*")
 _URL = re.compile(r"(https?://[^\s<>&]+[^\s<>&.,;:)])")
 
 STYLE = """
@@ -27,7 +28,7 @@ a { color: #0b4f6c; }
 
 def _inline(text: str) -> str:
     escaped = html.escape(text, quote=True)
-    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+    escaped = BOLD.sub(r"<strong>\1</strong>", escaped)
     return _URL.sub(r'<a href="\1">\1</a>', escaped)
 
 

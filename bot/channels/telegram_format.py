@@ -13,12 +13,11 @@ import re
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from bot.documents import BOLD
+
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 LONG_PAYLOAD_PREFIX = "k:"
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-
 
 def telegram_length(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units."""
@@ -26,7 +25,7 @@ def telegram_length(text: str) -> int:
 
 
 def _inline(text: str) -> str:
-    return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
+    return BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))
 
 
 def line_to_html(line: str) -> str:

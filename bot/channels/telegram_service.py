@@ -68,6 +68,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 TYPING_EVERY = 4.0  # Telegram shows "typing…" for 5 seconds
 WEBHOOK_WAIT = 50.0  # Telegram gives up on a webhook call after about a minute
 STOP_GRACE = 20.0
+POLL_BACKOFF = RetryPolicy(first_delay=1.0, max_delay=30.0)
 _TAG = re.compile(r"<[^>]+>")
 
 Converse = Callable[[str, str], Awaitable[List[Dict[str, Any]]]]
@@ -206,7 +207,7 @@ class TelegramService:
     async def _poll(self) -> None:
         offset = await self._in_db_thread(self._stored_cursor)
         await self._in_db_thread(self._forget_old)
-        delays = backoff_delays(RetryPolicy(first_delay=1.0, max_delay=30.0))
+        delays = backoff_delays(POLL_BACKOFF)
         while not self._stopping:
             try:
                 batch = await self.bot.get_updates(
@@ -227,11 +228,13 @@ class TelegramService:
                 logger.warning("Telegram getUpdates failed (%s); retrying in %.0fs", error, wait)
                 await asyncio.sleep(wait)
                 continue
-            delays = backoff_delays(RetryPolicy(first_delay=1.0, max_delay=30.0))
+            delays = backoff_delays(POLL_BACKOFF)
             fresh = 0
             for update in batch:
                 fresh += await self._accept_new(update)
-            offset = self.resume_offset() if self.resume_offset() is not None else offset
+            resumed = self.resume_offset()
+            if resumed is not None:
+                offset = resumed
             if batch and not fresh:
                 # Everything Telegram sent is still being handled: wait for progress
                 # instead of asking again at once.
@@ -270,9 +273,7 @@ class TelegramService:
         incoming = read_update(update, self.username, self.bot_id)
         if incoming.callback is not None:
             # Answered at once, outside the chat's queue, so no spinner waits on a slow turn.
-            task = asyncio.get_running_loop().create_task(self._answer_callback(incoming.callback.id))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._answer_callback(incoming.callback.id))
 
         async def job() -> None:
             try:
@@ -282,14 +283,20 @@ class TelegramService:
             except Exception:
                 logger.exception("Telegram: update %s failed", update_id)
                 await self._apologise(incoming)
-            # The cursor can pass this update only when nothing below it is in flight.
-            others = [u for u in self._in_flight if u != update_id]
-            resume = min(others) if others else max(self._highest_seen or update_id, update_id) + 1
-            await self._in_db_thread(self._record_processed, update_id, resume)
+            # Out of flight first, so the cursor can pass it; a redelivery arriving now meets
+            # the record in the one bookkeeping thread, queued ahead of its own check.
+            self._in_flight.discard(update_id)
+            await self._in_db_thread(self._record_processed, update_id, self.resume_offset())
             self._settle(update_id)
 
         self.workers.submit(incoming.order_key, job)
         return 1
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        """Run `work` in the background, keeping a reference until it ends."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _settle(self, update_id: int) -> None:
         self._in_flight.discard(update_id)
@@ -346,19 +353,17 @@ class TelegramService:
             link = f"https://t.me/{self.username}"
             language = incoming.language_hint or "en"
             button = InlineKeyboardButton(message("telegram.group_button", language), url=link)
-            await self._send_html(chat_id, html.escape(message("telegram.group", language, link=link)),
-                                  InlineKeyboardMarkup([[button]]))
+            await self._say(chat_id, "telegram.group", language, InlineKeyboardMarkup([[button]]), link=link)
             return
         state = await self._state(incoming)
         language = state.language
         if kind in (Kind.NOT_TEXT, Kind.EDITED, Kind.FORWARDED, Kind.UNKNOWN_COMMAND):
-            await self._send_html(chat_id, html.escape(message(f"telegram.{kind.value}", language)))
+            await self._say(chat_id, f"telegram.{kind.value}", language)
             return
         if kind is Kind.CHOOSE_LANGUAGE:
             rows = [[InlineKeyboardButton(title, callback_data=self.payloads.data_for(payload))]
                     for title, payload in LANGUAGE_PAYLOADS.values()]
-            await self._send_html(chat_id, html.escape(message("telegram.choose_language", language)),
-                                  InlineKeyboardMarkup(rows))
+            await self._say(chat_id, "telegram.choose_language", language, InlineKeyboardMarkup(rows))
             return
         texts = incoming.texts
         if incoming.command in PAUSE_FIRST and state.in_form:
@@ -369,7 +374,7 @@ class TelegramService:
             query = incoming.callback
             payload = self.payloads.payload_for(query.data)
             if payload is None:
-                await self._send_html(chat_id, html.escape(message("telegram.expired_button", language)))
+                await self._say(chat_id, "telegram.expired_button", language)
                 return
             await self._echo_press(chat_id, query, language)
             texts = (payload,)
@@ -418,7 +423,7 @@ class TelegramService:
             return
         with suppress(Exception):
             language = incoming.language_hint or "en"
-            await self._send_html(incoming.chat_id, html.escape(message("telegram.trouble", language)))
+            await self._say(incoming.chat_id, "telegram.trouble", language)
 
     @asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
@@ -433,9 +438,7 @@ class TelegramService:
                 with suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(done.wait(), TYPING_EVERY)
 
-        task = asyncio.get_running_loop().create_task(keep_typing())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._spawn(keep_typing())
         try:
             yield
         finally:
@@ -472,6 +475,11 @@ class TelegramService:
         custom = reply.get("custom")
         if isinstance(custom, Mapping) and isinstance(custom.get("sedia_document"), Mapping):
             await self._send_document(chat_id, custom["sedia_document"], language)
+
+    async def _say(self, chat_id: int, key: str, language: str, markup: Optional[InlineKeyboardMarkup] = None,
+                   **values: Any) -> None:
+        """Send one of the channel's own texts (bot/messages.yml), escaped for HTML."""
+        await self._send_html(chat_id, html.escape(message(key, language, **values)), markup)
 
     async def _send_html(self, chat_id: int, text: str, markup: Optional[InlineKeyboardMarkup] = None) -> None:
         no_preview = LinkPreviewOptions(is_disabled=True)
