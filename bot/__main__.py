@@ -4,6 +4,10 @@ Commands:
   export [--format csv|json] [--institution NAME]   print every stored answer
   db upgrade                                        apply the database migrations
   sync-rasa [--check]                               regenerate the instrument's Rasa files
+  users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
+  users list                                        list dashboard users
+  users token USERNAME                              print a new API token for a user
+  users revoke USERNAME [--token ID]                revoke a user's API tokens (or one of them)
 """
 from __future__ import annotations
 
@@ -43,6 +47,43 @@ def _sync_rasa(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(prompt: str) -> str:
+    # A terminal gets a hidden prompt, asked twice; a pipe gives the first line of stdin.
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Repeat the password: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users(args: argparse.Namespace) -> int:
+    from bot.storage import accounts
+    from bot.storage.db import session_scope
+
+    try:
+        with session_scope() as session:
+            if args.action == "add":
+                password = _read_password(f"Password for {args.username}: ")
+                account = accounts.add_user(session, args.username, password, args.role, args.institution)
+                where = f" for {account.institution}" if account.institution else ""
+                print(f"created {account.role} {account.username}{where}")
+            elif args.action == "list":
+                for account in accounts.list_users(session):
+                    print(f"{account.username}\t{account.role}\t{account.institution or '(all institutions)'}")
+            elif args.action == "token":
+                print(accounts.issue_token(session, args.username))
+            else:
+                count = accounts.revoke_tokens(session, args.username, args.token)
+                print(f"revoked {count} token(s) of {accounts.normalise_username(args.username)}")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m bot`."""
     parser = argparse.ArgumentParser(prog="python -m bot", description="Sedia's command line")
@@ -57,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync-rasa", help="regenerate the instrument's Rasa files")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")
     sync.set_defaults(run=_sync_rasa)
+    users = commands.add_parser("users", help="dashboard users and API tokens")
+    user_commands = users.add_subparsers(dest="action", required=True)
+    add = user_commands.add_parser("add", help="create a user; the password is read from stdin")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("admin", "manager", "viewer"))
+    add.add_argument("--institution", help="the one institution a manager or viewer sees")
+    user_commands.add_parser("list", help="list users")
+    token = user_commands.add_parser("token", help="print a new API token")
+    token.add_argument("username")
+    revoke = user_commands.add_parser("revoke", help="revoke API tokens")
+    revoke.add_argument("username")
+    revoke.add_argument("--token", help="only this token id (the part after sedia_)")
+    users.set_defaults(run=_users)
     return parser
 
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+from typing import Hashable, Iterable, Mapping, Set, TypeVar
 
 DEFAULT_MIN_GROUP_SIZE = 5
+K = TypeVar("K", bound=Hashable)
 
 
 def min_group_size() -> int:
@@ -18,3 +20,34 @@ def min_group_size() -> int:
 def may_show(group_size: int) -> bool:
     """True when a group is large enough for its numbers to be shown."""
     return group_size >= min_group_size()
+
+
+def suppressed_groups(sizes: Mapping[K, int], hidden_already: Iterable[K] = ()) -> Set[K]:
+    """The groups whose numbers must not be shown, among groups that make up a shown total.
+
+    Every group below the minimum size is suppressed. A total minus the shown groups gives
+    the suppressed groups together, so while that remainder is itself a small group (one
+    suppressed group, or several that add up to fewer than the minimum), the smallest shown
+    group is suppressed too. Ties go by the group's name, so the choice is stable.
+    `hidden_already` are groups suppressed for another reason; they count towards the
+    remainder.
+    """
+    smallest = min_group_size()
+    hidden = {group for group, size in sizes.items() if size < smallest}
+    hidden |= {group for group in hidden_already if group in sizes}
+    if not hidden:
+        return hidden
+    remainder = sum(sizes[group] for group in hidden)
+    shown = sorted((g for g in sizes if g not in hidden), key=lambda g: (sizes[g], str(g)))
+    while 0 < remainder < smallest and shown:
+        group = shown.pop(0)
+        hidden.add(group)
+        remainder += sizes[group]
+    return hidden
+
+
+def suppression_note(language: str = "en") -> str:
+    """What a suppressed number says instead, e.g. "fewer than 5 respondents"."""
+    if language == "ms":
+        return f"kurang daripada {min_group_size()} responden"
+    return f"fewer than {min_group_size()} respondents"

@@ -1,5 +1,5 @@
 """The Sanic web app: a page that says what Sedia is, action plans at private links,
-and a health check."""
+the management dashboard (/dashboard and its JSON API under /api/v1), and a health check."""
 from __future__ import annotations
 
 import os
@@ -10,6 +10,9 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, json, raw, text
 
+from bot.dashboard.api import api
+from bot.dashboard.auth import Refused, identify
+from bot.dashboard.pages import pages, refused_page
 from bot.documents import markdown_to_html
 from bot.instrument import LANGUAGES, load_instrument
 from bot.messages import message, section
@@ -26,6 +29,8 @@ MARKDOWN_SUFFIX = ".md"
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+# Requests under these paths are asked who they are (session cookie or bearer token).
+DASHBOARD_PATHS = ("/dashboard", "/api/")
 DEFAULT_WEB_URL = "http://127.0.0.1:8000"
 WIDGET_DIR = Path(__file__).resolve().parents[1] / "widget"
 # Only these files are served from bot/widget/, so no other path can be reached.
@@ -96,6 +101,22 @@ def create_app(name: str = "sedia_web") -> Sanic:
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    app.blueprint(pages)
+    app.blueprint(api)
+
+    @app.middleware("request")
+    async def who_is_asking(request: Request) -> None:
+        request.ctx.account, request.ctx.csrf_token = None, None
+        if request.path.startswith(DASHBOARD_PATHS):
+            request.ctx.account, request.ctx.csrf_token = identify(request)
+
+    @app.exception(Refused)
+    async def refused(request: Request, error: Refused) -> HTTPResponse:
+        if request.path.startswith("/api/"):
+            headers = {"WWW-Authenticate": 'Bearer realm="sedia"'} if error.status == 401 else None
+            return json({"error": error.message}, status=error.status, headers=headers)
+        return refused_page(request, error)
 
     return app
 

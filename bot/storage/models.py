@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -79,6 +80,8 @@ class Assessment(Base):
         CheckConstraint(
             "status IN ('started', 'paused', 'completed')", name="status_known"
         ),
+        # The dashboard filters assessments by status within an institution.
+        Index("ix_assessments_institution_status", "institution", "status"),
     )
     id = Column(String(32), primary_key=True)
     respondent_id = Column(
@@ -103,6 +106,8 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("assessment_id", "item"),
         CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="value_on_scale"),
+        # Covers the dashboard's GROUP BY theme, value over an assessment's scale answers.
+        Index("ix_answers_assessment_theme_item_value", "assessment_id", "theme", "item", "value"),
     )
     id = Column(Integer, primary_key=True, autoincrement=True)
     assessment_id = Column(
@@ -155,3 +160,54 @@ class ProcessedUpdate(Base):
     channel = Column(String(64), primary_key=True)
     update_id = Column(BigInteger, primary_key=True)
     processed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+DASHBOARD_ROLES = ("admin", "manager", "viewer")
+
+
+class DashboardUser(Base):
+    """A person who may open the management dashboard, with a role and, below admin, one institution."""
+
+    __tablename__ = "dashboard_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'manager', 'viewer')", name="role_known"),
+    )
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(16), nullable=False)
+    institution = Column(String(200))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API. Only its SHA-256 is kept; revoking sets `revoked_at`."""
+
+    __tablename__ = "api_tokens"
+    id = Column(String(16), primary_key=True)
+    user_id = Column(Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_used_at = Column(DateTime(timezone=True))
+    revoked_at = Column(DateTime(timezone=True))
+
+
+class DashboardSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept here."""
+
+    __tablename__ = "dashboard_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class LoginAttempts(Base):
+    """Failed sign-ins per user name (known or not, so a lockout does not reveal which exist)."""
+
+    __tablename__ = "login_attempts"
+    username = Column(String(64), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    last_failure_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -48,3 +48,10 @@ def pseudonymous_sender(channel: str, platform_user_id: object) -> str:
     hold the raw id."""
     message = f"sender:{channel}:{platform_user_id}".encode("utf-8")
     return f"{channel}-" + hmac.new(load_salt(), message, hashlib.sha256).hexdigest()[:24]
+
+
+def conversation_pseudonym(sender_id: str) -> str:
+    """The name a conversation is shown under in the dashboard: a keyed hash of Rasa's
+    sender id, so a reviewer never sees the sender id itself."""
+    message = f"conversation:{sender_id}".encode("utf-8")
+    return "c-" + hmac.new(load_salt(), message, hashlib.sha256).hexdigest()[:16]

@@ -1,0 +1,116 @@
+"""The dashboard's JSON API under /api/v1/, for scripts (bearer token) and the browser
+(session cookie). Every answer applies the same privacy rules as the pages."""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json, text
+
+from bot.dashboard import exports, reports, review
+from bot.dashboard.auth import Refused, require_account, scope_for
+from bot.dashboard.openapi import openapi_document
+from bot.storage.accounts import Account
+from bot.storage.db import session_scope
+from bot.storage.readiness_queries import DIMENSIONS
+
+api = Blueprint("dashboard_api", url_prefix="/api/v1")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _choice(request: Request, name: str, allowed, default=None):
+    value = (request.args.get(name) or "").strip() or default
+    if value is not None and value not in allowed:
+        raise Refused(400, f"'{name}' must be one of {', '.join(allowed)}.")
+    return value
+
+
+def _limit(request: Request) -> int:
+    raw = (request.args.get("limit") or str(reports.LOWEST_ITEMS)).strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise Refused(400, "'limit' must be a whole number from 1 to 100.")
+    return int(raw)
+
+
+def build_report(name: str, request: Request, account: Account) -> Dict[str, Any]:
+    """One report for this request's filters, within what the account may see."""
+    if name == "open-answers":
+        require_account(request, open_text=True)
+    scope = scope_for(request, account)
+    builders: Dict[str, Callable[[Any], Dict[str, Any]]] = {
+        "overview": lambda s: reports.overview(s, scope, _choice(request, "group_by", DIMENSIONS)),
+        "heatmap": lambda s: reports.heatmap(s, scope, _choice(request, "by", DIMENSIONS, "faculty")),
+        "trend": lambda s: reports.trend(s, scope),
+        "lowest-items": lambda s: reports.lowest_items(s, scope, _limit(request)),
+        "open-answers": lambda s: reports.open_answers(
+            s, scope, (request.args.get("theme") or "").strip() or None, (request.args.get("q") or "").strip() or None
+        ),
+    }
+    try:
+        with session_scope() as session:
+            return builders[name](session)
+    except ValueError as error:
+        raise Refused(400, str(error)) from error
+
+
+def _report_view(name: str):
+    async def view(request: Request) -> HTTPResponse:
+        account = require_account(request)
+        return json(build_report(name, request, account), headers=NO_STORE)
+
+    view.__name__ = f"api_{name.replace('-', '_')}"
+    return view
+
+
+for _name, _path in (
+    ("overview", "/overview"),
+    ("heatmap", "/heatmap"),
+    ("trend", "/trend"),
+    ("lowest-items", "/items/lowest"),
+    ("open-answers", "/open-answers"),
+):
+    api.add_route(_report_view(_name), _path, methods=["GET"])
+
+
+@api.get("/conversations")
+async def conversations(request: Request) -> HTTPResponse:
+    account = require_account(request, conversations=True)
+    return json(review.conversation_page(account, request), headers=NO_STORE)
+
+
+@api.get("/conversations/<conversation_id:str>")
+async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
+    account = require_account(request, conversations=True)
+    found = review.conversation_transcript(account, conversation_id)
+    if found is None:
+        return json({"error": "There is no such conversation, or you may not see it."}, status=404)
+    return json(found, headers=NO_STORE)
+
+
+@api.get("/not-understood")
+async def not_understood(request: Request) -> HTTPResponse:
+    account = require_account(request, conversations=True)
+    return json(review.not_understood(account, request), headers=NO_STORE)
+
+
+def export_response(request: Request, account: Account) -> HTTPResponse:
+    """A report as a CSV or JSON download."""
+    name = _choice(request, "report", exports.REPORTS, "overview")
+    file_format = _choice(request, "format", exports.FORMATS, "csv")
+    report = build_report(name, request, account)
+    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="sedia-{name}.{file_format}"'}
+    if file_format == "csv":
+        return text(exports.to_csv(exports.rows_of(name, report)), headers=headers, content_type="text/csv; charset=utf-8")
+    return text(exports.to_json(name, report), headers=headers, content_type="application/json; charset=utf-8")
+
+
+@api.get("/export")
+async def export(request: Request) -> HTTPResponse:
+    return export_response(request, require_account(request))
+
+
+@api.get("/openapi.json")
+async def openapi(request: Request) -> HTTPResponse:
+    # The description is public, like any API reference; every data endpoint still needs a token.
+    return json(openapi_document())

@@ -1,0 +1,117 @@
+"""The OpenAPI 3.0 description of /api/v1/, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from bot.dashboard.exports import FORMATS, REPORTS
+from bot.instrument import load_instrument
+from bot.storage.readiness_queries import DIMENSIONS
+
+
+def _query(name: str, description: str, schema: Dict[str, Any]) -> Dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def _date(name: str, description: str) -> Dict[str, Any]:
+    return _query(name, description, {"type": "string", "format": "date"})
+
+
+SCOPE = [
+    _query("institution", "Admins only: limit to one institution. Others always see their own.", {"type": "string"}),
+    _date("from", "Assessments started on or after this day (UTC)."),
+    _date("to", "Assessments started on or before this day (UTC)."),
+]
+
+
+def _review_filters() -> List[Dict[str, Any]]:
+    return [
+        _date("from", "Conversations active on or after this day (UTC)."),
+        _date("to", "Conversations active on or before this day (UTC)."),
+        _query("channel", "telegram, socketio (the web widget) or rest.", {"type": "string"}),
+        _query("theme", "Conversations that touched this readiness theme.",
+               {"type": "string", "enum": list(load_instrument().theme_ids)}),
+        _query("fallback", "yes: only conversations where Sedia did not understand a message; no: none.",
+               {"type": "string", "enum": ["yes", "no"]}),
+    ]
+
+
+def _get(summary: str, parameters: List[Dict[str, Any]], viewer: bool = True) -> Dict[str, Any]:
+    who = "admin, manager and viewer" if viewer else "admin and manager (not viewer)"
+    return {
+        "get": {
+            "summary": summary,
+            "description": f"Open to: {who}. Groups below the minimum group size are suppressed.",
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "The report.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "400": {"description": "A parameter is not valid; `error` says which.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "No valid token or session.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "403": {"description": "The account may not see this.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        }
+    }
+
+
+def openapi_document() -> Dict[str, Any]:
+    """The API description."""
+    dimensions = {"type": "string", "enum": list(DIMENSIONS)}
+    themes = {"type": "string", "enum": list(load_instrument().theme_ids)}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Sedia dashboard API",
+            "version": "1",
+            "description": (
+                "Aggregated micro-credential readiness of coordinators' answers, and conversation review. "
+                "Create a token with `python -m bot users token USERNAME` and send it as "
+                "`Authorization: Bearer <token>`. No answer ever shows a group smaller than the minimum "
+                "group size (5 by default), nor lets a total minus the shown groups reveal one."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "sedia_session"},
+            },
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+            },
+        },
+        "paths": {
+            "/overview": _get(
+                "Respondents, assessments started and completed, completion rate, readiness index, and each "
+                "theme's mean and answer distribution; `group_by` adds a breakdown.",
+                SCOPE + [_query("group_by", "Break down by this profile field.", dimensions)],
+            ),
+            "/heatmap": _get("Theme means by faculty, zone, role or institution.",
+                             SCOPE + [_query("by", "Rows of the heat map (default faculty).", dimensions)]),
+            "/trend": _get("Completed assessments, respondents, readiness index and theme means by month.", SCOPE),
+            "/items/lowest": _get("The statements with the lowest means.",
+                                  SCOPE + [_query("limit", "How many (1-100, default 10).", {"type": "integer"})]),
+            "/open-answers": _get(
+                "What coordinators wrote in the open questions, by theme, without who wrote it.",
+                SCOPE + [_query("theme", "Only this theme.", themes), _query("q", "Words to search for.", {"type": "string"})],
+                viewer=False,
+            ),
+            "/conversations": _get("Stored conversations (of people who consented), newest first.",
+                                   _review_filters() + [_query("page", "Page, from 1 (50 per page).", {"type": "integer"})],
+                                   viewer=False),
+            "/conversations/{id}": _get(
+                "A pseudonymised transcript.",
+                [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], viewer=False,
+            ),
+            "/not-understood": _get("Messages Sedia did not understand, grouped by text, with the closest intent.",
+                                    _review_filters()[:2], viewer=False),
+            "/export": _get(
+                "A report as a CSV or JSON download (open-answers: admin and manager only).",
+                SCOPE + [
+                    _query("report", "Which report.", {"type": "string", "enum": list(REPORTS)}),
+                    _query("format", "csv or json.", {"type": "string", "enum": list(FORMATS)}),
+                    _query("group_by", "For the overview.", dimensions),
+                    _query("by", "For the heat map.", dimensions),
+                ],
+            ),
+        },
+    }

@@ -1,0 +1,274 @@
+"""The dashboard's HTML pages under /dashboard: sign-in and sign-out, and one page per
+report, each rendered from the same report dicts as the JSON API."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, html, raw, redirect
+
+from bot.dashboard import charts, review
+from bot.dashboard.api import build_report, export_response
+from bot.dashboard.auth import (
+    LOGIN_CSRF_COOKIE,
+    Refused,
+    check_csrf,
+    cookies_secure,
+    public_url,
+    require_account,
+    session_cookie_name,
+)
+from bot.dashboard.openapi import openapi_document
+from bot.instrument import load_instrument
+from bot.privacy import min_group_size
+from bot.storage import accounts
+from bot.storage.accounts import Account
+from bot.storage.db import session_scope
+from bot.storage.readiness_queries import DIMENSIONS, institutions
+
+pages = Blueprint("dashboard_pages", url_prefix="/dashboard")
+HERE = Path(__file__).parent
+LOGIN_PATH = "/dashboard/login"
+LOGIN_FORM_SECONDS = 3600
+CHANNEL_NAMES = {"telegram": "Telegram", "socketio": "Web widget", "rest": "REST API"}
+# Pages that show someone's data are never cached, framed or sent as a referrer.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'",
+}
+
+_templates = Environment(
+    loader=FileSystemLoader(str(HERE / "templates" / "dashboard")),
+    autoescape=select_autoescape(["html"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _theme_name(theme_id: str) -> str:
+    try:
+        return load_instrument().theme(theme_id).name.get("en")
+    except KeyError:
+        return theme_id
+
+
+_templates.filters["theme_name"] = _theme_name
+
+
+def _nav(account: Account) -> List[Tuple[str, str]]:
+    items = [
+        ("/dashboard", "Overview"), ("/dashboard/heatmap", "Heat map"), ("/dashboard/trend", "Trend"),
+        ("/dashboard/items", "Lowest items"),
+    ]
+    if account.may_review_conversations:
+        items += [("/dashboard/open-answers", "Open answers"), ("/dashboard/conversations", "Conversations")]
+    return items + [("/dashboard/api", "API")]
+
+
+def render(request: Request, template: str, title: str, status: int = 200, **values: Any) -> HTTPResponse:
+    """A page with the signed-in account's navigation."""
+    account = getattr(request.ctx, "account", None)
+    context = {
+        "title": title,
+        "account": account,
+        "nav": _nav(account) if account else [],
+        "current": request.path.rstrip("/") or "/dashboard",
+        "csrf_token": getattr(request.ctx, "csrf_token", None),
+        "min_group_size": min_group_size(),
+        "args": {k: request.args.get(k) for k in request.args},
+        "query": urlencode([(k, v) for k in request.args for v in request.args.getlist(k) if k not in ("report", "format", "page")]),
+        "channel_name": lambda c: CHANNEL_NAMES.get(c, c),
+        **values,
+    }
+    return html(_templates.get_template(template).render(**context), status=status, headers=PAGE_HEADERS)
+
+
+def refused_page(request: Request, refused: Refused) -> HTTPResponse:
+    """A refusal as a page: to the sign-in form when not signed in, else a polite message."""
+    if refused.status == 401:
+        return redirect("/dashboard/login", headers=PAGE_HEADERS)
+    titles = {400: "That request cannot be shown", 403: "Not available to your account"}
+    return render(request, "error.html", titles.get(refused.status, "Error"), status=refused.status, message=refused.message)
+
+
+def _signed_in(request: Request) -> Account:
+    return require_account(request)
+
+
+def _institutions(account: Account) -> List[str]:
+    if not account.sees_everything:
+        return []
+    with session_scope() as session:
+        return institutions(session)
+
+
+def _themes() -> List[Tuple[str, str]]:
+    return [(t.id, t.name.get("en")) for t in load_instrument().themes]
+
+
+@pages.get("/static/dashboard.css")
+async def stylesheet(request: Request) -> HTTPResponse:
+    return raw((HERE / "static" / "dashboard.css").read_bytes(), content_type="text/css; charset=utf-8",
+               headers={"Cache-Control": "no-cache"})
+
+
+def _set_cookie(response: HTTPResponse, name: str, value: str, path: str, max_age: int) -> None:
+    """An HttpOnly, SameSite=Strict cookie, Secure over HTTPS; max_age 0 removes it."""
+    response.cookies[name] = value
+    cookie = response.cookies[name]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = path
+    cookie["secure"] = cookies_secure()
+    cookie["max-age"] = max_age
+
+
+def _login_page(request: Request, message: str = "", username: str = "", status: int = 200) -> HTTPResponse:
+    token = secrets.token_urlsafe(32)
+    with session_scope() as session:
+        no_users = accounts.user_count(session) == 0
+    response = render(request, "login.html", "Sign in", status=status, login_csrf=token, message=message,
+                      username=username, no_users=no_users)
+    # Double-submit: the form's token must match this cookie, which another site cannot set.
+    _set_cookie(response, LOGIN_CSRF_COOKIE, token, LOGIN_PATH, LOGIN_FORM_SECONDS)
+    return response
+
+
+@pages.get("/login")
+async def login_form(request: Request) -> HTTPResponse:
+    if request.ctx.account is not None:
+        return redirect("/dashboard")
+    return _login_page(request)
+
+
+@pages.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    try:
+        check_csrf(request, request.cookies.get(LOGIN_CSRF_COOKIE))
+    except Refused as refused:
+        return _login_page(request, refused.message, status=403)
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    with session_scope() as session:
+        locked = accounts.locked_until(session, username)
+        account = None if locked else accounts.authenticate(session, username, password)
+        locked = locked or (None if account else accounts.locked_until(session, username))
+        opened = accounts.open_session(session, account) if account else None
+    if locked is not None:
+        return _login_page(
+            request, f"Too many failed sign-ins for this name. Try again after {locked:%H:%M} UTC.", username, 429
+        )
+    if opened is None:
+        return _login_page(request, "The user name or password is not right.", username, 401)
+    response = redirect("/dashboard", headers=PAGE_HEADERS)
+    _set_cookie(response, session_cookie_name(), opened.cookie, "/", int(accounts.SESSION_LIFETIME.total_seconds()))
+    _set_cookie(response, LOGIN_CSRF_COOKIE, "", LOGIN_PATH, 0)
+    return response
+
+
+@pages.post("/logout")
+async def logout(request: Request) -> HTTPResponse:
+    _signed_in(request)
+    check_csrf(request, request.ctx.csrf_token)
+    with session_scope() as session:
+        accounts.close_session(session, request.cookies.get(session_cookie_name(), ""))
+    response = redirect("/dashboard/login", headers=PAGE_HEADERS)
+    _set_cookie(response, session_cookie_name(), "", "/", 0)
+    return response
+
+
+@pages.get("/")
+async def overview(request: Request) -> HTTPResponse:
+    account = _signed_in(request)
+    report = build_report("overview", request, account)
+    total = report["total"]
+    values: Dict[str, Any] = {}
+    if not total["suppressed"]:
+        values["theme_chart"] = charts.theme_means_chart(total["themes"], "Mean score by theme, 1 to 5")
+        values["distribution"] = charts.distribution_chart(total["themes"], "Share of each answer by theme")
+    return render(
+        request, "overview.html", "Readiness overview", report=report, institutions=_institutions(account),
+        dimensions=DIMENSIONS, theme_names=[name for _, name in _themes()],
+        pct=lambda rate: "–" if rate is None else f"{rate * 100:.0f}%",
+        level_name=lambda level_id: next(l.label.get("en") for l in load_instrument().levels if l.id == level_id),
+        **values,
+    )
+
+
+@pages.get("/heatmap")
+async def heatmap(request: Request) -> HTTPResponse:
+    account = _signed_in(request)
+    report = build_report("heatmap", request, account)
+    return render(request, "heatmap.html", "Heat map", report=report, institutions=_institutions(account),
+                  dimensions=DIMENSIONS, heat_class=charts.heat_class)
+
+
+@pages.get("/trend")
+async def trend(request: Request) -> HTTPResponse:
+    account = _signed_in(request)
+    report = build_report("trend", request, account)
+    chart = charts.trend_chart(report["months"], "Readiness index by month") if report["months"] else ""
+    return render(request, "trend.html", "Trend by month", report=report, chart=chart,
+                  institutions=_institutions(account), theme_names=[name for _, name in _themes()])
+
+
+@pages.get("/items")
+async def lowest_items(request: Request) -> HTTPResponse:
+    account = _signed_in(request)
+    report = build_report("lowest-items", request, account)
+    return render(request, "items.html", "Lowest-scoring statements", report=report,
+                  institutions=_institutions(account))
+
+
+@pages.get("/open-answers")
+async def open_answers(request: Request) -> HTTPResponse:
+    account = _signed_in(request)
+    report = build_report("open-answers", request, account)
+    return render(request, "open_answers.html", "Open answers", report=report, themes=_themes(),
+                  institutions=_institutions(account))
+
+
+@pages.get("/conversations")
+async def conversations(request: Request) -> HTTPResponse:
+    account = require_account(request, conversations=True)
+    page = review.conversation_page(account, request)
+    next_args = [(k, v) for k in request.args for v in request.args.getlist(k) if k != "page"]
+    return render(request, "conversations.html", "Conversations", page=page, themes=_themes(),
+                  channels=list(CHANNEL_NAMES.items()), next_query=urlencode(next_args + [("page", page["page"] + 1)]))
+
+
+@pages.get("/conversations/<conversation_id:str>")
+async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
+    account = require_account(request, conversations=True)
+    found = review.conversation_transcript(account, conversation_id)
+    if found is None:
+        return render(request, "error.html", "Conversation not found", status=404,
+                      message="There is no such conversation, or you may not see it.")
+    return render(request, "transcript.html", f"Conversation {found['id']}", conversation=found)
+
+
+@pages.get("/not-understood")
+async def not_understood(request: Request) -> HTTPResponse:
+    account = require_account(request, conversations=True)
+    return render(request, "not_understood.html", "Messages Sedia did not understand",
+                  report=review.not_understood(account, request))
+
+
+@pages.get("/export")
+async def export(request: Request) -> HTTPResponse:
+    return export_response(request, _signed_in(request))
+
+
+@pages.get("/api")
+async def api_help(request: Request) -> HTTPResponse:
+    _signed_in(request)
+    paths = [(path, spec["get"]["summary"]) for path, spec in openapi_document()["paths"].items()]
+    return render(request, "api.html", "API", paths=paths, base_url=public_url())
