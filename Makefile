@@ -62,7 +62,7 @@ validate: $(INSTALLED) domain/interview.yml
 	$(RASA) data validate --domain $(DOMAIN) --data data --config config.yml --fail-on-warnings
 
 test-unit: $(SPACY_DIR)/meta.json
-	$(PY) -m pytest tests/unit tests/actions -q
+	$(PY) -m pytest tests/unit tests/actions tests/dashboard -q
 
 test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories

@@ -1,0 +1,114 @@
+"""The HTML dashboard: sign-in with CSRF and lockout, cookies, roles in the navigation,
+and stored HTML shown as text on every page that shows free text."""
+from __future__ import annotations
+
+import re
+
+import requests
+
+from tests.dashboard.conftest import PASSWORD
+from tests.dashboard_seed import HTML_ATTACK
+
+
+def _login_form(session: requests.Session, url: str) -> str:
+    page = session.get(url + "/dashboard/login", timeout=30)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def test_pages_need_a_signed_in_browser(dashboard):
+    response = requests.get(dashboard.url + "/dashboard/heatmap", allow_redirects=False, timeout=30)
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard/login"
+
+
+def test_sign_in_sets_a_strict_http_only_cookie(dashboard):
+    session = requests.Session()
+    token = _login_form(session, dashboard.url)
+    response = session.post(dashboard.url + "/dashboard/login", allow_redirects=False, timeout=30,
+                            data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie = next(c for c in response.headers["Set-Cookie"].split(", sedia") if "sedia_session=" in c)
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    page = session.get(dashboard.url + "/dashboard", timeout=30)
+    assert "Readiness overview" in page.text and "<svg" in page.text
+    assert "script-src 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_sign_in_without_the_form_token_is_refused(dashboard):
+    session = requests.Session()
+    _login_form(session, dashboard.url)
+    response = session.post(dashboard.url + "/dashboard/login", timeout=30,
+                            data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 403 and "form has expired" in response.text
+    # A token without its cookie (as another site would send it) is refused too.
+    stranger = requests.post(dashboard.url + "/dashboard/login", timeout=30,
+                             data={"csrf_token": _login_form(requests.Session(), dashboard.url),
+                                   "username": "admin", "password": PASSWORD})
+    assert stranger.status_code == 403
+
+
+def test_a_form_posted_from_another_site_is_refused(dashboard):
+    session = requests.Session()
+    token = _login_form(session, dashboard.url)
+    response = session.post(dashboard.url + "/dashboard/login", timeout=30, headers={"Origin": "https://evil.example"},
+                            data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    assert response.status_code == 403 and "another site" in response.text
+
+
+def test_sign_out_needs_the_session_token_then_ends_the_session(dashboard):
+    session = dashboard.browser_session("admin")
+    refused = session.post(dashboard.url + "/dashboard/logout", data={}, timeout=30)
+    assert refused.status_code == 403
+    assert session.get(dashboard.url + "/dashboard", timeout=30).url.endswith("/dashboard")
+    page = session.get(dashboard.url + "/dashboard", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    cookie = session.cookies.get("sedia_session")
+    out = session.post(dashboard.url + "/dashboard/logout", data={"csrf_token": token}, timeout=30)
+    assert out.url.endswith("/dashboard/login")
+    replay = requests.get(dashboard.url + "/dashboard", cookies={"sedia_session": cookie}, allow_redirects=False, timeout=30)
+    assert replay.status_code == 302, "the old cookie must not work after signing out"
+
+
+def test_stored_html_is_shown_as_text(dashboard):
+    session = dashboard.browser_session("manager_um")
+    conversation = dashboard.get("/api/v1/conversations", "manager_um").json()["conversations"][0]["id"]
+    for path in ("/dashboard/open-answers?q=script", f"/dashboard/conversations/{conversation}", "/dashboard/not-understood"):
+        page = session.get(dashboard.url + path, timeout=30)
+        assert page.status_code == 200, path
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text, path
+        assert HTML_ATTACK not in page.text and "<img src=x" not in page.text, path
+
+
+def test_a_viewer_has_no_conversation_review(dashboard):
+    session = dashboard.browser_session("viewer_um")
+    overview = session.get(dashboard.url + "/dashboard", timeout=30).text
+    assert "Heat map" in overview and "/dashboard/conversations" not in overview
+    refused = session.get(dashboard.url + "/dashboard/conversations", timeout=30)
+    assert refused.status_code == 403 and "aggregates only" in refused.text
+
+
+def test_every_page_renders_for_a_manager(dashboard):
+    session = dashboard.browser_session("manager_um")
+    for path, title in (
+        ("/dashboard?group_by=faculty", "fewer than 5 respondents"), ("/dashboard/heatmap?by=faculty", "Heat map"),
+        ("/dashboard/trend", "Trend by month"), ("/dashboard/items", "Lowest-scoring statements"),
+        ("/dashboard/conversations?fallback=yes", "2 conversation(s)"), ("/dashboard/api", "Authorization: Bearer"),
+    ):
+        page = session.get(dashboard.url + path, timeout=30)
+        assert page.status_code == 200 and title in page.text, path
+    bad = session.get(dashboard.url + "/dashboard/trend?from=tomorrow", timeout=30)
+    assert bad.status_code == 400 and "must be a date" in bad.text
+
+
+def test_five_failed_sign_ins_lock_the_name(dashboard):
+    session = requests.Session()
+    for _ in range(5):
+        token = _login_form(session, dashboard.url)
+        failed = session.post(dashboard.url + "/dashboard/login", timeout=30,
+                              data={"csrf_token": token, "username": "manager_upm", "password": "not the password"})
+        assert failed.status_code in (401, 429)
+    token = _login_form(session, dashboard.url)
+    locked = session.post(dashboard.url + "/dashboard/login", timeout=30,
+                          data={"csrf_token": token, "username": "manager_upm", "password": PASSWORD})
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
+    assert "sedia_session" not in session.cookies

@@ -1,0 +1,182 @@
+"""The dashboard's reports on SQLite and PostgreSQL: numbers, breakdowns, suppression
+(including the subtraction case), trend, lowest items, open answers and exports."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.dashboard import exports, reports
+from bot.storage.db import session_scope
+from bot.storage.readiness_queries import Scope
+from tests.dashboard_seed import HTML_ATTACK, INSTRUMENT, NOW, Person, seed
+
+UM, UPM = "Universiti Malaya", "Universiti Putra Malaysia"
+
+
+@pytest.fixture
+def people(database_url):
+    """UM: 6 in Education (value 4), 5 in Engineering (value 2), 2 in Medicine (value 5),
+    1 still answering; UPM: 5 in Education (value 1)."""
+    group = (
+        [Person(UM, "Faculty of Education", value=4) for _ in range(6)]
+        + [Person(UM, "Faculty of Engineering", value=2, role="senior_lecturer") for _ in range(5)]
+        + [Person(UM, "Faculty of Medicine", value=5, when=NOW - timedelta(days=40)) for _ in range(2)]
+        + [Person(UM, "Faculty of Education", completed=False)]
+        + [Person(UPM, "Faculty of Education", value=1, zone="central") for _ in range(5)]
+    )
+    seed(group)
+    return group
+
+
+def _overview(scope=Scope(), group_by=None):
+    with session_scope() as session:
+        return reports.overview(session, scope, group_by)
+
+
+def test_overview_counts_and_means(people):
+    report = _overview(Scope(institution=UM))
+    total = report["total"]
+    assert (total["respondents"], total["assessments_started"], total["assessments_completed"]) == (14, 14, 13)
+    assert total["completion_rate"] == round(13 / 14, 3)
+    expected = round((6 * 4 + 5 * 2 + 2 * 5) / 13, 2)
+    for theme in total["themes"]:
+        assert theme["mean"] == expected and theme["respondents"] == 13
+        statements = len(INSTRUMENT.theme(theme["theme"]).scale_items)
+        assert theme["distribution"] == {
+            "1": 0, "2": 5 * statements, "3": 0, "4": 6 * statements, "5": 2 * statements, "not_sure": 0,
+        }
+    assert total["readiness_index"] == round((expected - 1) / 4 * 100)
+
+
+def test_a_small_faculty_is_suppressed_with_the_group_that_would_reveal_it(people):
+    groups = {g["group"]: g for g in _overview(Scope(institution=UM), "faculty")["groups"]}
+    assert groups["Faculty of Medicine"] == {"group": "Faculty of Medicine", "suppressed": True,
+                                             "note": "fewer than 5 respondents"}
+    # Education (6) and Engineering (5) are both large enough, but showing both with the
+    # total would give Medicine by subtraction: the smaller one, Engineering, goes too.
+    assert groups["Faculty of Engineering"]["suppressed"] is True
+    assert "themes" not in groups["Faculty of Engineering"]
+    education = groups["Faculty of Education"]
+    assert education["respondents"] == 7 and education["assessments_completed"] == 6
+    assert {t["mean"] for t in education["themes"]} == {4.0}
+
+
+def test_suppressed_groups_cannot_be_recovered_from_the_total(people):
+    report = _overview(Scope(institution=UM), "faculty")
+    shown = [g for g in report["groups"] if not g["suppressed"]]
+    hidden_people = report["total"]["respondents"] - sum(g["respondents"] for g in shown)
+    assert hidden_people == 0 or hidden_people >= 5
+
+
+def test_a_scope_below_the_minimum_shows_nothing(people):
+    report = _overview(Scope(institution=UM, until=(NOW - timedelta(days=30)).date()), "faculty")
+    assert report["total"]["suppressed"] is True and report["groups"] == []
+    assert "respondents" not in report["total"]
+
+
+def test_dates_limit_the_scope(people):
+    report = _overview(Scope(since=NOW.date(), until=NOW.date()))
+    assert report["total"]["respondents"] == 17
+
+
+def test_role_labels_come_from_the_instrument(people):
+    groups = {g["group"] for g in _overview(Scope(institution=UM), "role")["groups"]}
+    assert groups == {"Programme coordinator", "Senior lecturer"}
+
+
+def test_heatmap_rows_follow_the_same_suppression(people):
+    with session_scope() as session:
+        heat = reports.heatmap(session, Scope(), "faculty")
+    rows = {r["group"]: r for r in heat["rows"]}
+    assert rows["Faculty of Medicine"]["suppressed"] and rows["Faculty of Engineering"]["suppressed"]
+    education = rows["Faculty of Education"]
+    assert education["respondents"] == 12
+    assert [c["theme"] for c in education["cells"]] == list(INSTRUMENT.theme_ids)
+    assert education["cells"][0]["mean"] == round((6 * 4 + 5 * 1) / 11, 2)
+
+
+def test_trend_by_month_suppresses_small_months(people):
+    with session_scope() as session:
+        months = reports.trend(session, Scope())["months"]
+    by_month = {m["month"]: m for m in months}
+    early = (NOW - timedelta(days=40)).strftime("%Y-%m")
+    assert by_month[early]["suppressed"] is True and "respondents" not in by_month[early]
+    # One hidden month of two people next to one shown month: the shown one goes too.
+    assert by_month[NOW.strftime("%Y-%m")]["suppressed"] is True
+
+
+def test_trend_shows_months_that_are_large_enough(database_url):
+    seed([Person(UM, "Faculty of Education", value=4, when=NOW - timedelta(days=31 * (n % 2))) for n in range(10)])
+    with session_scope() as session:
+        months = reports.trend(session, Scope())["months"]
+    assert [m["respondents"] for m in months] == [5, 5]
+    assert all(m["readiness_index"] == 75 for m in months)
+
+
+def test_lowest_items_need_enough_respondents(database_url):
+    low = INSTRUMENT.items[1].id
+    seed([Person(UM, "Faculty of Education", value=4, values={low: 1}) for _ in range(5)]
+         + [Person(UPM, "Faculty of Education", value=4, values={INSTRUMENT.items[2].id: 1})])
+    with session_scope() as session:
+        found = reports.lowest_items(session, Scope(institution=UM), limit=3)
+        everyone = reports.lowest_items(session, Scope(), limit=3)
+    assert found["items"][0]["item"] == low and found["items"][0]["mean"] == 1.0
+    assert found["items"][0]["text"] == INSTRUMENT.item(low).text.get("en")
+    assert len(found["items"]) == 3
+    assert everyone["items"][0]["item"] == low
+    with session_scope() as session:
+        upm = reports.lowest_items(session, Scope(institution=UPM))
+    assert upm["items"] == [] and upm["items_suppressed"] > 0
+
+
+def test_open_answers_are_grouped_searchable_and_anonymous(database_url):
+    seed([Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(4)]
+         + [Person(UM, "Faculty of Education", open_answer=HTML_ATTACK)])
+    with session_scope() as session:
+        found = reports.open_answers(session, Scope(institution=UM), theme="quality", search="FUNDING")
+        every = reports.open_answers(session, Scope(institution=UM))
+        upm = reports.open_answers(session, Scope(institution=UPM))
+    assert [t["theme"] for t in found["themes"]] == ["quality"]
+    assert found["themes"][0]["answers"] == [f"We lack funding ({n})" for n in range(4)]
+    assert HTML_ATTACK in every["themes"][0]["answers"]
+    assert "respondent" not in json.dumps(every)
+    assert upm["suppressed"] is True and upm["themes"] == []
+    with session_scope() as session:
+        percent = reports.open_answers(session, Scope(institution=UM), search="100%")
+    assert percent["themes"] == []
+
+
+def test_exports_carry_no_numbers_for_suppressed_groups(people):
+    report = _overview(Scope(institution=UM), "faculty")
+    rows = list(csv.DictReader(io.StringIO(exports.to_csv(exports.rows_of("overview", report)))))
+    medicine = [r for r in rows if r["group"] == "Faculty of Medicine"]
+    assert len(medicine) == 1 and medicine[0]["suppressed"] == "True"
+    assert medicine[0]["respondents"] == "" and medicine[0]["theme_mean"] == ""
+    as_json = json.loads(exports.to_json("overview", report))
+    assert as_json["min_group_size"] == 5 and len(as_json["rows"]) == len(rows)
+
+
+def test_csv_export_defuses_spreadsheet_formulas():
+    text = exports.to_csv([{"theme": "quality", "answer": "=HYPERLINK(\"http://evil\")"}, {"theme": "quality", "answer": "-1"}])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["answer"].startswith("'=") and rows[1]["answer"] == "'-1"
+
+
+def test_unknown_breakdowns_are_refused(people):
+    with pytest.raises(ValueError, match="group_by must be one of"):
+        _overview(group_by="email")
+    with session_scope() as session, pytest.raises(ValueError, match="theme must be one of"):
+        reports.open_answers(session, Scope(), theme="nope")
+
+
+def test_an_empty_database_shows_nothing_and_does_not_fail(database_url):
+    report = _overview(Scope(), "zone")
+    assert report["total"]["suppressed"] is True
+    with session_scope() as session:
+        assert reports.trend(session, Scope())["months"] == []
+        assert reports.lowest_items(session, Scope())["items"] == []
+        assert reports.heatmap(session, Scope(), "role")["rows"] == []
