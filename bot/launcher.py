@@ -187,6 +187,19 @@ def telegram_status(settings: Optional[TelegramSettings], rasa_port: int) -> str
     return f"{how}; status at http://127.0.0.1:{rasa_port}/webhooks/telegram/"
 
 
+def dashboard_status(web_port: int) -> str:
+    """One line on the management dashboard: where it is, or how to create the first admin."""
+    from bot.storage.accounts import user_count
+    from bot.storage.db import session_scope
+
+    url = f"http://127.0.0.1:{web_port}/dashboard"
+    with session_scope() as session:
+        if user_count(session):
+            return url
+    return (f"{url} (no account yet: create the first admin with "
+            "`.venv/bin/python -m bot users add admin --role admin`)")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the stack until Ctrl-C."""
     parser = argparse.ArgumentParser(description="Start Sedia's servers")
@@ -213,6 +226,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for service in stack.services:
         print(f"  {service.name:<14} {service.public_url}")
     print(f"  {'Telegram':<14} {telegram_status(telegram, args.rasa_port)}")
+    print(f"  {'Dashboard':<14} {dashboard_status(args.web_port)}")
     print(f"Logs: {stack.log_dir}")
     print("Chat with `make shell` in another terminal, or POST to the REST webhook.")
     print("Press Ctrl-C to stop.")

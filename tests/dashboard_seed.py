@@ -3,6 +3,7 @@ and conversations written through Rasa's own SQL tracker store."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -93,5 +94,8 @@ def seed_conversation(url: str, sender: str, messages: List[str], intents: Optio
         tracker.update(ActionExecuted("action_explain_input" if intent == "nlu_fallback" else "utter_greet",
                                       timestamp=start + 10 * n + 1))
         tracker.update(BotUttered(f"Reply to: {text}", timestamp=start + 10 * n + 2))
-    asyncio.run(store.save(tracker))
+    # A thread of its own: Playwright's sync API keeps an event loop running in this one.
+    saver = threading.Thread(target=lambda: asyncio.run(store.save(tracker)))
+    saver.start()
+    saver.join()
     store.engine.dispose()

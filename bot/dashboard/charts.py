@@ -13,9 +13,11 @@ ANSWER_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6", "#bdbdb
 ANSWER_NAMES = ("1 strongly disagree", "2 disagree", "3 neutral", "4 agree", "5 strongly agree", "not sure")
 BAR_COLOUR = "#2c7bb6"
 MUTED = "#6b6b6b"
-LABEL_WIDTH = 230
+LABEL_WIDTH = 290
 ROW_HEIGHT = 34
 PLOT_WIDTH = 420
+# About how wide one character of the 11 px legend is, to space its entries.
+LEGEND_CHAR_WIDTH = 6.2
 
 
 def _svg(width: int, height: int, title: str, body: List[str]) -> Markup:
@@ -35,8 +37,8 @@ def theme_means_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
     """Horizontal bars of each theme's mean on the 1-5 scale; a suppressed theme says so."""
     height = ROW_HEIGHT * len(themes) + 30
     body = []
-    for n, (x, label) in enumerate((LABEL_WIDTH + PLOT_WIDTH * (v - SCALE_MIN) / (SCALE_MAX - SCALE_MIN), str(v))
-                                   for v in range(SCALE_MIN, SCALE_MAX + 1)):
+    for x, label in ((LABEL_WIDTH + PLOT_WIDTH * (v - SCALE_MIN) / (SCALE_MAX - SCALE_MIN), str(v))
+                     for v in range(SCALE_MIN, SCALE_MAX + 1)):
         body.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 24}" stroke="#dddddd"/>')
         body.append(_text(x, height - 8, label, "middle", MUTED, 12))
     for row, theme in enumerate(themes):
@@ -56,10 +58,11 @@ def distribution_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
     legend_height = 28
     height = ROW_HEIGHT * len(themes) + legend_height
     body = []
-    for n, (colour, name) in enumerate(zip(ANSWER_COLOURS, ANSWER_NAMES)):
-        x = n * 112
-        body.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{colour}" stroke="#888888"/>')
+    x = 0.0
+    for colour, name in zip(ANSWER_COLOURS, ANSWER_NAMES):
+        body.append(f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{colour}" stroke="#888888"/>')
         body.append(_text(x + 16, 15, name, size=11))
+        x += 16 + LEGEND_CHAR_WIDTH * len(name) + 14
     keys = ("1", "2", "3", "4", "5", "not_sure")
     for row, theme in enumerate(themes):
         y = legend_height + row * ROW_HEIGHT
@@ -82,13 +85,13 @@ def distribution_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
 
 def trend_chart(months: Sequence[Dict[str, Any]], title: str) -> Markup:
     """The readiness index (0-100) by month as a line; suppressed months leave a gap."""
-    width, height, left, top, bottom = 680, 240, 40, 10, 40
-    plot_w, plot_h = width - left - 20, height - top - bottom
+    width, height, left, right, top, bottom = 700, 240, 70, 40, 10, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
     body = []
     for value in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - value / 100)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="#dddddd"/>')
-        body.append(_text(left - 6, y + 4, str(value), "end", MUTED, 11))
+        body.append(f'<line x1="{left - 30}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#dddddd"/>')
+        body.append(_text(left - 36, y + 4, str(value), "end", MUTED, 11))
     step = plot_w / max(len(months) - 1, 1)
     segment: List[str] = []
     for n, month in enumerate(months):

@@ -164,7 +164,8 @@ def list_conversations(
         func.min(events.c.timestamp),
         func.max(events.c.timestamp),
         func.sum(case((is_user, 1), else_=0)),
-        func.sum(case((_is_fallback(), 1), else_=0)),
+        # Each message Sedia could not use is answered by one fallback action.
+        func.sum(case((events.c.action_name.in_(FALLBACK_ACTIONS), 1), else_=0)),
     ).group_by(events.c.sender_id)
     if wanted.since:
         query = query.where(events.c.timestamp >= _epoch(wanted.since))

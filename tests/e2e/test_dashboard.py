@@ -46,6 +46,10 @@ def dashboard(tmp_path_factory):
     with running_sedia(tmp_path_factory.mktemp("dashboard"), {"SEDIA_MIN_GROUP_SIZE": "2"}) as sedia:
         with ThreadPoolExecutor(max_workers=len(FACULTIES)) as pool:
             people = list(pool.map(lambda faculty: _interview(sedia, faculty), FACULTIES))
+        web = f"http://127.0.0.1:{sedia.stack.web_port}"
+        first_visit = requests.get(web + "/dashboard", timeout=30)
+        assert first_visit.url.endswith("/dashboard/login") and "No account exists yet" in first_visit.text
+        assert "python -m bot users add admin --role admin" in first_visit.text
         declined = sedia.chat()
         declined.say("start assessment")
         declined.press("No, store nothing")
@@ -53,7 +57,7 @@ def dashboard(tmp_path_factory):
         assert added.returncode == 0, added.stderr
         token = _cli(sedia, "users", "token", "admin").stdout.strip()
         yield {"sedia": sedia, "people": people, "declined": declined, "token": token,
-               "web": f"http://127.0.0.1:{sedia.stack.web_port}"}
+               "web": web}
 
 
 def _get(dashboard, path: str, **params) -> requests.Response:

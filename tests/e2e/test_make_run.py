@@ -57,6 +57,10 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
         assert 'src="/widget/sedia-widget.js"' in html and f'data-server="{rasa}"' in html
         assert ">Sedia</h2>" in html and "Infrastructure" in html and "make shell" in html
         assert "Telegram       long polling, no public URL needed" in output
+        # No account ships: the banner says how to create the first admin.
+        dashboard = f"http://127.0.0.1:{ports['WEB_PORT']}/dashboard"
+        assert f"Dashboard      {dashboard} (no account yet: create the first admin with " in output
+        assert "`.venv/bin/python -m bot users add admin --role admin`" in output
         user = TelegramUser(telegram, 555000111)
         user.send("/start")
         wait_until(lambda: telegram.sent(user.chat_id), 60, "a reply on Telegram")

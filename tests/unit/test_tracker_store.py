@@ -1,0 +1,58 @@
+"""The consent-aware tracker store on SQLite and PostgreSQL: SQL holds a conversation only
+while its person's consent is on record; otherwise it lives in memory and SQL forgets it."""
+from __future__ import annotations
+
+import asyncio
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import text
+
+from bot.storage import repository
+from bot.storage.conversations import dispose_tracker_engines, tracker_engine
+from bot.storage.db import session_scope
+from bot.storage.pseudonym import respondent_id
+from bot.tracker_store import ConsentAwareTrackerStore
+
+SENDER = "widget-session-1"
+
+
+def _stored(url: str) -> int:
+    with tracker_engine(url).connect() as connection:
+        return connection.execute(text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": SENDER}).scalar_one()
+
+
+def _say(store: ConsentAwareTrackerStore, tracker: DialogueStateTracker, words: str) -> None:
+    tracker.update(UserUttered(words, {"name": "greet", "confidence": 1.0}, input_channel="socketio"))
+    tracker.update(BotUttered(f"reply to {words}"))
+    asyncio.run(store.save(tracker))
+
+
+def test_sql_holds_a_conversation_only_with_consent(database_url):
+    store = ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, [])
+        _say(store, tracker, "hello")
+        assert _stored(database_url) == 0, "no consent yet: nothing in SQL"
+        in_memory = asyncio.run(store.retrieve(SENDER))
+        assert [e.text for e in in_memory.events if isinstance(e, UserUttered)] == ["hello"]
+        assert SENDER in asyncio.run(store.keys())
+
+        with session_scope() as session:
+            repository.record_consent(session, respondent_id("socketio", SENDER), "socketio")
+        _say(store, tracker, "yes I agree")
+        assert _stored(database_url) == 4, "with consent the whole conversation is written"
+        again = ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
+        restored = asyncio.run(again.retrieve(SENDER))
+        assert [e.text for e in restored.events if isinstance(e, UserUttered)] == ["hello", "yes I agree"]
+        again.engine.dispose()
+
+        with session_scope() as session:
+            repository.erase_respondent(session, respondent_id("socketio", SENDER))
+        _say(store, tracker, "delete my data")
+        assert _stored(database_url) == 0, "after erasure SQL forgets the conversation"
+        assert asyncio.run(store.retrieve(SENDER)) is not None, "the conversation goes on in memory"
+    finally:
+        store.engine.dispose()
+        dispose_tracker_engines()
