@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator
 
 import pytest
 
@@ -60,3 +61,18 @@ def sqlite_url(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.setenv("DATABASE_URL", url)
     yield url
     db.dispose_all()
+
+
+@contextmanager
+def environment(values: Dict[str, str]) -> Iterator[None]:
+    """Set environment variables in this process, and put back what was there after."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

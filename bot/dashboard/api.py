@@ -36,7 +36,7 @@ def _limit(request: Request) -> int:
 def build_report(name: str, request: Request, account: Account) -> Dict[str, Any]:
     """One report for this request's filters, within what the account may see."""
     if name == "open-answers":
-        require_account(request, open_text=True)
+        require_account(request, free_text=True)
     scope = scope_for(request, account)
     builders: Dict[str, Callable[[Any], Dict[str, Any]]] = {
         "overview": lambda s: reports.overview(s, scope, _choice(request, "group_by", DIMENSIONS)),
@@ -75,13 +75,13 @@ for _name, _path in (
 
 @api.get("/conversations")
 async def conversations(request: Request) -> HTTPResponse:
-    account = require_account(request, conversations=True)
+    account = require_account(request, free_text=True)
     return json(review.conversation_page(account, request), headers=NO_STORE)
 
 
 @api.get("/conversations/<conversation_id:str>")
 async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
-    account = require_account(request, conversations=True)
+    account = require_account(request, free_text=True)
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
         return json({"error": "There is no such conversation, or you may not see it."}, status=404)
@@ -90,7 +90,7 @@ async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 
 @api.get("/not-understood")
 async def not_understood(request: Request) -> HTTPResponse:
-    account = require_account(request, conversations=True)
+    account = require_account(request, free_text=True)
     return json(review.not_understood(account, request), headers=NO_STORE)
 
 

@@ -59,12 +59,13 @@ def identify(request: Request) -> Tuple[Optional[Account], Optional[str]]:
     return found if found else (None, None)
 
 
-def require_account(request: Request, conversations: bool = False, open_text: bool = False) -> Account:
-    """The signed-in account, or Refused(401); Refused(403) when its role may not see this."""
+def require_account(request: Request, free_text: bool = False) -> Account:
+    """The signed-in account, or Refused(401); Refused(403) when `free_text` (people's own
+    words: open answers, conversations) is asked for by a role that sees aggregates only."""
     account = request.ctx.account
     if account is None:
         raise Refused(401, "Sign in, or send an API token as 'Authorization: Bearer <token>'.")
-    if (conversations or open_text) and not account.may_review_conversations:
+    if free_text and not account.may_review_conversations:
         raise Refused(403, "A viewer sees aggregates only; ask an admin for a manager account to read this.")
     return account
 

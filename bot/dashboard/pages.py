@@ -99,10 +99,6 @@ def refused_page(request: Request, refused: Refused) -> HTTPResponse:
     return render(request, "error.html", titles.get(refused.status, "Error"), status=refused.status, message=refused.message)
 
 
-def _signed_in(request: Request) -> Account:
-    return require_account(request)
-
-
 def _institutions(account: Account) -> List[str]:
     if not account.sees_everything:
         return []
@@ -176,7 +172,7 @@ async def login(request: Request) -> HTTPResponse:
 
 @pages.post("/logout")
 async def logout(request: Request) -> HTTPResponse:
-    _signed_in(request)
+    require_account(request)
     check_csrf(request, request.ctx.csrf_token)
     with session_scope() as session:
         accounts.close_session(session, request.cookies.get(session_cookie_name(), ""))
@@ -187,7 +183,7 @@ async def logout(request: Request) -> HTTPResponse:
 
 @pages.get("/")
 async def overview(request: Request) -> HTTPResponse:
-    account = _signed_in(request)
+    account = require_account(request)
     report = build_report("overview", request, account)
     total = report["total"]
     values: Dict[str, Any] = {}
@@ -205,7 +201,7 @@ async def overview(request: Request) -> HTTPResponse:
 
 @pages.get("/heatmap")
 async def heatmap(request: Request) -> HTTPResponse:
-    account = _signed_in(request)
+    account = require_account(request)
     report = build_report("heatmap", request, account)
     return render(request, "heatmap.html", "Heat map", report=report, institutions=_institutions(account),
                   dimensions=DIMENSIONS, heat_class=charts.heat_class)
@@ -213,7 +209,7 @@ async def heatmap(request: Request) -> HTTPResponse:
 
 @pages.get("/trend")
 async def trend(request: Request) -> HTTPResponse:
-    account = _signed_in(request)
+    account = require_account(request)
     report = build_report("trend", request, account)
     chart = charts.trend_chart(report["months"], "Readiness index by month") if report["months"] else ""
     return render(request, "trend.html", "Trend by month", report=report, chart=chart,
@@ -222,7 +218,7 @@ async def trend(request: Request) -> HTTPResponse:
 
 @pages.get("/items")
 async def lowest_items(request: Request) -> HTTPResponse:
-    account = _signed_in(request)
+    account = require_account(request)
     report = build_report("lowest-items", request, account)
     return render(request, "items.html", "Lowest-scoring statements", report=report,
                   institutions=_institutions(account))
@@ -230,7 +226,7 @@ async def lowest_items(request: Request) -> HTTPResponse:
 
 @pages.get("/open-answers")
 async def open_answers(request: Request) -> HTTPResponse:
-    account = _signed_in(request)
+    account = require_account(request)
     report = build_report("open-answers", request, account)
     return render(request, "open_answers.html", "Open answers", report=report, themes=_themes(),
                   institutions=_institutions(account))
@@ -238,7 +234,7 @@ async def open_answers(request: Request) -> HTTPResponse:
 
 @pages.get("/conversations")
 async def conversations(request: Request) -> HTTPResponse:
-    account = require_account(request, conversations=True)
+    account = require_account(request, free_text=True)
     page = review.conversation_page(account, request)
     next_args = [(k, v) for k in request.args for v in request.args.getlist(k) if k != "page"]
     return render(request, "conversations.html", "Conversations", page=page, themes=_themes(),
@@ -247,7 +243,7 @@ async def conversations(request: Request) -> HTTPResponse:
 
 @pages.get("/conversations/<conversation_id:str>")
 async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
-    account = require_account(request, conversations=True)
+    account = require_account(request, free_text=True)
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
         return render(request, "error.html", "Conversation not found", status=404,
@@ -257,18 +253,18 @@ async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 
 @pages.get("/not-understood")
 async def not_understood(request: Request) -> HTTPResponse:
-    account = require_account(request, conversations=True)
+    account = require_account(request, free_text=True)
     return render(request, "not_understood.html", "Messages Sedia did not understand",
                   report=review.not_understood(account, request))
 
 
 @pages.get("/export")
 async def export(request: Request) -> HTTPResponse:
-    return export_response(request, _signed_in(request))
+    return export_response(request, require_account(request))
 
 
 @pages.get("/api")
 async def api_help(request: Request) -> HTTPResponse:
-    _signed_in(request)
+    require_account(request)
     paths = [(path, spec["get"]["summary"]) for path, spec in openapi_document()["paths"].items()]
     return render(request, "api.html", "API", paths=paths, base_url=public_url())

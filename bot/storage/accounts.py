@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -185,7 +185,7 @@ def open_session(session: Session, account: Account, now: Optional[datetime] = N
     return NewSession(cookie, csrf, expires)
 
 
-def session_account(session: Session, cookie: str, now: Optional[datetime] = None) -> Optional[tuple]:
+def session_account(session: Session, cookie: str, now: Optional[datetime] = None) -> Optional[Tuple[Account, str]]:
     """(account, CSRF token) for a live session cookie, or None."""
     if not cookie:
         return None

@@ -23,17 +23,21 @@ EVERYONE = "all"
 
 @dataclass(frozen=True)
 class Scope:
-    """Which assessments a report covers: one institution or all, and a range of start dates."""
+    """Which assessments a report covers: one institution or all (and, for the action
+    plan's comparisons, one faculty), and a range of start dates."""
 
     institution: Optional[str] = None
     since: Optional[date] = None
     until: Optional[date] = None
+    faculty: Optional[str] = None
 
     def condition(self) -> ColumnElement:
         """The WHERE clause on assessments for this scope."""
         clauses = []
         if self.institution is not None:
             clauses.append(Assessment.institution == self.institution)
+        if self.faculty is not None:
+            clauses.append(Assessment.faculty == self.faculty)
         if self.since is not None:
             clauses.append(Assessment.started_at >= datetime.combine(self.since, time(), timezone.utc))
         if self.until is not None:

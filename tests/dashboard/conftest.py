@@ -20,7 +20,7 @@ from bot.storage import accounts, db
 from bot.storage.conversations import dispose_tracker_engines
 from bot.storage.db import session_scope
 from tests.bot_api_standin import wait_until
-from tests.conftest import _postgres_database
+from tests.conftest import _postgres_database, environment
 from tests.dashboard_seed import HTML_ATTACK, Person, seed, seed_conversation
 
 UM, UPM = "Universiti Malaya", "Universiti Putra Malaysia"
@@ -72,42 +72,35 @@ def _people() -> List[Person]:
 def running_dashboard(folder: Path, database_url: str, extra_env: Optional[Dict[str, str]] = None) -> Iterator[Dashboard]:
     """Seed the databases at `database_url`, then start the web app on a free port."""
     tracker_url = database_url  # Rasa's `events` table can share the answers database
-    env = {
-        **os.environ, "DATABASE_URL": database_url, "SEDIA_DATA_DIR": str(folder), "SEDIA_ID_SALT": "dashboard-tests",
-        "SEDIA_TRACKER_URL": tracker_url, "PYTHONPATH": str(REPO_ROOT), **(extra_env or {}),
-    }
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "SEDIA_DATA_DIR", "SEDIA_ID_SALT", "SEDIA_TRACKER_URL")}
-    os.environ.update({k: env[k] for k in saved})
+    values = {"DATABASE_URL": database_url, "SEDIA_DATA_DIR": str(folder), "SEDIA_ID_SALT": "dashboard-tests",
+              "SEDIA_TRACKER_URL": tracker_url}
     port = free_port()
-    env["SEDIA_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **values, "PYTHONPATH": str(REPO_ROOT), "SEDIA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+           **(extra_env or {})}
     service = Service("web app", [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
                       f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}", folder / "web.log")
-    try:
-        people = _people()
-        seed(people)
-        tokens = {}
-        with session_scope() as session:
-            for name, (role, institution) in ACCOUNTS.items():
-                accounts.add_user(session, name, PASSWORD, role, institution)
-                tokens[name] = accounts.issue_token(session, name)
-        conversations = {}
-        for person in (people[0], people[6], people[13]):
-            seed_conversation(tracker_url, person.sender, ["hello", "qwzx blorf", HTML_ATTACK, "start assessment"],
-                              ["greet", "nlu_fallback", "nlu_fallback", "start_assessment"])
-            conversations[person.sender] = person.institution
-        service.start(env)
-        wait_until(lambda: service.is_ready() or service.has_exited(), 60, "the web app")
-        assert service.is_ready(), (folder / "web.log").read_text()
-        yield Dashboard(f"http://127.0.0.1:{port}", tokens, people, conversations, database_url)
-    finally:
-        service.stop()
-        dispose_tracker_engines()
-        db.dispose_all()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environment(values):
+        try:
+            people = _people()
+            seed(people)
+            tokens = {}
+            with session_scope() as session:
+                for name, (role, institution) in ACCOUNTS.items():
+                    accounts.add_user(session, name, PASSWORD, role, institution)
+                    tokens[name] = accounts.issue_token(session, name)
+            conversations = {}
+            for person in (people[0], people[6], people[13]):
+                seed_conversation(tracker_url, person.sender, ["hello", "qwzx blorf", HTML_ATTACK, "start assessment"],
+                                  ["greet", "nlu_fallback", "nlu_fallback", "start_assessment"])
+                conversations[person.sender] = person.institution
+            service.start(env)
+            wait_until(lambda: service.is_ready() or service.has_exited(), 60, "the web app")
+            assert service.is_ready(), (folder / "web.log").read_text()
+            yield Dashboard(f"http://127.0.0.1:{port}", tokens, people, conversations, database_url)
+        finally:
+            service.stop()
+            dispose_tracker_engines()
+            db.dispose_all()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -20,6 +20,7 @@ from sqlalchemy.future import create_engine
 
 from bot.instrument import Item, load_instrument
 from bot.launcher import DEFAULT_MODEL, REPO_ROOT, Stack, free_port
+from tests.conftest import environment
 
 TEST_SALT = "e2e-test-salt"
 PROGRESS = re.compile(r"^\((\d+)/(\d+)\)")
@@ -151,22 +152,17 @@ def running_sedia(folder: Path, extra_env: Optional[Dict[str, str]] = None, with
         pytest.fail("no trained model: run `make train` (make test does it)")
     url = f"sqlite:///{folder / 'sedia.db'}"
     extra = {"SEDIA_DATA_DIR": str(folder), "DATABASE_URL": url, "SEDIA_ID_SALT": TEST_SALT}
-    saved = {k: os.environ.get(k) for k in extra}
-    os.environ.update(extra)  # the test process computes the same pseudonyms and reads the same DB
-    stack = Stack(
-        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-        log_dir=folder / "logs", extra_env={**extra, **(extra_env or {})}, with_web=with_web,
-    )
-    stack.start()
-    try:
-        yield Running(stack, Database(url), url, stack.environment())
-    finally:
-        stack.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    # The test process computes the same pseudonyms and reads the same DB.
+    with environment(extra):
+        stack = Stack(
+            rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
+            log_dir=folder / "logs", extra_env={**extra, **(extra_env or {})}, with_web=with_web,
+        )
+        stack.start()
+        try:
+            yield Running(stack, Database(url), url, stack.environment())
+        finally:
+            stack.stop()
 
 
 @pytest.fixture(scope="module")
