@@ -13,8 +13,6 @@ from bot.guidance.mqa import answer as mqa_answer, choose_topic, detect_topic, m
 from bot.instrument import load_instrument
 from bot.messages import message
 
-THEME_INTENT_PREFIX = "theme_"
-
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:
     """Answer the MQA question in the latest message, with its sources; return the topic."""
@@ -54,8 +52,8 @@ class ActionThemeGuidance(Action):
             topic = utter_mqa_answer(dispatcher, turn)
             return [SlotSet("mqa_topic", topic)]
         instrument = load_instrument()
-        theme_id = (turn.intent or "")[len(THEME_INTENT_PREFIX):]
-        if theme_id not in instrument.theme_ids:
+        theme_id = {theme.intent_name: theme.id for theme in instrument.themes}.get(turn.intent or "")
+        if theme_id is None:
             dispatcher.utter_message(response="utter_default")
             return []
         language = turn.language

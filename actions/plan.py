@@ -1,7 +1,6 @@
 """The action plan in chat and as a document at a private link ("show my plan")."""
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, List, Mapping, Optional
 
 from rasa_sdk import Action, Tracker
@@ -17,13 +16,7 @@ from bot.storage import repository
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
 from bot.storage.plans import save_plan
-
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-
-
-def public_url() -> str:
-    """Where users open documents: SEDIA_PUBLIC_URL (the web app), without a trailing slash."""
-    return os.environ.get("SEDIA_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+from bot.web_address import public_url
 
 
 def _comparisons(session, profile: Mapping[str, Optional[str]]) -> List[Comparison]:

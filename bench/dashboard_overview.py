@@ -41,7 +41,7 @@ TARGET_RATIO = 2.0
 
 def raw_query() -> str:
     """The GROUP BY behind the overview, written by hand."""
-    open_items = ", ".join(f"'{t.open_item.id}'" for t in load_instrument().themes)
+    open_items = ", ".join(f"'{item}'" for item in load_instrument().open_item_ids)
     return (
         "SELECT answers.theme, answers.value, COUNT(*) FROM answers "
         "JOIN assessments ON assessments.id = answers.assessment_id "

@@ -107,6 +107,11 @@ class Theme:
         return f"{self.id}_form"
 
     @property
+    def intent_name(self) -> str:
+        """The NLU intent of a message that raises a problem in this theme."""
+        return f"theme_{self.id}"
+
+    @property
     def items(self) -> Tuple[Item, ...]:
         """Every question of the theme in asking order: the statements, then the open one."""
         return self.scale_items + (self.open_item,)
@@ -172,6 +177,11 @@ class Instrument:
     @property
     def theme_ids(self) -> Tuple[str, ...]:
         return tuple(theme.id for theme in self.themes)
+
+    @property
+    def open_item_ids(self) -> Tuple[str, ...]:
+        """The ids of the themes' open questions (answered in words, not on the scale)."""
+        return tuple(theme.open_item.id for theme in self.themes)
 
     def level_for(self, score: float) -> Level:
         """Return the readiness level that a 1-5 score falls in."""

@@ -25,8 +25,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
 from bot.instrument import LANGUAGES
 from bot.storage.pseudonym import pseudonymous_sender
-
-DEFAULT_WEB_APP = "http://127.0.0.1:8000"
+from bot.web_address import public_url
 
 
 def widget_origins(environ: Dict[str, str]) -> List[str]:
@@ -35,7 +34,7 @@ def widget_origins(environ: Dict[str, str]) -> List[str]:
     configured = environ.get("SEDIA_WIDGET_ORIGINS", "").strip()
     if configured:
         return [origin.strip().rstrip("/") for origin in configured.split(",") if origin.strip()]
-    parts = urlsplit(environ.get("SEDIA_PUBLIC_URL") or DEFAULT_WEB_APP)
+    parts = urlsplit(public_url(environ))
     return [f"{parts.scheme}://{parts.netloc}"]
 
 

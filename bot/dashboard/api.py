@@ -9,7 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json, text
 
 from bot.dashboard import exports, reports, review
-from bot.dashboard.auth import Refused, require_account, scope_for
+from bot.dashboard.auth import Refused, require_account, scope_for, text_arg, whole_number
 from bot.dashboard.openapi import openapi_document
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
@@ -17,20 +17,14 @@ from bot.storage.readiness_queries import DIMENSIONS
 
 api = Blueprint("dashboard_api", url_prefix="/api/v1")
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_LIMIT = 100
 
 
 def _choice(request: Request, name: str, allowed, default=None):
-    value = (request.args.get(name) or "").strip() or default
+    value = text_arg(request, name) or default
     if value is not None and value not in allowed:
         raise Refused(400, f"'{name}' must be one of {', '.join(allowed)}.")
     return value
-
-
-def _limit(request: Request) -> int:
-    raw = (request.args.get("limit") or str(reports.LOWEST_ITEMS)).strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise Refused(400, "'limit' must be a whole number from 1 to 100.")
-    return int(raw)
 
 
 def build_report(name: str, request: Request, account: Account) -> Dict[str, Any]:
@@ -42,10 +36,10 @@ def build_report(name: str, request: Request, account: Account) -> Dict[str, Any
         "overview": lambda s: reports.overview(s, scope, _choice(request, "group_by", DIMENSIONS)),
         "heatmap": lambda s: reports.heatmap(s, scope, _choice(request, "by", DIMENSIONS, "faculty")),
         "trend": lambda s: reports.trend(s, scope),
-        "lowest-items": lambda s: reports.lowest_items(s, scope, _limit(request)),
-        "open-answers": lambda s: reports.open_answers(
-            s, scope, (request.args.get("theme") or "").strip() or None, (request.args.get("q") or "").strip() or None
+        "lowest-items": lambda s: reports.lowest_items(
+            s, scope, whole_number(request, "limit", reports.LOWEST_ITEMS, 1, MAX_LIMIT)
         ),
+        "open-answers": lambda s: reports.open_answers(s, scope, text_arg(request, "theme"), text_arg(request, "q")),
     }
     try:
         with session_scope() as session:

@@ -18,6 +18,7 @@ from bot.instrument import LANGUAGES, load_instrument
 from bot.messages import message, section
 from bot.storage.db import session_scope
 from bot.storage.plans import plan_by_token
+from bot.web_address import public_url
 
 # A plan is personal: never cached, never indexed, never leaked in a Referer header.
 PRIVATE_HEADERS = {
@@ -31,7 +32,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 # Requests under these paths are asked who they are (session cookie or bearer token).
 DASHBOARD_PATHS = ("/dashboard", "/api/")
-DEFAULT_WEB_URL = "http://127.0.0.1:8000"
 WIDGET_DIR = Path(__file__).resolve().parents[1] / "widget"
 # Only these files are served from bot/widget/, so no other path can be reached.
 WIDGET_ASSETS = {
@@ -63,7 +63,7 @@ def render_index() -> str:
         "themes": themes,
         "citation": escape(instrument.citation),
         "rasa_url": escape(os.environ.get("SEDIA_RASA_URL", DEFAULT_RASA_URL).rstrip("/")),
-        "web_url": escape(os.environ.get("SEDIA_PUBLIC_URL", DEFAULT_WEB_URL).rstrip("/")),
+        "web_url": escape(public_url()),
     }
     page = (TEMPLATES / "index.html").read_text(encoding="utf-8")
     for key, value in values.items():

@@ -3,7 +3,6 @@ for scripts, CSRF checks on forms, and the institution a request is limited to."
 from __future__ import annotations
 
 import hmac
-import os
 from datetime import date
 from typing import Optional, Tuple
 from urllib.parse import urlsplit
@@ -14,6 +13,7 @@ from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
 from bot.storage.readiness_queries import Scope
+from bot.web_address import public_url
 
 LOGIN_CSRF_COOKIE = "sedia_login_csrf"
 
@@ -25,11 +25,6 @@ class Refused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def public_url() -> str:
-    """The web app's public address (SEDIA_PUBLIC_URL), used for cookie and origin rules."""
-    return os.environ.get("SEDIA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 def cookies_secure() -> bool:
@@ -84,27 +79,47 @@ def _own_origin(request: Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def parse_day(raw: Optional[str], name: str) -> Optional[date]:
-    """A date query parameter (YYYY-MM-DD), or Refused(400)."""
-    if not raw:
+def text_arg(request: Request, name: str) -> Optional[str]:
+    """A query parameter, trimmed; None when it is missing or blank."""
+    return (request.args.get(name) or "").strip() or None
+
+
+def whole_number(request: Request, name: str, default: int, low: int, high: Optional[int] = None) -> int:
+    """A whole-number query parameter between `low` and `high` (if given), or Refused(400)."""
+    raw = text_arg(request, name) or str(default)
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        limits = f"from {low} to {high}" if high is not None else f"from {low}"
+        raise Refused(400, f"'{name}' must be a whole number {limits}.")
+    return int(raw)
+
+
+def _day(request: Request, name: str) -> Optional[date]:
+    raw = text_arg(request, name)
+    if raw is None:
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        return date.fromisoformat(raw)
     except ValueError as error:
         raise Refused(400, f"'{name}' must be a date like 2026-11-29.") from error
+
+
+def date_range(request: Request) -> Tuple[Optional[date], Optional[date]]:
+    """The days of `from` and `to` (YYYY-MM-DD), or Refused(400)."""
+    since, until = _day(request, "from"), _day(request, "to")
+    if since and until and since > until:
+        raise Refused(400, "'from' must not be after 'to'.")
+    return since, until
 
 
 def scope_for(request: Request, account: Account) -> Scope:
     """The assessments a request covers: admins may name an institution, everyone else
     is held to their own (and refused when they ask for another)."""
-    asked = (request.args.get("institution") or "").strip() or None
+    asked = text_arg(request, "institution")
     if account.sees_everything:
         institution = asked
     elif asked is not None and asked != account.institution:
         raise Refused(403, "You can see your own institution only.")
     else:
         institution = account.institution
-    since, until = parse_day(request.args.get("from"), "from"), parse_day(request.args.get("to"), "to")
-    if since and until and since > until:
-        raise Refused(400, "'from' must not be after 'to'.")
+    since, until = date_range(request)
     return Scope(institution=institution, since=since, until=until)

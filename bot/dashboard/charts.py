@@ -7,6 +7,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from markupsafe import Markup
 
+from bot.dashboard.reports import DISTRIBUTION_KEYS
+
 SCALE_MIN, SCALE_MAX = 1, 5
 # Strongly disagree ... strongly agree, then "not sure" in grey (ColorBrewer RdYlBu, 5 classes).
 ANSWER_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6", "#bdbdbd")
@@ -63,14 +65,13 @@ def distribution_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
         body.append(f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{colour}" stroke="#888888"/>')
         body.append(_text(x + 16, 15, name, size=11))
         x += 16 + LEGEND_CHAR_WIDTH * len(name) + 14
-    keys = ("1", "2", "3", "4", "5", "not_sure")
     for row, theme in enumerate(themes):
         y = legend_height + row * ROW_HEIGHT
         body.append(_text(LABEL_WIDTH - 8, y + 21, theme["name"], "end"))
         if theme.get("suppressed"):
             body.append(_text(LABEL_WIDTH + 6, y + 21, theme.get("note") or "suppressed", fill=MUTED))
             continue
-        counts = [theme["distribution"].get(k, 0) for k in keys]
+        counts = [theme["distribution"].get(k, 0) for k in DISTRIBUTION_KEYS]
         total = sum(counts) or 1
         x = float(LABEL_WIDTH)
         for count, colour, name in zip(counts, ANSWER_COLOURS, ANSWER_NAMES):

@@ -11,7 +11,6 @@ REPORTS = ("overview", "heatmap", "trend", "lowest-items", "open-answers")
 FORMATS = ("csv", "json")
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DISTRIBUTION_KEYS = ("1", "2", "3", "4", "5", "not_sure")
 
 
 def _theme_columns(theme: Dict[str, Any]) -> Dict[str, Any]:
@@ -19,9 +18,9 @@ def _theme_columns(theme: Dict[str, Any]) -> Dict[str, Any]:
         return {"theme": theme["theme"], "theme_suppressed": True, "note": theme.get("note")}
     row = {"theme": theme["theme"], "theme_suppressed": False, "theme_mean": theme.get("mean"),
            "theme_respondents": theme.get("respondents")}
-    for key in DISTRIBUTION_KEYS:
-        if "distribution" in theme:
-            row[f"answers_{key}"] = theme["distribution"].get(key)
+    # Trend rows carry means only; overview rows carry the answer distribution too.
+    for key, count in theme.get("distribution", {}).items():
+        row[f"answers_{key}"] = count
     return row
 
 

@@ -154,9 +154,9 @@ async def login(request: Request) -> HTTPResponse:
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
     with session_scope() as session:
-        locked = accounts.locked_until(session, username)
-        account = None if locked else accounts.authenticate(session, username, password)
-        locked = locked or (None if account else accounts.locked_until(session, username))
+        # authenticate() refuses a locked name itself; a failure may also have just locked it.
+        account = accounts.authenticate(session, username, password)
+        locked = None if account else accounts.locked_until(session, username)
         opened = accounts.open_session(session, account) if account else None
     if locked is not None:
         return _login_page(

@@ -15,11 +15,15 @@ from sqlalchemy.orm import Session
 
 from bot.instrument import Instrument, load_instrument
 from bot.privacy import min_group_size, may_show, suppressed_groups, suppression_note
+from bot.profile import label_of
 from bot.scoring import to_index
 from bot.storage import readiness_queries as queries
 from bot.storage.readiness_queries import DIMENSIONS, EVERYONE, Scope, ThemeStats
 
 NOT_GIVEN = "(not given)"
+# How an answer distribution is keyed in reports: the scale values, then "not sure" (None).
+ANSWER_VALUES = (*queries.SCALE_VALUES, None)
+DISTRIBUTION_KEYS = (*(str(v) for v in queries.SCALE_VALUES), "not_sure")
 LOWEST_ITEMS = 10
 
 
@@ -43,22 +47,12 @@ class Labels:
 
     def group(self, dimension: Optional[str], value: Optional[str]) -> str:
         """A group's name: role and zone ids become their labels; a missing value says so."""
-        if value is None:
-            return NOT_GIVEN
-        choices = {"role": self.instrument.profile.roles, "zone": self.instrument.profile.zones}.get(dimension or "")
-        for choice in choices or ():
-            if choice.id == value:
-                return choice.label.get("en")
-        return value
+        return NOT_GIVEN if value is None else label_of(dimension or "", value, self.instrument)
 
 
 def labels() -> Labels:
     """Labels from the instrument file."""
     return Labels(load_instrument())
-
-
-def _open_item_ids(instrument: Instrument) -> List[str]:
-    return [theme.open_item.id for theme in instrument.themes]
 
 
 def _theme_block(
@@ -69,8 +63,7 @@ def _theme_block(
     if hidden or mean_value is None:
         block.update(suppressed=True, note=suppression_note())
         return block
-    distribution = {str(v): stats.distribution.get(v, 0) for v in queries.SCALE_VALUES}
-    distribution["not_sure"] = stats.distribution.get(None, 0)
+    distribution = {key: stats.distribution.get(value, 0) for key, value in zip(DISTRIBUTION_KEYS, ANSWER_VALUES)}
     block.update(
         suppressed=False, mean=round(mean_value, 2), respondents=respondents, answers=stats.answered,
         distribution=distribution,
@@ -78,13 +71,17 @@ def _theme_block(
     return block
 
 
+def _overall(themes: List[Dict[str, Any]]) -> Optional[float]:
+    """The mean of the theme means, only when every theme mean is shown: with one hidden,
+    the index and the shown means together would give it away."""
+    shown = [t["mean"] for t in themes if not t["suppressed"]]
+    return mean(shown) if themes and len(shown) == len(themes) else None
+
+
 def _group_block(
     label: str, counts: queries.GroupCounts, themes: List[Dict[str, Any]], instrument: Instrument
 ) -> Dict[str, Any]:
-    shown_means = [t["mean"] for t in themes if not t["suppressed"]]
-    # With a theme hidden, the index and the shown means together would give it away.
-    complete = bool(themes) and len(shown_means) == len(themes)
-    overall = mean(shown_means) if complete else None
+    overall = _overall(themes)
     return {
         "group": label,
         "suppressed": False,
@@ -106,7 +103,6 @@ def overview(session: Session, scope: Scope, group_by: Optional[str] = None) -> 
     names = labels()
     instrument = names.instrument
     theme_ids = instrument.theme_ids
-    open_ids = _open_item_ids(instrument)
     report: Dict[str, Any] = {
         "scope": _scope_document(scope),
         "min_group_size": min_group_size(),
@@ -119,7 +115,7 @@ def overview(session: Session, scope: Scope, group_by: Optional[str] = None) -> 
         return report
     # Theme numbers rest on completed assessments: everyone who finished was asked every
     # statement ("not sure" is an answer), so the group behind them is the completed respondents.
-    total_stats = queries.theme_stats(session, scope, open_ids)
+    total_stats = queries.theme_stats(session, scope)
     means_hidden = not may_show(total_counts.completed_respondents)
     report["total"] = _group_block(
         "everyone",
@@ -128,10 +124,17 @@ def overview(session: Session, scope: Scope, group_by: Optional[str] = None) -> 
          for t in theme_ids],
         instrument,
     )
-    if group_by is None:
-        return report
+    if group_by is not None:
+        report["groups"] = _breakdown(session, scope, group_by, names)
+    return report
+
+
+def _breakdown(session: Session, scope: Scope, group_by: str, names: Labels) -> List[Dict[str, Any]]:
+    """One block per group of `group_by`, suppressed ones (and those a total minus the
+    others would reveal) without numbers."""
+    instrument = names.instrument
     counts = queries.group_counts(session, scope, group_by)
-    stats = queries.theme_stats(session, scope, open_ids, group_by)
+    stats = queries.theme_stats(session, scope, group_by)
     hidden_groups = suppressed_groups({g: c.respondents for g, c in counts.items()})
     hidden_means = suppressed_groups({g: c.completed_respondents for g, c in counts.items()}, hidden_groups)
     groups = []
@@ -141,18 +144,22 @@ def overview(session: Session, scope: Scope, group_by: Optional[str] = None) -> 
             groups.append(_suppressed(label))
             continue
         done = counts[group].completed_respondents
-        themes = [_theme_block(t, stats.get((group, t)), done, group in hidden_means, names) for t in theme_ids]
+        themes = [_theme_block(t, stats.get((group, t)), done, group in hidden_means, names)
+                  for t in instrument.theme_ids]
         groups.append(_group_block(label, counts[group], themes, instrument))
-    report["groups"] = groups
-    return report
+    return groups
 
 
 def heatmap(session: Session, scope: Scope, by: str) -> Dict[str, Any]:
     """Theme means by group (faculty, zone, role or institution): rows are groups, columns themes."""
-    grouped = overview(session, scope, group_by=by)
+    if by not in DIMENSIONS:
+        raise ValueError(f"group_by must be one of {', '.join(DIMENSIONS)}")
     names = labels()
+    people = queries.group_counts(session, scope).get(EVERYONE)
+    # Below the minimum in all, every row would be a small group: show none.
+    groups = _breakdown(session, scope, by, names) if people and may_show(people.respondents) else []
     rows = []
-    for group in grouped["groups"]:
+    for group in groups:
         if group["suppressed"]:
             rows.append(group)
             continue
@@ -163,8 +170,8 @@ def heatmap(session: Session, scope: Scope, by: str) -> Dict[str, Any]:
         ]
         rows.append({"group": group["group"], "suppressed": False, "respondents": group["respondents"], "cells": cells})
     return {
-        "scope": grouped["scope"],
-        "min_group_size": grouped["min_group_size"],
+        "scope": _scope_document(scope),
+        "min_group_size": min_group_size(),
         "by": by,
         "themes": [{"theme": t, "name": names.theme(t)} for t in names.instrument.theme_ids],
         "rows": rows,
@@ -177,7 +184,7 @@ def trend(session: Session, scope: Scope) -> Dict[str, Any]:
     instrument = names.instrument
     theme_ids = instrument.theme_ids
     counts = {m: c for m, c in queries.group_counts(session, scope, "month").items() if m is not None}
-    stats = queries.theme_stats(session, scope, _open_item_ids(instrument), "month")
+    stats = queries.theme_stats(session, scope, "month")
     hidden_months = suppressed_groups({m: c.completed_respondents for m, c in counts.items()})
     months = []
     for month in sorted(counts):
@@ -186,8 +193,7 @@ def trend(session: Session, scope: Scope) -> Dict[str, Any]:
             continue
         done = counts[month].completed_respondents
         themes = [_theme_block(t, stats.get((month, t)), done, False, names) for t in theme_ids]
-        shown = [t["mean"] for t in themes if not t["suppressed"]]
-        overall = mean(shown) if shown and len(shown) == len(themes) else None
+        overall = _overall(themes)
         months.append({
             "month": month,
             "group": month,
@@ -238,7 +244,7 @@ def open_answers(
     if people is None or not may_show(people.respondents):
         document.update(suppressed=True, note=suppression_note(), themes=[])
         return document
-    found = queries.open_answers(session, scope, _open_item_ids(instrument), theme, search)
+    found = queries.open_answers(session, scope, theme, search)
     by_theme: Dict[str, List[str]] = {}
     for theme_id, text in found:
         by_theme.setdefault(theme_id, []).append(text)

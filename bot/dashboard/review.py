@@ -7,7 +7,7 @@ from typing import Dict, List, Optional
 from sanic.request import Request
 from sqlalchemy import select
 
-from bot.dashboard.auth import Refused, parse_day
+from bot.dashboard.auth import Refused, date_range, text_arg, whole_number
 from bot.instrument import load_instrument
 from bot.storage import conversations as logs
 from bot.storage.accounts import Account
@@ -31,7 +31,7 @@ def _institutions(found: List[Conversation]) -> Dict[str, Optional[str]]:
 
 def visible_conversations(account: Account, wanted: ConversationFilter) -> List[Conversation]:
     """The conversations matching `wanted` that this account may read, newest first."""
-    found = logs.list_conversations(wanted, load_instrument().theme_ids)
+    found = logs.list_conversations(wanted)
     if account.sees_everything:
         return found
     institutions = _institutions(found)
@@ -40,36 +40,26 @@ def visible_conversations(account: Account, wanted: ConversationFilter) -> List[
 
 def conversation_filter(request: Request) -> ConversationFilter:
     """The review filters of a request: from, to, channel, theme, fallback=yes|no."""
-    theme = (request.args.get("theme") or "").strip() or None
+    theme = text_arg(request, "theme")
     if theme is not None and theme not in load_instrument().theme_ids:
         raise Refused(400, f"'theme' must be one of {', '.join(load_instrument().theme_ids)}.")
     fallback_raw = (request.args.get("fallback") or "").strip().lower()
     if fallback_raw not in ("", "yes", "no", "true", "false"):
         raise Refused(400, "'fallback' must be yes or no.")
-    since, until = parse_day(request.args.get("from"), "from"), parse_day(request.args.get("to"), "to")
-    if since and until and since > until:
-        raise Refused(400, "'from' must not be after 'to'.")
+    since, until = date_range(request)
     return ConversationFilter(
         since=since,
         until=until,
-        channel=(request.args.get("channel") or "").strip() or None,
+        channel=text_arg(request, "channel"),
         theme=theme,
         fallback={"": None, "yes": True, "true": True, "no": False, "false": False}[fallback_raw],
     )
 
 
-def page_number(request: Request) -> int:
-    """The requested page, from 1."""
-    raw = (request.args.get("page") or "1").strip()
-    if not raw.isdigit() or int(raw) < 1:
-        raise Refused(400, "'page' must be a whole number from 1.")
-    return int(raw)
-
-
 def conversation_page(account: Account, request: Request) -> dict:
     """One page of the conversation list, as JSON."""
     found = visible_conversations(account, conversation_filter(request))
-    page = page_number(request)
+    page = whole_number(request, "page", 1, 1)
     start = (page - 1) * PAGE_SIZE
     return {
         "total": len(found),

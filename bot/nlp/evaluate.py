@@ -25,14 +25,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+
+from bot.instrument import load_instrument
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 HOLDOUT_DIR = REPO_ROOT / "tests" / "nlu_holdout"
 LANGUAGE_GROUPS = ("en", "ms", "mixed")
 GROUP_NAMES = {"en": "English", "ms": "Bahasa Melayu", "mixed": "Code-mixed"}
-THEME_PREFIX = "theme_"
+THEME_INTENTS = frozenset(theme.intent_name for theme in load_instrument().themes)
 THEME_TARGET = 0.90
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,8 @@ def _predict(model_path: str, examples: Sequence[Example]) -> List[Prediction]:
     for example, result in zip(examples, parsed):
         # The classifier's own best guess; a fallback is counted separately, because in
         # the product it leads to a reply that says what Sedia can do, not to an error.
-        ranking = [r for r in result.get("intent_ranking", []) if r["name"] != FALLBACK_INTENT]
-        best = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 0.0}
+        ranking = [r for r in result.get("intent_ranking", []) if r["name"] != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+        best = ranking[0] if ranking else {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 0.0}
         predictions.append(
             Prediction(
                 text=example.text,
@@ -140,7 +143,7 @@ def _predict(model_path: str, examples: Sequence[Example]) -> List[Prediction]:
                 group=example.group,
                 predicted=best["name"],
                 confidence=float(best["confidence"]),
-                fell_back=(result.get("intent") or {}).get("name") == FALLBACK_INTENT,
+                fell_back=(result.get("intent") or {}).get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME,
             )
         )
     return predictions
@@ -188,7 +191,7 @@ def score(predictions: Sequence[Prediction], group: str) -> Optional[GroupScores
     values = f1_score(truth, guess, labels=intents, average=None, zero_division=0)
     f1 = {intent: float(v) for intent, v in zip(intents, values)}
     support = {intent: truth.count(intent) for intent in intents}
-    themes = [f1[i] for i in intents if i.startswith(THEME_PREFIX)]
+    themes = [f1[i] for i in intents if i in THEME_INTENTS]
     return GroupScores(
         group=group,
         examples=len(chosen),
@@ -215,7 +218,7 @@ def render(title: str, scores: Sequence[GroupScores]) -> str:
             f"| {GROUP_NAMES[s.group]} | {s.examples} | {s.macro_themes:.3f} | {s.macro_all:.3f} "
             f"| {s.accuracy:.3f} | {s.fallback_rate:.3f} | {verdict} |"
         )
-    themes = sorted({i for s in scores for i in s.f1 if i.startswith(THEME_PREFIX)})
+    themes = sorted({i for s in scores for i in s.f1 if i in THEME_INTENTS})
     lines += ["", "| theme intent | " + " | ".join(GROUP_NAMES[s.group] for s in scores) + " |"]
     lines.append("|---|" + "---|" * len(scores))
     for intent in themes:

@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,13 +108,20 @@ def list_users(session: Session) -> List[Account]:
 
 def user_count(session: Session) -> int:
     """How many dashboard users exist (none on a new installation)."""
-    return len(session.execute(select(DashboardUser.id)).all())
+    return session.execute(select(func.count()).select_from(DashboardUser)).scalar_one()
 
 
 def _user(session: Session, username: str) -> Optional[DashboardUser]:
     return session.execute(
         select(DashboardUser).where(DashboardUser.username == normalise_username(username))
     ).scalar_one_or_none()
+
+
+def _existing_user(session: Session, username: str) -> DashboardUser:
+    user = _user(session, username)
+    if user is None:
+        raise AccountError(f"there is no user {normalise_username(username)}")
+    return user
 
 
 def locked_until(session: Session, username: str, now: Optional[datetime] = None) -> Optional[datetime]:
@@ -203,9 +210,7 @@ def close_session(session: Session, cookie: str) -> None:
 
 def issue_token(session: Session, username: str) -> str:
     """A new API bearer token for a user; printed once, only its hash is kept."""
-    user = _user(session, username)
-    if user is None:
-        raise AccountError(f"there is no user {normalise_username(username)}")
+    user = _existing_user(session, username)
     token_id = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     session.add(ApiToken(id=token_id, user_id=user.id, token_hash=_digest(token)))
@@ -227,9 +232,7 @@ def token_account(session: Session, token: str, now: Optional[datetime] = None) 
 
 def revoke_tokens(session: Session, username: str, token_id: Optional[str] = None) -> int:
     """Revoke one token of a user (by the id shown in `sedia_<id>_...`) or all of them."""
-    user = _user(session, username)
-    if user is None:
-        raise AccountError(f"there is no user {normalise_username(username)}")
+    user = _existing_user(session, username)
     query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     if token_id:
         query = query.where(ApiToken.id == token_id)

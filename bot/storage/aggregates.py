@@ -11,7 +11,6 @@ from typing import Dict, Mapping
 
 from sqlalchemy.orm import Session
 
-from bot.instrument import load_instrument
 from bot.storage.readiness_queries import EVERYONE, Scope, group_counts, theme_stats
 
 GROUP_COLUMNS = ("institution", "faculty")
@@ -35,9 +34,8 @@ def group_theme_means(session: Session, group: Mapping[str, str]) -> GroupMeans:
         raise ValueError(f"unknown group columns {sorted(unknown)}")
     scope = Scope(institution=group.get("institution"), faculty=group.get("faculty"))
     counts = group_counts(session, scope).get(EVERYONE)
-    open_items = [theme.open_item.id for theme in load_instrument().themes]
     means = {
-        theme: stats.mean for (_, theme), stats in theme_stats(session, scope, open_items).items()
+        theme: stats.mean for (_, theme), stats in theme_stats(session, scope).items()
         if stats.mean is not None
     }
     return GroupMeans(counts.completed_respondents if counts else 0, means)

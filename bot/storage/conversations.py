@@ -15,15 +15,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, case, func, inspect, or_, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 
+from bot.instrument import Theme, load_instrument
 from bot.storage.db import data_dir
 from bot.storage.pseudonym import conversation_pseudonym
 
 TRACKER_URL_ENV = "SEDIA_TRACKER_URL"
-FALLBACK_INTENT = "nlu_fallback"
 # The actions that answer a message Sedia could not use.
 FALLBACK_ACTIONS = ("action_explain_input", "action_default_fallback")
 
@@ -121,18 +122,35 @@ class Conversation:
         }
 
 
+def _event_data(data: Optional[str]) -> Optional[Dict[str, Any]]:
+    """A stored event as Rasa serialised it, or None if it cannot be read."""
+    try:
+        event = json.loads(data)
+    except (TypeError, ValueError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _within_dates(query, wanted: "ConversationFilter"):
+    """`query` limited to events on the filter's days (UTC)."""
+    if wanted.since:
+        query = query.where(events.c.timestamp >= _epoch(wanted.since))
+    if wanted.until:
+        query = query.where(events.c.timestamp < _epoch(wanted.until, 1))
+    return query
+
+
 def _has_events_table(engine: Engine) -> bool:
     # Rasa creates the table when it first starts; before that there is nothing to read.
     return inspect(engine).has_table("events")
 
 
 def _is_fallback():
-    return or_(events.c.intent_name == FALLBACK_INTENT, events.c.action_name.in_(FALLBACK_ACTIONS))
+    return or_(events.c.intent_name == DEFAULT_NLU_FALLBACK_INTENT_NAME, events.c.action_name.in_(FALLBACK_ACTIONS))
 
 
-def _channels(engine: Engine, senders: Iterable[str]) -> Dict[str, str]:
+def _channels(connection, senders: List[str]) -> Dict[str, str]:
     """Each sender's channel, from the first message they sent."""
-    senders = list(senders)
     if not senders:
         return {}
     first = (
@@ -140,24 +158,20 @@ def _channels(engine: Engine, senders: Iterable[str]) -> Dict[str, str]:
         .where(events.c.type_name == "user", events.c.sender_id.in_(senders))
         .group_by(events.c.sender_id)
     )
-    found: Dict[str, str] = {}
-    with engine.connect() as connection:
-        for sender, data in connection.execute(select(events.c.sender_id, events.c.data).where(events.c.id.in_(first))):
-            try:
-                found[sender] = json.loads(data).get("input_channel") or "unknown"
-            except (TypeError, ValueError):
-                found[sender] = "unknown"
-    return found
+    rows = connection.execute(select(events.c.sender_id, events.c.data).where(events.c.id.in_(first)))
+    return {sender: (_event_data(data) or {}).get("input_channel") or "unknown" for sender, data in rows}
 
 
-def list_conversations(
-    wanted: ConversationFilter, theme_ids: Iterable[str], engine: Optional[Engine] = None
-) -> List[Conversation]:
+def _touched(theme: Theme):
+    """Events that show a conversation took up a theme: its form ran, or its intent was read."""
+    return or_(events.c.action_name == theme.form_name, events.c.intent_name == theme.intent_name)
+
+
+def list_conversations(wanted: ConversationFilter, engine: Optional[Engine] = None) -> List[Conversation]:
     """Stored conversations matching the filter, most recent activity first."""
     engine = engine or tracker_engine()
     if not _has_events_table(engine):
         return []
-    theme_ids = list(theme_ids)
     is_user = events.c.type_name == "user"
     query = select(
         events.c.sender_id,
@@ -167,23 +181,18 @@ def list_conversations(
         # Each message Sedia could not use is answered by one fallback action.
         func.sum(case((events.c.action_name.in_(FALLBACK_ACTIONS), 1), else_=0)),
     ).group_by(events.c.sender_id)
-    if wanted.since:
-        query = query.where(events.c.timestamp >= _epoch(wanted.since))
-    if wanted.until:
-        query = query.where(events.c.timestamp < _epoch(wanted.until, 1))
+    query = _within_dates(query, wanted)
     if wanted.theme:
-        touched = select(events.c.sender_id).where(
-            or_(events.c.action_name == f"{wanted.theme}_form", events.c.intent_name == f"theme_{wanted.theme}")
-        )
+        touched = select(events.c.sender_id).where(_touched(load_instrument().theme(wanted.theme)))
         query = query.where(events.c.sender_id.in_(touched))
-    if wanted.fallback is True:
-        query = query.having(func.sum(case((_is_fallback(), 1), else_=0)) > 0)
-    elif wanted.fallback is False:
-        query = query.having(func.sum(case((_is_fallback(), 1), else_=0)) == 0)
+    if wanted.fallback is not None:
+        fallbacks = func.sum(case((_is_fallback(), 1), else_=0))
+        query = query.having(fallbacks > 0 if wanted.fallback else fallbacks == 0)
     with engine.connect() as connection:
         rows = list(connection.execute(query))
-        themes = _themes_by_sender(connection, [r[0] for r in rows], theme_ids)
-    channels = _channels(engine, [r[0] for r in rows])
+        senders = [row[0] for row in rows]
+        themes = _themes_by_sender(connection, senders)
+        channels = _channels(connection, senders)
     found = [
         Conversation(sender, channels.get(sender, "unknown"), first, last, int(users or 0), int(fallbacks or 0),
                      themes.get(sender, []))
@@ -194,19 +203,19 @@ def list_conversations(
     return sorted(found, key=lambda c: c.last_at, reverse=True)
 
 
-def _themes_by_sender(connection, senders: List[str], theme_ids: List[str]) -> Dict[str, List[str]]:
+def _themes_by_sender(connection, senders: List[str]) -> Dict[str, List[str]]:
     if not senders:
         return {}
-    forms = {f"{t}_form": t for t in theme_ids}
-    intents = {f"theme_{t}": t for t in theme_ids}
+    themes = load_instrument().themes
+    by_form = {theme.form_name: theme.id for theme in themes}
+    by_intent = {theme.intent_name: theme.id for theme in themes}
     query = select(events.c.sender_id, events.c.action_name, events.c.intent_name).distinct().where(
-        events.c.sender_id.in_(senders), or_(events.c.action_name.in_(forms), events.c.intent_name.in_(intents))
+        events.c.sender_id.in_(senders), or_(*[_touched(theme) for theme in themes])
     )
     touched: Dict[str, set] = {}
     for sender, action, intent in connection.execute(query):
-        touched.setdefault(sender, set()).add(forms.get(action) or intents.get(intent))
-    order = {t: n for n, t in enumerate(theme_ids)}
-    return {s: sorted((t for t in ts if t), key=order.get) for s, ts in touched.items()}
+        touched.setdefault(sender, set()).add(by_form.get(action) or by_intent.get(intent))
+    return {s: [t.id for t in themes if t.id in ts] for s, ts in touched.items()}
 
 
 def find_conversation(
@@ -228,9 +237,8 @@ def transcript(conversation: Conversation, engine: Optional[Engine] = None) -> L
     lines = []
     with engine.connect() as connection:
         for kind, timestamp, intent, data in connection.execute(query):
-            try:
-                event = json.loads(data)
-            except (TypeError, ValueError):
+            event = _event_data(data)
+            if event is None:
                 continue
             text = event.get("text")
             if kind == "bot" and not text:
@@ -239,7 +247,7 @@ def transcript(conversation: Conversation, engine: Optional[Engine] = None) -> L
             line = {"speaker": "user" if kind == "user" else "sedia", "at": _moment(timestamp), "text": text or ""}
             if kind == "user":
                 line["intent"] = intent
-                line["fallback"] = intent == FALLBACK_INTENT
+                line["fallback"] = intent == DEFAULT_NLU_FALLBACK_INTENT_NAME
             lines.append(line)
     return lines
 
@@ -272,24 +280,18 @@ def not_understood(
     if not _has_events_table(engine):
         return []
     query = select(events.c.sender_id, events.c.timestamp, events.c.data).where(
-        events.c.type_name == "user", events.c.intent_name == FALLBACK_INTENT
+        events.c.type_name == "user", events.c.intent_name == DEFAULT_NLU_FALLBACK_INTENT_NAME
     )
-    if wanted.since:
-        query = query.where(events.c.timestamp >= _epoch(wanted.since))
-    if wanted.until:
-        query = query.where(events.c.timestamp < _epoch(wanted.until, 1))
+    query = _within_dates(query, wanted)
     grouped: Dict[str, NotUnderstood] = {}
     with engine.connect() as connection:
         for sender, timestamp, data in connection.execute(query):
-            if not visible(sender):
-                continue
-            try:
-                event = json.loads(data)
-            except (TypeError, ValueError):
+            event = _event_data(data) if visible(sender) else None
+            if event is None:
                 continue
             text = (event.get("text") or "").strip()
             ranking = (event.get("parse_data") or {}).get("intent_ranking") or []
-            closest = next((r for r in ranking if r.get("name") != FALLBACK_INTENT), None)
+            closest = next((r for r in ranking if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME), None)
             key = text.lower()
             entry = grouped.get(key)
             if entry is None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import and_, case, distinct, func, literal, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.instrument import load_instrument
 from bot.storage.models import Answer, Assessment
 
 DIMENSIONS = ("faculty", "zone", "role", "institution")
@@ -128,7 +129,7 @@ class ThemeStats:
 
 
 def theme_stats(
-    session: Session, scope: Scope, open_items: Sequence[str], group_by: Optional[str] = None
+    session: Session, scope: Scope, group_by: Optional[str] = None
 ) -> Dict[Tuple[Optional[str], str], ThemeStats]:
     """Answer counts per (group, theme, value) over completed assessments: one GROUP BY,
     served by the index on answers (assessment_id, theme, item, value)."""
@@ -136,7 +137,7 @@ def theme_stats(
     query = (
         select(group.label("grp"), Answer.theme, Answer.value, func.count())
         .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(scope.condition(), Assessment.status == "completed", Answer.item.notin_(list(open_items)))
+        .where(scope.condition(), Assessment.status == "completed", Answer.item.notin_(load_instrument().open_item_ids))
         .group_by(*_grouping(group_by, group), Answer.theme, Answer.value)
     )
     distributions: Dict[Tuple[Optional[str], str], Dict[Optional[int], int]] = {}
@@ -174,15 +175,14 @@ def _like_pattern(search: str) -> str:
 
 
 def open_answers(
-    session: Session, scope: Scope, open_items: Sequence[str], theme: Optional[str] = None,
-    search: Optional[str] = None, limit: int = 500,
+    session: Session, scope: Scope, theme: Optional[str] = None, search: Optional[str] = None, limit: int = 500,
 ) -> List[Tuple[str, str]]:
     """(theme, text) of open answers in scope, by theme then text, so their order says
     nothing about who wrote them or when."""
     query = (
         select(Answer.theme, Answer.text)
         .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(scope.condition(), Answer.item.in_(list(open_items)), Answer.text.isnot(None), Answer.text != "")
+        .where(scope.condition(), Answer.item.in_(load_instrument().open_item_ids), Answer.text.isnot(None), Answer.text != "")
         .order_by(Answer.theme, Answer.text)
         .limit(limit)
     )

@@ -3,7 +3,6 @@ with a trained model and a private SQLite database."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
