@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from typing import Hashable, Iterable, Mapping, Set, TypeVar
 
+from bot.messages import message
+
 DEFAULT_MIN_GROUP_SIZE = 5
 K = TypeVar("K", bound=Hashable)
 
@@ -48,6 +50,4 @@ def suppressed_groups(sizes: Mapping[K, int], hidden_already: Iterable[K] = ()) 
 
 def suppression_note(language: str = "en") -> str:
     """What a suppressed number says instead, e.g. "fewer than 5 respondents"."""
-    if language == "ms":
-        return f"kurang daripada {min_group_size()} responden"
-    return f"fewer than {min_group_size()} respondents"
+    return message("privacy.fewer_than", language, minimum=min_group_size())
