@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 
 from bot.answers import slot_value
-from bot.instrument import Instrument, load_instrument
+from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, Instrument, load_instrument
 from bot.storage import repository
 from bot.storage.db import session_scope
 from bot.storage.pseudonym import respondent_id
@@ -41,8 +41,12 @@ class Turn:
 
     @property
     def language(self) -> str:
-        """The conversation language (slot `language`), English by default."""
-        return self.tracker.get_slot("language") or "en"
+        """The conversation language (slot `language`), English by default.
+
+        A forged button can put any value in the slot; Sedia speaks only its own languages.
+        """
+        language = self.tracker.get_slot("language")
+        return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
     @property
     def channel(self) -> str:

@@ -125,3 +125,29 @@ def choose_language(
         return None
     detected = detect_language(text)
     return LanguageChoice(detected, INFERRED) if detected else None
+
+
+# Entities the NLU pipeline sets on each message; the `language` and `language_source`
+# slots fill from them with Rasa's built-in from_entity mappings (domain/sedia.yml).
+SOURCE_ENTITY = "language_source"
+
+
+def language_entities(
+    text: Optional[str],
+    current_source: Optional[str],
+    current_language: Optional[str],
+    user_messages: int,
+    page_language: Optional[str] = None,
+) -> Dict[str, str]:
+    """The language entities for one message, given the conversation so far.
+
+    `user_messages` counts the user's messages so far, this one included. The page the
+    widget sits on (`page_language`) sets the language only until the user's own words
+    or a choice have decided it.
+    """
+    choice = choose_language(text, current_source, user_messages)
+    if choice is not None:
+        return {LANGUAGE_ENTITY: choice.language, SOURCE_ENTITY: choice.source}
+    if current_source is None and page_language in LANGUAGES and page_language != current_language:
+        return {LANGUAGE_ENTITY: page_language}
+    return {}

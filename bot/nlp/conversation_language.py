@@ -1,0 +1,57 @@
+"""A Rasa NLU component that sets the conversation language as entities.
+
+The language is decided inside the NLU pipeline, so Rasa fills the `language` and
+`language_source` slots with built-in from_entity mappings and no message costs an
+action-server round trip just to read it. The decision itself is `bot.language`'s; this
+is only the Rasa glue. Rasa hands a `process` method that names a `tracker` parameter
+the conversation so far (before this message), which the rule needs: inference from the
+first messages only, and never after the user chose.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.language import LANGUAGE_ENTITY, SOURCE_ENTITY, language_entities
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class ConversationLanguage(GraphComponent):
+    """Adds `language` and `language_source` entities decided by bot.language."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ConversationLanguage":
+        """Create the component (it has no state)."""
+        return cls()
+
+    def process(self, messages: List[Message], tracker: DialogueStateTracker) -> List[Message]:
+        """Add the language entities the message and the conversation call for."""
+        earlier = sum(1 for event in tracker.events if isinstance(event, UserUttered)) if tracker else 0
+        source = tracker.get_slot(SOURCE_ENTITY) if tracker else None
+        current = tracker.get_slot(LANGUAGE_ENTITY) if tracker else None
+        for message in messages:
+            page = (message.get(METADATA) or {}).get("language")
+            found = language_entities(message.get(TEXT), source, current, earlier + 1, page)
+            if not found:
+                continue
+            entities = [e for e in message.get(ENTITIES, []) if e.get("entity") not in found]
+            entities += [
+                {"entity": name, "value": value, "extractor": type(self).__name__}
+                for name, value in found.items()
+            ]
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
