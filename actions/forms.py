@@ -1,4 +1,5 @@
-"""Form glue: ask each question from the instrument and validate each answer with bot/.
+"""Form glue: validate each answer with bot/. The forms ask their questions with the
+utter_ask_<slot> responses generated from the instrument (bot/rasa_domain.py).
 
 Every answer is parsed by bot.answers / bot.profile and written as soon as it is given.
 Anything that is not an answer (an MQA question, "help", "why?", "stop", an empty or
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.context import CONSENT_DECLINED, CONSENT_GIVEN, Turn
 from actions.guidance import utter_mqa_answer
@@ -20,8 +21,6 @@ from actions.interview import pause_assessment
 from actions.language import confirm_switch
 from actions.plan import deliver_plan
 from bot.answers import (
-    SCALE_ENTITY,
-    SCALE_INTENT,
     normalise,
     parse_open_answer,
     parse_scale_answer,
@@ -33,7 +32,7 @@ from bot.instrument import Item, Wording, load_instrument
 from bot.guidance.mqa import mqa_question_topic
 from bot.language import detect_language, requested_language
 from bot.nlp.gazetteer import load_gazetteer
-from bot.profile import PROFILE_INTENT, facts_from_entities, parse_profile_field
+from bot.profile import facts_from_entities, parse_profile_field
 from bot.rasa_domain import CONSENT_FORM, PROFILE_FORM, STEP_SLOT
 from bot.storage import repository
 from bot.storage.db import session_scope
@@ -162,15 +161,29 @@ def answer_language(turn: Turn) -> str:
     return detect_language(turn.text) or turn.language
 
 
-def _progress(item: Item) -> str:
-    instrument = load_instrument()
-    position = [i.id for i in instrument.items].index(item.id) + 1
-    return f"({position}/{len(instrument.items)})"
+class InstrumentFormValidation(FormValidationAction, metaclass=ABCMeta):
+    """A form validation that knows its form's slots from the instrument, not the domain.
+
+    Rasa sends the whole domain (about 70 kB of JSON) with every call to an action that
+    needs it; these actions do not (domain/*.yml marks them `send_domain: false`).
+    """
+
+    form_slots: Tuple[str, ...] = ()
+
+    @abstractmethod
+    def name(self) -> Text:
+        """validate_<form>, set by each subclass."""
+
+    def domain_slots(self, domain: DomainDict) -> List[Text]:
+        """The slots this form fills, in asking order."""
+        return list(self.form_slots)
 
 
 # ----- consent ------------------------------------------------------------------------
-class ValidateConsentForm(FormValidationAction):
+class ValidateConsentForm(InstrumentFormValidation):
     """Record consent the moment it is given; a "no" means nothing is ever stored."""
+
+    form_slots = ("consent",)
 
     def name(self) -> Text:
         return f"validate_{CONSENT_FORM}"
@@ -201,9 +214,11 @@ class ValidateConsentForm(FormValidationAction):
 
 
 # ----- profile ------------------------------------------------------------------------
-class ValidateProfileForm(FormValidationAction):
+class ValidateProfileForm(InstrumentFormValidation):
     """Profile answers: canonical values from the gazetteer; other facts in the same
     message fill the other profile questions too."""
+
+    form_slots = load_instrument().profile.field_ids
 
     def name(self) -> Text:
         return f"validate_{PROFILE_FORM}"
@@ -247,61 +262,7 @@ class ValidateProfileForm(FormValidationAction):
         return self._validate_field("zone", value, dispatcher, tracker)
 
 
-class ActionAskProfileField(Action, metaclass=ABCMeta):
-    """Ask one profile question; roles and zones come with buttons."""
-
-    field_id = ""
-
-    @abstractmethod
-    def name(self) -> Text:
-        """action_ask_<field>, set by each generated subclass."""
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
-        instrument = load_instrument()
-        language = Turn.of(tracker).language
-        choices = {"role": instrument.profile.roles, "zone": instrument.profile.zones}.get(self.field_id)
-        buttons = [
-            {"title": c.label.get(language), "payload": f'/{PROFILE_INTENT}{{"{self.field_id}": "{c.id}"}}'}
-            for c in choices or []
-        ]
-        dispatcher.utter_message(text=instrument.profile.field(self.field_id).question.get(language), buttons=buttons)
-        return []
-
-
 # ----- theme questions ---------------------------------------------------------------------
-class ActionAskItem(Action, metaclass=ABCMeta):
-    """Ask one instrument question, with the theme's introduction before its first one."""
-
-    item: Item
-
-    @abstractmethod
-    def name(self) -> Text:
-        """action_ask_<item>, set by each generated subclass."""
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
-        instrument = load_instrument()
-        language = Turn.of(tracker).language
-        theme = instrument.theme(self.item.theme_id)
-        starting = tracker.get_slot("requested_slot") != self.item.id and not any(
-            tracker.get_slot(i.id) is not None for i in theme.items
-        )
-        if starting:
-            dispatcher.utter_message(text=f"**{theme.name.get(language)}**. {theme.intro.get(language)}")
-        text = f"{_progress(self.item)} {self.item.text.get(language)}"
-        if self.item.is_open:
-            dispatcher.utter_message(text=text)
-            return []
-        buttons = [
-            {"title": p.label.get(language), "payload": f'/{SCALE_INTENT}{{"{SCALE_ENTITY}": "{p.value}"}}'}
-            for p in instrument.scale.points
-        ]
-        buttons.append(
-            {"title": instrument.scale.not_sure_label.get(language), "payload": f'/{SCALE_INTENT}{{"{SCALE_ENTITY}": "not_sure"}}'}
-        )
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return []
-
-
 def _item_validator(item: Item) -> Callable:
     instrument = load_instrument()
 
@@ -340,21 +301,15 @@ def _named(action_name: str) -> Callable[[Any], Text]:
 
 
 def _build_theme_actions() -> List[type]:
-    """One validation class per theme form and one ask action per question and profile field."""
+    """One validation class per theme form. The questions themselves are utter_ask_<item>
+    responses generated from the instrument (bot/rasa_domain.py), asked without a call here."""
     instrument = load_instrument()
     built: List[type] = []
     for theme in instrument.themes:
         methods: Dict[str, Any] = {f"validate_{item.id}": _item_validator(item) for item in theme.items}
         methods["name"] = _named(f"validate_{theme.form_name}")
-        built.append(type(f"Validate{theme.id.title()}Form", (FormValidationAction,), methods))
-        for item in theme.items:
-            built.append(
-                ABCMeta(f"ActionAsk_{item.id}", (ActionAskItem,), {"item": item, "name": _named(f"action_ask_{item.id}")})
-            )
-    for field in instrument.profile.field_ids:
-        built.append(
-            ABCMeta(f"ActionAsk_{field}", (ActionAskProfileField,), {"field_id": field, "name": _named(f"action_ask_{field}")})
-        )
+        methods["form_slots"] = tuple(item.id for item in theme.items)
+        built.append(type(f"Validate{theme.id.title()}Form", (InstrumentFormValidation,), methods))
     return built
 
 

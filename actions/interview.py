@@ -1,7 +1,7 @@
 """Actions that drive the interview: choose the next step, pause, and summarise."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -11,7 +11,7 @@ from actions.context import CONSENT_GIVEN, Turn, stored_item_slots
 from actions.plan import deliver_plan
 from bot import interview
 from bot.answers import answered_in_slots, scale_values
-from bot.instrument import Instrument, load_instrument
+from bot.instrument import Instrument, Theme, load_instrument
 from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of
@@ -32,6 +32,14 @@ def profile_text(profile: Dict[str, Optional[str]], instrument: Instrument, lang
 
 def _item_slot_events(values: Dict[str, Optional[str]], instrument: Instrument) -> List[EventType]:
     return [SlotSet(item.id, values.get(item.id)) for item in instrument.items]
+
+
+def introduce_theme(
+    dispatcher: CollectingDispatcher, theme: Theme, answered: FrozenSet[str], language: str
+) -> None:
+    """Introduce a theme before its form asks the first question, unless it was begun."""
+    if not any(item.id in answered for item in theme.items):
+        dispatcher.utter_message(text=f"**{theme.name.get(language)}**. {theme.intro.get(language)}")
 
 
 class ActionNextStep(Action):
@@ -161,6 +169,8 @@ class ActionNextStep(Action):
             dispatcher.utter_message(
                 response="utter_resuming", answered=len(answered), total=total
             )
+        if step in instrument.theme_ids:
+            introduce_theme(dispatcher, instrument.theme(step), answered, turn.language)
         return step, events
 
 

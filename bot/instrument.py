@@ -178,6 +178,11 @@ class Instrument:
     def theme_ids(self) -> Tuple[str, ...]:
         return tuple(theme.id for theme in self.themes)
 
+    def progress_mark(self, item: Item) -> str:
+        """The "(n/N)" mark that puts a question in its place in the whole instrument."""
+        position = [i.id for i in self.items].index(item.id) + 1
+        return f"({position}/{len(self.items)})"
+
     @property
     def open_item_ids(self) -> Tuple[str, ...]:
         """The ids of the themes' open questions (answered in words, not on the scale)."""

@@ -7,11 +7,13 @@ the forms, slots and rules can never drift from the instrument.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import yaml
 
-from bot.instrument import Instrument, load_instrument
+from bot.answers import SCALE_ENTITY, SCALE_INTENT
+from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, Instrument, Wording, load_instrument
+from bot.profile import PROFILE_INTENT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_FILE = REPO_ROOT / "domain" / "interview.yml"
@@ -52,6 +54,67 @@ def _text_slot(slot: str, form: str) -> dict:
     }
 
 
+def _without_domain(action: str) -> dict:
+    # Rasa would send its whole domain with every call to a validate_* action; Sedia's
+    # form validations know their slots from the instrument (actions/forms.py).
+    return {action: {"send_domain": False}}
+
+
+def _escaped(text: str) -> str:
+    # Rasa fills "{slot}" placeholders in responses; doubled braces come out as written.
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _variations(wording: Wording, buttons: Callable[[str], List[dict]]) -> List[dict]:
+    """A response's variations: Malay when the `language` slot says so, English otherwise."""
+    variations = []
+    for language in (*(l for l in LANGUAGES if l != DEFAULT_LANGUAGE), DEFAULT_LANGUAGE):
+        variation: dict = {"text": _escaped(wording.get(language))}
+        if language != DEFAULT_LANGUAGE:
+            variation = {"condition": [{"type": "slot", "name": "language", "value": language}], **variation}
+        chosen = buttons(language)
+        if chosen:
+            variation["buttons"] = [{"title": b["title"], "payload": _escaped(b["payload"])} for b in chosen]
+        variations.append(variation)
+    return variations
+
+
+def scale_buttons(instrument: Instrument, language: str) -> List[dict]:
+    """The answer buttons of a scale statement: each point of the scale, then "not sure"."""
+    def button(title: str, value: str) -> dict:
+        return {"title": title, "payload": f'/{SCALE_INTENT}{{"{SCALE_ENTITY}": "{value}"}}'}
+
+    points = [button(p.label.get(language), str(p.value)) for p in instrument.scale.points]
+    return points + [button(instrument.scale.not_sure_label.get(language), "not_sure")]
+
+
+def profile_buttons(instrument: Instrument, field: str, language: str) -> List[dict]:
+    """The buttons of a profile question with a closed list (roles and zones)."""
+    choices = {"role": instrument.profile.roles, "zone": instrument.profile.zones}.get(field) or ()
+    return [
+        {"title": c.label.get(language), "payload": f'/{PROFILE_INTENT}{{"{field}": "{c.id}"}}'}
+        for c in choices
+    ]
+
+
+def ask_responses(instrument: Instrument) -> Dict[str, List[dict]]:
+    """The `utter_ask_<slot>` response of every question, so that forms ask them without
+    an action-server call: "(n/N)" and the statement, with the scale as buttons."""
+    responses: Dict[str, List[dict]] = {}
+    for field in instrument.profile.field_ids:
+        question = instrument.profile.field(field).question
+        responses[f"utter_ask_{field}"] = _variations(
+            question, lambda language, f=field: profile_buttons(instrument, f, language)
+        )
+    for item in instrument.items:
+        mark = instrument.progress_mark(item)
+        text = Wording({language: f"{mark} {item.text.get(language)}" for language in LANGUAGES})
+        responses[f"utter_ask_{item.id}"] = _variations(
+            text, lambda language, i=item: [] if i.is_open else scale_buttons(instrument, language)
+        )
+    return responses
+
+
 def domain_part(instrument: Instrument) -> dict:
     """The slots, forms and actions that the instrument defines."""
     slots: Dict[str, dict] = {
@@ -63,21 +126,22 @@ def domain_part(instrument: Instrument) -> dict:
         }
     }
     forms: Dict[str, dict] = {}
-    actions: List[str] = []
+    actions: List[dict] = []
     profile_fields = list(instrument.profile.field_ids)
     for field in profile_fields:
         slots[field] = _text_slot(field, PROFILE_FORM)
-        actions.append(f"action_ask_{field}")
     forms[PROFILE_FORM] = {"required_slots": profile_fields}
-    actions.append(f"validate_{PROFILE_FORM}")
+    actions.append(_without_domain(f"validate_{PROFILE_FORM}"))
     for theme in instrument.themes:
         item_ids = [item.id for item in theme.items]
         for item_id in item_ids:
             slots[item_id] = _text_slot(item_id, theme.form_name)
-            actions.append(f"action_ask_{item_id}")
         forms[theme.form_name] = {"required_slots": item_ids}
-        actions.append(f"validate_{theme.form_name}")
-    return {"version": "3.1", "slots": slots, "forms": forms, "actions": actions}
+        actions.append(_without_domain(f"validate_{theme.form_name}"))
+    return {
+        "version": "3.1", "slots": slots, "forms": forms, "actions": actions,
+        "responses": ask_responses(instrument),
+    }
 
 
 def rules_part(instrument: Instrument) -> dict:

@@ -143,10 +143,24 @@ def test_a_language_switch_inside_a_form_keeps_the_answers_and_asks_again(sqlite
     assert slots == {"trn_3": None}
     assert [m["text"] for m in messages] == ["Baik, kita teruskan dalam Bahasa Melayu."]
     assert answers_with_language(rid) == {"trn_1": (4, "en"), "trn_2": (5, "ms")}
-    # The same question is asked again, now in Malay, with Malay buttons.
-    _, asked = run_action("action_ask_trn_3", tracker("cakap Bahasa Melayu", "switch_language", slots={"language": "ms"}, requested="trn_3"))
-    assert "pereka bentuk instruksional" in asked[-1]["text"]
-    assert [b["title"] for b in asked[-1]["buttons"]][-2:] == ["Sangat setuju", "Tidak pasti"]
+    # The form then asks the same question again with its response, now in Malay.
+    asked = _rendered("utter_ask_trn_3", {"language": "ms", "requested_slot": "trn_3"})
+    assert "pereka bentuk instruksional" in asked["text"]
+    assert [b["title"] for b in asked["buttons"]][-2:] == ["Sangat setuju", "Tidak pasti"]
+    assert asked["buttons"][-1]["payload"] == '/answer_scale{"scale_value": "not_sure"}'
+
+
+def _rendered(response: str, slots: dict) -> dict:
+    """A domain response as Rasa's own response generator renders it with these slots."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.core.events import SlotSet
+
+    domain = Domain.load("domain")
+    track = DialogueStateTracker.from_events("tester", [SlotSet(k, v) for k, v in slots.items()], domain.slots)
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    return asyncio.run(nlg.generate(response, track, "rest"))
 
 
 def test_a_button_answer_is_stored_in_the_conversation_language(sqlite_url):
@@ -163,18 +177,9 @@ def test_malay_hints_and_digressions(sqlite_url):
     assert slots["trn_4"] is None and "staf sokongan" in messages[-1]["text"]
 
 
-def test_the_language_slot_mapping(sqlite_url):
-    def detect(text, slots=None, earlier_messages=0):
-        track = tracker(text, "greet", slots=slots)
-        track.events[:0] = [{"event": "user", "text": "hi"}] * earlier_messages
-        return run_action("action_detect_language", track)[0]
-
-    assert detect("selamat pagi") == {"language": "ms", "language_source": "inferred"}
-    assert detect("hello there") == {"language": "en", "language_source": "inferred"}
-    assert detect("UPM") == {}
-    assert detect("saya setuju", {"language_source": "inferred"}, earlier_messages=5) == {}
-    assert detect("English please", {"language": "ms", "language_source": "chosen"}) == {"language": "en", "language_source": "chosen"}
-    assert detect('/switch_language{"language": "ms"}') == {"language": "ms", "language_source": "chosen"}
+def test_a_forged_language_button_leaves_sedia_in_its_own_languages(sqlite_url):
+    _, messages = run_action("action_language_switched", tracker("/switch_language", "switch_language", slots={"language": "fr"}))
+    assert messages[0]["text"] == "All right, we'll continue in English."
 
 
 def test_switching_outside_a_form_confirms_and_offers_the_menu(sqlite_url):
@@ -196,3 +201,15 @@ def test_an_unsure_or_theme_reading_of_an_mqa_question_still_gets_the_answer(sql
     consent()
     slots, messages = validate("validate_training_form", "trn_1", tracker("ada senarai semak?", "nlu_fallback", slots={"language": "ms"}, requested="trn_1"))
     assert slots["trn_1"] is None and messages[0]["text"] == answer("qa_checklist", "ms")
+
+
+def test_form_validations_need_no_domain(sqlite_url):
+    # Rasa sends no domain to actions marked send_domain: false; the answer is still
+    # validated and stored, because the forms know their slots from the instrument.
+    rid = consent()
+    dispatcher = CollectingDispatcher()
+    track = tracker("agree", "answer_scale", requested="trn_1")
+    track.events.append({"event": "slot", "name": "trn_1", "value": "agree"})
+    events = asyncio.run(EXECUTOR.actions["validate_training_form"](dispatcher, track, {}))
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {"trn_1": "4"}
+    assert answers_with_language(rid) == {"trn_1": (4, "en")}

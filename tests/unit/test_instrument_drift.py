@@ -26,15 +26,23 @@ def test_forms_ask_exactly_the_instrument_items_in_order():
     assert theme_forms == {t.form_name for t in instrument.themes}
 
 
-def test_every_item_has_a_slot_an_ask_action_and_a_validator():
+def test_every_item_has_a_slot_a_question_response_and_a_validator():
     instrument = load_instrument()
     domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
     executor = ActionExecutor()
     executor.register_package("actions")
     for item in instrument.items:
         assert item.id in domain["slots"]
-        assert f"action_ask_{item.id}" in domain["actions"]
-        assert f"action_ask_{item.id}" in executor.actions
+        # Forms ask with the response, never with an action-server call.
+        malay, english = domain["responses"][f"utter_ask_{item.id}"]
+        mark = instrument.progress_mark(item)
+        assert english["text"] == f"{mark} {item.text.get('en')}"
+        assert malay["text"] == f"{mark} {item.text.get('ms')}"
+        assert malay["condition"] == [{"type": "slot", "name": "language", "value": "ms"}]
+        assert f"action_ask_{item.id}" not in executor.actions
+        assert bool(english.get("buttons")) is not item.is_open
+    for field in instrument.profile.field_ids:
+        assert f"utter_ask_{field}" in domain["responses"]
     for theme in instrument.themes:
         assert f"validate_{theme.form_name}" in executor.actions
 
@@ -70,4 +78,5 @@ def test_entity_labels_agree_between_gazetteer_config_and_domain():
     [extractor] = [c for c in config["pipeline"] if c["name"] == "SpacyEntityExtractor"]
     assert tuple(extractor["dimensions"]) == (*ENTITY_LABELS, MQA_TOPIC)
     domain = yaml.safe_load((REPO / "domain" / "sedia.yml").read_text(encoding="utf-8"))
-    assert {*ENTITY_LABELS, MQA_TOPIC} <= set(domain["entities"])
+    names = {e if isinstance(e, str) else next(iter(e)) for e in domain["entities"]}
+    assert {*ENTITY_LABELS, MQA_TOPIC} <= names
