@@ -19,6 +19,7 @@ from sqlalchemy.future import create_engine
 
 from bot.instrument import Item, load_instrument
 from bot.launcher import DEFAULT_MODEL, REPO_ROOT, Stack, free_port
+from tests.action_calls import ActionCallRelay
 from tests.conftest import environment
 
 TEST_SALT = "e2e-test-salt"
@@ -128,6 +129,7 @@ class Running:
     db: Database
     database_url: str
     env: dict
+    action_calls: ActionCallRelay
 
     @property
     def rasa_url(self) -> str:
@@ -151,17 +153,22 @@ def running_sedia(folder: Path, extra_env: Optional[Dict[str, str]] = None, with
         pytest.fail("no trained model: run `make train` (make test does it)")
     url = f"sqlite:///{folder / 'sedia.db'}"
     extra = {"SEDIA_DATA_DIR": str(folder), "DATABASE_URL": url, "SEDIA_ID_SALT": TEST_SALT}
+    # Rasa's action calls pass through a counting relay to the real action server.
+    relay = ActionCallRelay().start()
     # The test process computes the same pseudonyms and reads the same DB.
     with environment(extra):
         stack = Stack(
             rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-            log_dir=folder / "logs", extra_env={**extra, **(extra_env or {})}, with_web=with_web,
+            log_dir=folder / "logs", with_web=with_web,
+            extra_env={**extra, "ACTION_ENDPOINT_URL": relay.url, **(extra_env or {})},
         )
+        relay.target = f"http://127.0.0.1:{stack.actions_port}"
         stack.start()
         try:
-            yield Running(stack, Database(url), url, stack.environment())
+            yield Running(stack, Database(url), url, stack.environment(), relay)
         finally:
             stack.stop()
+            relay.stop()
 
 
 @pytest.fixture(scope="module")

@@ -146,3 +146,44 @@ def test_forget_me_erases_everything(sedia):
     for table, column in (("respondents", "id"), ("profiles", "respondent_id"), ("assessments", "respondent_id")):
         assert sedia.db.rows(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = :r", r=rid)[0]["n"] == 0
     assert sedia.db.answers(chat.sender) == []
+
+
+# What one turn may cost in action-server calls. Each call costs the Rasa server a tracker
+# serialisation and a response validation, so these budgets guard Sedia's speed with a
+# count that a busy machine cannot make flaky. Lower them when a change saves calls.
+CALLS_PER_ANSWER = 1  # the form's validation; the next question is a response
+CALLS_PER_THEME_CHANGE = 4  # validation, next step, and the next form's two validations at activation
+CALLS_PER_INTERVIEW = 55
+
+
+def test_action_server_calls_per_turn(sedia):
+    chat = sedia.chat()
+    per_turn = []
+
+    def counted(send, *args):
+        before = len(sedia.action_calls.calls(chat.sender))
+        send(*args)
+        per_turn.append([c.action for c in sedia.action_calls.calls(chat.sender)[before:]])
+        return per_turn[-1]
+
+    assert counted(chat.say, "hello") == [], "a greeting is a response, with no call"
+    counted(chat.press, "Start the readiness assessment")
+    counted(chat.press, "Yes, I agree")
+    counted(chat.say, "I coordinate the MEd programme at UPM's education faculty, Serdang")
+    answered = 0
+    while chat.summary() is None:
+        item = chat.current_item()
+        assert item is not None, chat.texts
+        calls = counted(chat.say, f"my answer on {item.id}") if item.is_open else counted(press_scale, chat, item, 4)
+        answered += 1
+        last_of_theme = item.id == INSTRUMENT.theme(item.theme_id).items[-1].id
+        if last_of_theme:
+            assert len(calls) <= CALLS_PER_THEME_CHANGE, (item.id, calls)
+        else:
+            assert calls == [f"validate_{INSTRUMENT.theme(item.theme_id).form_name}"], (item.id, calls)
+    assert answered == len(INSTRUMENT.items)
+    assert len(sedia.db.answers(chat.sender)) == len(INSTRUMENT.items)
+    total = sum(len(calls) for calls in per_turn)
+    sizes = [(c.action, c.request_bytes, c.events_sent) for c in sedia.action_calls.calls(chat.sender)]
+    print(f"action-server calls per turn: {per_turn}; total {total} for {len(per_turn)} turns; sizes {sizes}")
+    assert total <= CALLS_PER_INTERVIEW, per_turn
