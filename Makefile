@@ -22,7 +22,7 @@ DOMAIN := domain
 TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train spacy run shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa clean
+.PHONY: install train spacy run shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa bench bench-dashboard clean
 
 install: $(INSTALLED)
 
@@ -93,6 +93,23 @@ vendor:
 # Held-out split and 5-fold cross-validation, per language (bot/nlp/evaluate.py).
 nlu-eval: $(SPACY_DIR)/meta.json
 	$(PY) -m bot.nlp.evaluate --out results/nlu-eval
+
+# Sedia beside a stock `rasa init` bot: latency, throughput, memory, training, start-up and
+# profiles, written to docs/benchmarks.md (bench/turns.py). Not part of `make test`: it
+# takes about half an hour and its numbers belong to the machine it ran on.
+BENCH_INSTALLED := $(VENV)/.bench-installed
+
+$(BENCH_INSTALLED): requirements-bench.txt $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
+	touch $@
+
+bench: $(MODEL) $(BENCH_INSTALLED)
+	$(PY) -m bench.turns $(BENCH_ARGS)
+	$(PY) -m bench.widget_size
+
+# The dashboard's aggregate queries at 10k, 100k and 1M answers (bench/dashboard_overview.py).
+bench-dashboard: $(INSTALLED)
+	$(PY) -m bench.dashboard_overview
 
 clean:
 	rm -rf $(VENV) models results .pytest_cache

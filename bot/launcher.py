@@ -44,13 +44,14 @@ class Service:
     public_url: str
     log_path: Path
     process: Optional[subprocess.Popen] = None
+    root: Path = REPO_ROOT
 
     def start(self, env: Dict[str, str]) -> None:
         """Start the process in its own process group, logging to `log_path`."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            self.command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            self.command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
@@ -95,6 +96,8 @@ class Stack:
     extra_env: Dict[str, str] = field(default_factory=dict)
     with_web: bool = True
     services: List[Service] = field(default_factory=list)
+    # The checkout to run; another one lets the benchmarks compare Sedia before a change.
+    root: Path = REPO_ROOT
 
     def environment(self) -> Dict[str, str]:
         """The environment every server gets."""
@@ -106,7 +109,7 @@ class Stack:
         # The demo page's widget talks to this Rasa server; only the web app may open its socket.
         env.setdefault("SEDIA_RASA_URL", f"http://127.0.0.1:{self.rasa_port}")
         env.setdefault("SEDIA_WIDGET_ORIGINS", f"http://127.0.0.1:{self.web_port},http://localhost:{self.web_port}")
-        env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        env["PYTHONPATH"] = str(self.root) + os.pathsep + env.get("PYTHONPATH", "")
         env.update(self.extra_env)
         return env
 
@@ -120,6 +123,7 @@ class Stack:
                 f"http://127.0.0.1:{self.actions_port}/health",
                 f"http://127.0.0.1:{self.actions_port}/webhook",
                 self.log_dir / "actions.log",
+                root=self.root,
             ),
             Service(
                 "Rasa server",
@@ -131,6 +135,7 @@ class Stack:
                 f"http://127.0.0.1:{self.rasa_port}/",
                 f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
                 self.log_dir / "rasa.log",
+                root=self.root,
             ),
         ]
         if self.with_web:
@@ -141,6 +146,7 @@ class Stack:
                     f"http://127.0.0.1:{self.web_port}/health",
                     f"http://127.0.0.1:{self.web_port}/",
                     self.log_dir / "web.log",
+                    root=self.root,
                 )
             )
         return services

@@ -5,12 +5,18 @@ SQLite in the data folder by default) once the person's consent is on record in 
 answers database. Until then, after "no", and after they erase their data, it is kept
 only in this process's memory, and whatever SQL held for it is deleted, so the logs the
 dashboard reviews never hold anyone who did not agree (PDPA 2010).
+
+Each process keeps the tracker it saved last for a conversation. The next message checks
+that SQL still holds exactly that many events (one count) instead of reading back and
+replaying the whole session, which grows with the interview; if another Rasa server
+wrote to the conversation meanwhile, the count differs and SQL is read as usual.
 """
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
@@ -31,6 +37,36 @@ logger = logging.getLogger(__name__)
 rasa_validation.install()
 # Conversations without consent held in memory; the least recently used go first.
 MAX_UNCONSENTED = 10_000
+# Stored conversations whose last saved tracker this process keeps, to skip reading them back.
+MAX_RECENT = 1_000
+
+
+@dataclass
+class _Saved:
+    """A tracker as it was saved: the object, and how many events it had then."""
+
+    tracker: DialogueStateTracker
+    count: int
+
+    def as_saved(self, domain: Domain) -> DialogueStateTracker:
+        """The tracker with exactly the events it had when saved.
+
+        Rasa appends to the tracker it retrieved; when a turn fails before it is saved, the
+        events added since are not part of the conversation, so they are dropped by
+        replaying the saved ones.
+        """
+        if len(self.tracker.events) == self.count:
+            return self.tracker
+        events = list(self.tracker.events)[: self.count]
+        self.tracker = DialogueStateTracker.from_events(self.tracker.sender_id, events, domain.slots)
+        return self.tracker
+
+
+def _remember(held: "OrderedDict[str, _Saved]", tracker: DialogueStateTracker, limit: int) -> None:
+    held[tracker.sender_id] = _Saved(tracker, len(tracker.events))
+    held.move_to_end(tracker.sender_id)
+    while len(held) > limit:
+        held.popitem(last=False)
 
 
 class ConsentAwareTrackerStore(SQLTrackerStore):
@@ -59,7 +95,8 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
             query=dict(url.query) or None,
             **kwargs,
         )
-        self._unconsented: "OrderedDict[str, str]" = OrderedDict()
+        self._unconsented: "OrderedDict[str, _Saved]" = OrderedDict()
+        self._recent: "OrderedDict[str, _Saved]" = OrderedDict()
 
     @staticmethod
     def has_consent(tracker: DialogueStateTracker) -> bool:
@@ -73,12 +110,11 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         if self.has_consent(tracker):
             self._unconsented.pop(tracker.sender_id, None)
             await super().save(tracker)
+            _remember(self._recent, tracker, MAX_RECENT)
             return
+        self._recent.pop(tracker.sender_id, None)
         await self.stream_events(tracker)
-        self._unconsented[tracker.sender_id] = self.serialise_tracker(tracker)
-        self._unconsented.move_to_end(tracker.sender_id)
-        while len(self._unconsented) > MAX_UNCONSENTED:
-            self._unconsented.popitem(last=False)
+        _remember(self._unconsented, tracker, MAX_UNCONSENTED)
         self._delete_stored(tracker.sender_id)
 
     def _delete_stored(self, sender_id: str) -> None:
@@ -89,14 +125,38 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
             logger.info("Deleted a stored conversation: no consent on record any more.")
 
     def _from_memory(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        serialised = self._unconsented.get(sender_id)
-        if serialised is None or self.domain is None:
+        held = self._unconsented.get(sender_id)
+        if held is None or self.domain is None:
             return None
-        return self.deserialise_tracker(sender_id, serialised)
+        return held.as_saved(self.domain)
+
+    def _stored_count(self, sender_id: Text) -> int:
+        with self.session_scope() as session:
+            return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+
+    def _from_recent(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker this process saved last, if SQL still holds exactly what it saved.
+
+        Counting the stored events is one indexed query; reading them back means decoding
+        and replaying every event of the session, which grows with the interview. Another
+        Rasa server that handled this conversation since would have changed the count.
+        """
+        held = self._recent.get(sender_id)
+        if held is None or self.domain is None:
+            return None
+        if self._stored_count(sender_id) != held.count:
+            self._recent.pop(sender_id, None)
+            return None
+        self._recent.move_to_end(sender_id)
+        return held.as_saved(self.domain)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation from memory if it has no consent yet, else from SQL."""
-        return self._from_memory(sender_id) or await super().retrieve(sender_id)
+        return (
+            self._from_memory(sender_id)
+            or self._from_recent(sender_id)
+            or await super().retrieve(sender_id)
+        )
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         """All sessions of a conversation, from memory or SQL."""

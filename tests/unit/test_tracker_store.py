@@ -56,3 +56,72 @@ def test_sql_holds_a_conversation_only_with_consent(database_url):
     finally:
         store.engine.dispose()
         dispose_tracker_engines()
+
+
+def _texts(tracker: DialogueStateTracker) -> list:
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def _consented_store(database_url: str) -> ConsentAwareTrackerStore:
+    with session_scope() as session:
+        repository.record_consent(session, respondent_id("socketio", SENDER), "socketio")
+    return ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
+
+
+def test_the_saved_tracker_is_not_read_back_from_sql(database_url, monkeypatch):
+    store = _consented_store(database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, [])
+        for words in ("hello", "yes", "UPM"):
+            _say(store, tracker, words)
+        rebuilt = []
+        original = DialogueStateTracker.from_dict.__func__
+        monkeypatch.setattr(DialogueStateTracker, "from_dict", classmethod(lambda cls, *a, **k: rebuilt.append(1) or original(cls, *a, **k)))
+        for _ in range(5):
+            assert _texts(asyncio.run(store.retrieve(SENDER))) == ["hello", "yes", "UPM"]
+        assert rebuilt == [], "each retrieve only counted the stored events"
+    finally:
+        store.engine.dispose()
+        dispose_tracker_engines()
+
+
+def test_another_server_writing_the_conversation_is_seen(database_url):
+    # Two Rasa servers share the tracker store; each keeps its last saved tracker.
+    first, second = _consented_store(database_url), ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, [])
+        _say(first, tracker, "hello")
+        on_second = asyncio.run(second.retrieve(SENDER))
+        _say(second, on_second, "answered on the second server")
+        assert _texts(asyncio.run(first.retrieve(SENDER))) == ["hello", "answered on the second server"]
+    finally:
+        for store in (first, second):
+            store.engine.dispose()
+        dispose_tracker_engines()
+
+
+def test_a_turn_that_failed_before_saving_is_not_kept(database_url):
+    store = _consented_store(database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, [])
+        _say(store, tracker, "hello")
+        retrieved = asyncio.run(store.retrieve(SENDER))
+        retrieved.update(UserUttered("lost in a crash", {"name": "greet", "confidence": 1.0}, input_channel="socketio"))
+        assert _texts(asyncio.run(store.retrieve(SENDER))) == ["hello"]
+    finally:
+        store.engine.dispose()
+        dispose_tracker_engines()
+
+
+def test_without_consent_a_failed_turn_is_not_kept_either(database_url):
+    store = ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, [])
+        _say(store, tracker, "hello")
+        retrieved = asyncio.run(store.retrieve(SENDER))
+        retrieved.update(UserUttered("lost in a crash", {"name": "greet", "confidence": 1.0}, input_channel="socketio"))
+        assert _texts(asyncio.run(store.retrieve(SENDER))) == ["hello"]
+        assert _stored(database_url) == 0
+    finally:
+        store.engine.dispose()
+        dispose_tracker_engines()

@@ -1,0 +1,116 @@
+"""Sampling profiles of Sedia's servers with py-spy, summarised as "where the time goes".
+
+`py-spy record --format raw` writes one line per distinct stack: the frames from the
+outermost to the innermost, separated by ";", then the number of samples. The summary
+gives each function's inclusive share (the samples in which it is anywhere on the stack)
+and its own share (the samples in which it is the innermost frame).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+# A frame as py-spy writes it: "function (path/to/module.py:123)".
+_FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^:()]+)(?::\d+)?\)$")
+# Frames of the waiting event loop or idle threads: not work.
+IDLE = ("select (selectors.py", "_run_once (asyncio/base_events.py", "wait (threading.py", "poll (")
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """One function's part of a profile."""
+
+    function: str
+    inclusive: float
+    own: float
+
+
+def _name(frame: str) -> str:
+    match = _FRAME.match(frame.strip())
+    if not match:
+        return frame.strip()
+    path = match.group("path")
+    for marker in ("site-packages/", "lib/python3.10/", "/work/main/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{match.group('function')} ({path})"
+
+
+def read_raw(path: Path) -> List[Tuple[List[str], int]]:
+    """The stacks of a py-spy raw profile, each with its sample count."""
+    stacks = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        frames, _, count = line.rpartition(" ")
+        if frames and count.isdigit():
+            stacks.append(([_name(f) for f in frames.split(";")], int(count)))
+    return stacks
+
+
+def summarise(path: Path, top: int = 12, busy_only: bool = True) -> Tuple[int, List[Hotspot]]:
+    """The busy samples and the functions with the largest inclusive share of them."""
+    inclusive: Dict[str, int] = Counter()
+    own: Dict[str, int] = Counter()
+    total = 0
+    for frames, count in read_raw(path):
+        if busy_only and any(frames[-1].startswith(idle) for idle in IDLE):
+            continue
+        total += count
+        for name in set(frames):
+            inclusive[name] += count
+        own[frames[-1]] += count
+    if not total:
+        return 0, []
+    # The server's entry points and request plumbing are on most stacks; they say
+    # nothing about where the time goes.
+    interesting = [(n, c) for n, c in inclusive.items() if c < total * 0.7]
+    ranked = sorted(interesting, key=lambda item: item[1], reverse=True)[:top]
+    return total, [Hotspot(n, c / total, own.get(n, 0) / total) for n, c in ranked]
+
+
+def markdown_table(path: Path, top: int = 12) -> str:
+    """A profile summary as a Markdown table."""
+    total, spots = summarise(path, top)
+    rows = [f"{total} busy samples.", "", "| inclusive | own | function |", "|---:|---:|---|"]
+    rows += [f"| {s.inclusive:.0%} | {s.own:.0%} | `{s.function}` |" for s in spots]
+    return "\n".join(rows)
+
+
+class Recorder:
+    """py-spy recording one running process (and its children) until stopped."""
+
+    def __init__(self, pid: int, out: Path, rate: int = 50) -> None:
+        self.out = out
+        self.command = [
+            py_spy(), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
+            "--subprocesses", "--nonblocking", "-o", str(out),
+        ]
+        self.process: Optional[subprocess.Popen] = None
+
+    def __enter__(self) -> "Recorder":
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def py_spy() -> str:
+    """The py-spy executable of this virtual env (installed by `make bench`)."""
+    here = Path(sys.executable).with_name("py-spy")
+    return str(here) if here.exists() else (shutil.which("py-spy") or "py-spy")
+
+
+if __name__ == "__main__":
+    print(markdown_table(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 12))
