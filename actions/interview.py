@@ -34,6 +34,24 @@ def _item_slot_events(values: Dict[str, Optional[str]], instrument: Instrument) 
     return [SlotSet(item.id, values.get(item.id)) for item in instrument.items]
 
 
+def only_changes(events: List[EventType], tracker: Tracker) -> List[EventType]:
+    """The events without slot settings that would leave a slot as it is.
+
+    Every event stays in the conversation for good, and Rasa replays the whole session for
+    each prediction and stores and sends it to the action server; restoring 40 slots to the
+    values they already hold made the session grow by 40 events at each step. The step
+    itself is always set, since the form rules follow it.
+    """
+    return [
+        event for event in events
+        if not (
+            event.get("event") == "slot"
+            and event.get("name") != STEP_SLOT
+            and tracker.get_slot(event.get("name")) == event.get("value")
+        )
+    ]
+
+
 def introduce_theme(
     dispatcher: CollectingDispatcher, theme: Theme, answered: FrozenSet[str], language: str
 ) -> None:
@@ -88,7 +106,7 @@ class ActionNextStep(Action):
             step, interview_events = self._interview_step(dispatcher, turn, consent, profile, instrument)
             events += interview_events
         events.append(SlotSet(STEP_SLOT, step))
-        return events
+        return only_changes(events, tracker)
 
     @staticmethod
     def _profile(turn: Turn, consent: Optional[bool]):

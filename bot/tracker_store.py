@@ -25,16 +25,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from bot import rasa_validation
+from bot import rasa_workarounds  # noqa: F401  (installs them on import)
 from bot.storage import repository
 from bot.storage.conversations import tracker_store_url
 from bot.storage.db import session_scope
 from bot.storage.pseudonym import respondent_id
 
 logger = logging.getLogger(__name__)
-# Every Rasa server loads this module (endpoints.yml names it), so it installs the
-# once-built action-response validator there (see bot/rasa_validation.py).
-rasa_validation.install()
 # Conversations without consent held in memory; the least recently used go first.
 MAX_UNCONSENTED = 10_000
 # Stored conversations whose last saved tracker this process keeps, to skip reading them back.

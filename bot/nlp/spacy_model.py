@@ -16,11 +16,8 @@ from typing import Text
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils import spacy_utils
 
-from bot import rasa_validation
+from bot import rasa_workarounds  # noqa: F401  (installs them on import)
 
-# Rasa loads this module with the model; install the once-built response validator here
-# too, so that a Rasa server run without Sedia's tracker store gets it as well.
-rasa_validation.install()
 
 
 @lru_cache(maxsize=4)

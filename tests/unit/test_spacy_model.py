@@ -8,7 +8,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.graph import ExecutionContext, GraphSchema
 
-from bot import rasa_validation
+from bot import rasa_workarounds
 from bot.launcher import REPO_ROOT
 from bot.nlp.spacy_model import SpacyNLP
 
@@ -40,5 +40,5 @@ def test_the_pipeline_uses_it_and_the_tokenizer_finds_it_as_its_model():
     assert extractor.needs["model"] == provider
 
 
-def test_loading_it_installs_the_response_validator():
-    assert rasa_validation.is_installed()
+def test_loading_it_installs_the_rasa_workarounds():
+    assert all(workaround.is_installed() for workaround in rasa_workarounds.WORKAROUNDS)

@@ -1,6 +1,7 @@
-"""Action-server responses are validated with a validator built once (bot/rasa_validation.py):
-the same verdicts and errors as Rasa's own jsonschema.validate(), through Rasa's own
-RemoteAction against a real HTTP server, and pinned to the rasa 3.6.21 method it replaces."""
+"""Sedia's workarounds for rasa 3.6.21 (bot/rasa_validation.py, bot/rasa_action_call.py):
+pinned to the methods they replace; responses validated with a validator built once give
+the same verdicts and errors as Rasa's own jsonschema.validate(), also through Rasa's own
+RemoteAction against a real HTTP server; action calls carry the turn's events only."""
 from __future__ import annotations
 
 import asyncio
@@ -17,11 +18,12 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_validation
+from bot import rasa_action_call, rasa_pinned, rasa_validation, rasa_workarounds
+from bot.rasa_pinned import PinnedMethod
 
 VALID: List[Dict[str, Any]] = [
     {},
@@ -58,18 +60,31 @@ def _patched_verdict(result: Any) -> str:
         return error.message.split(". Failed to validate Action server response")[0]
 
 
-def test_pinned_to_the_rasa_method_it_replaces():
-    # If this fails, Rasa changed: read its new _validate_action_result, update
-    # bot/rasa_validation.py to do the same with a validator built once, then the hash.
+@pytest.mark.parametrize("workaround", rasa_workarounds.WORKAROUNDS, ids=lambda w: w.name)
+def test_pinned_to_the_rasa_method_it_replaces(workaround):
+    # If this fails, Rasa changed: read its new method, update the replacement to do the
+    # same (with the inefficiency fixed), then the hash in the replacement's module.
     assert rasa.__version__ == "3.6.21"
-    assert rasa_validation.source_sha256(rasa_validation._ORIGINAL) == rasa_validation.EXPECTED_SOURCE_SHA256
+    assert workaround.matches_rasa()
 
 
-def test_rasa_loads_it_with_the_modules_it_imports():
+def test_rasa_loads_them_with_the_modules_it_imports():
     import bot.tracker_store  # noqa: F401  (named in endpoints.yml)
 
-    assert rasa_validation.is_installed()
+    assert rasa_workarounds.install()
     assert RemoteAction._validate_action_result is rasa_validation.validate_action_result
+    assert RemoteAction._action_call_format is rasa_action_call.action_call_format
+
+
+def test_a_changed_rasa_method_is_left_alone():
+    class Owner:
+        def method(self) -> int:
+            return 1
+
+    pinned = PinnedMethod(Owner, "method", "0" * 64, lambda self: 2)
+    assert pinned.install() is False and Owner().method() == 1
+    right = PinnedMethod(Owner, "method", rasa_pinned.source_sha256(Owner.method), lambda self: 2)
+    assert right.install() is True and Owner().method() == 2
 
 
 @pytest.mark.parametrize("result", VALID + INVALID)
@@ -124,7 +139,7 @@ def action_server() -> Iterator[str]:
 
 
 def _run_remote(url: str, answer: Dict[str, Any]) -> list:
-    rasa_validation.install()
+    rasa_workarounds.install()
     _ActionServer.answer = answer
     domain = Domain.from_dict({"slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}}})
     action = RemoteAction("action_anything", EndpointConfig(url))
@@ -142,3 +157,50 @@ def test_rasa_accepts_a_valid_response_through_the_workaround(action_server):
 def test_rasa_refuses_a_bad_response_through_the_workaround(action_server):
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         _run_remote(action_server, {"events": [{"event": "made_up", "name": "x"}]})
+
+
+def _conversation() -> tuple:
+    domain = Domain.load("domain")
+    tracker = DialogueStateTracker("someone", domain.slots)
+    for turn in range(30):
+        tracker.update(UserUttered(f"answer {turn}", {"name": "answer_scale", "confidence": 1.0}, input_channel="rest"))
+        tracker.update(ActionExecuted("training_form"))
+        tracker.update(SlotSet("trn_1", str(turn % 5 + 1)))
+        tracker.update(BotUttered(f"question {turn}"))
+        tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("agree", {"name": "answer_scale", "confidence": 1.0}, input_channel="telegram"))
+    tracker.update(SlotSet("trn_2", "agree"))
+    return tracker, domain
+
+
+def test_an_action_call_carries_the_turn_not_the_conversation():
+    tracker, domain = _conversation()
+    action = RemoteAction("validate_training_form", EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True))
+    ours = rasa_action_call.action_call_format(action, tracker, domain)
+    rasa_own = rasa_action_call.ACTION_CALL.original(action, tracker, domain)
+    assert len(rasa_own["tracker"]["events"]) == len(tracker.events) == 152
+    assert [e["event"] for e in ours["tracker"]["events"]] == ["user", "slot"]
+    # Everything else is what Rasa would send, the domain included (validations get it).
+    assert {k: v for k, v in ours["tracker"].items() if k != "events"} == {k: v for k, v in rasa_own["tracker"].items() if k != "events"}
+    assert {k: v for k, v in ours.items() if k != "tracker"} == {k: v for k, v in rasa_own.items() if k != "tracker"}
+
+
+def test_what_the_actions_read_survives_the_shorter_call():
+    from rasa_sdk import Tracker
+
+    tracker, domain = _conversation()
+    state = rasa_action_call.action_call_format(RemoteAction("x", None), tracker, domain)["tracker"]
+    sdk = Tracker.from_dict(state)
+    assert sdk.get_latest_input_channel() == "telegram"
+    assert sdk.slots_to_validate() == {"trn_2": "agree"}
+    assert sdk.get_slot("trn_1") == "5" and sdk.latest_message["text"] == "agree"
+    assert sdk.latest_action_name == "action_listen"
+
+
+def test_a_call_before_any_user_message_carries_every_event():
+    domain = Domain.load("domain")
+    tracker = DialogueStateTracker("someone", domain.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SlotSet("language", "ms"))
+    state = rasa_action_call.action_call_format(RemoteAction("x", None), tracker, domain)["tracker"]
+    assert [e["event"] for e in state["events"]] == ["action", "slot"]
