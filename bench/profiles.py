@@ -20,7 +20,11 @@ from typing import Dict, List, Optional, Tuple
 # A frame as py-spy writes it: "function (path/to/module.py:123)".
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^:()]+)(?::\d+)?\)$")
 # Frames of the waiting event loop or idle threads: not work.
-IDLE = ("select (selectors.py", "_run_once (asyncio/base_events.py", "wait (threading.py", "poll (")
+# (Sanic runs uvloop, whose loop is C code: an idle server shows its `serve` frame last.)
+IDLE = (
+    "select (selectors.py", "_run_once (asyncio/base_events.py", "wait (threading.py", "poll (",
+    "serve (sanic/server/runners.py", "run_forever (", "_worker (concurrent/futures/thread.py",
+)
 
 
 @dataclass(frozen=True)
