@@ -47,7 +47,10 @@ sync-rasa: domain/interview.yml
 
 train: $(MODEL)
 
-$(MODEL): $(SPACY_DIR)/meta.json domain/interview.yml data/rules/interview.yml $(TRAIN_INPUTS) bot/nlp/input_guard.py
+# Sedia's own NLU components are part of the trained graph.
+NLU_COMPONENTS := $(wildcard bot/nlp/input_guard.py bot/nlp/conversation_language.py bot/nlp/spacy_model.py bot/nlp/stateless.py)
+
+$(MODEL): $(SPACY_DIR)/meta.json domain/interview.yml data/rules/interview.yml $(TRAIN_INPUTS) $(NLU_COMPONENTS)
 	$(RASA) train --domain $(DOMAIN) --data data --config config.yml --out models --fixed-model-name sedia
 	touch $@
 

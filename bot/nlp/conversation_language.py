@@ -9,34 +9,21 @@ first messages only, and never after the user chose.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import LANGUAGE_ENTITY, SOURCE_ENTITY, language_entities
+from bot.nlp.stateless import StatelessComponent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class ConversationLanguage(GraphComponent):
+class ConversationLanguage(StatelessComponent):
     """Adds `language` and `language_source` entities decided by bot.language."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ConversationLanguage":
-        """Create the component (it has no state)."""
-        return cls()
 
     def process(self, messages: List[Message], tracker: DialogueStateTracker) -> List[Message]:
         """Add the language entities the message and the conversation call for."""

@@ -6,17 +6,15 @@ right reply is an explanation, not a guess. The checks themselves live in
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.input_checks import find_problem
+from bot.nlp.stateless import StatelessComponent
 
 INPUT_PROBLEM_KEY = "input_problem"
 
@@ -24,19 +22,8 @@ INPUT_PROBLEM_KEY = "input_problem"
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class InputGuard(GraphComponent):
+class InputGuard(StatelessComponent):
     """Marks empty, huge, symbol-only and non-Latin messages as nlu_fallback."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "InputGuard":
-        """Create the component (it has no state)."""
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Replace the intent of unusable messages with nlu_fallback."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -100,28 +102,19 @@ def test_another_server_writing_the_conversation_is_seen(database_url):
         dispose_tracker_engines()
 
 
-def test_a_turn_that_failed_before_saving_is_not_kept(database_url):
-    store = _consented_store(database_url)
+@pytest.mark.parametrize("consented", [True, False], ids=["in SQL", "in memory"])
+def test_a_turn_that_failed_before_saving_is_not_kept(database_url, consented):
+    if consented:
+        store = _consented_store(database_url)
+    else:
+        store = ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
     try:
         tracker = DialogueStateTracker(SENDER, [])
         _say(store, tracker, "hello")
         retrieved = asyncio.run(store.retrieve(SENDER))
         retrieved.update(UserUttered("lost in a crash", {"name": "greet", "confidence": 1.0}, input_channel="socketio"))
         assert _texts(asyncio.run(store.retrieve(SENDER))) == ["hello"]
-    finally:
-        store.engine.dispose()
-        dispose_tracker_engines()
-
-
-def test_without_consent_a_failed_turn_is_not_kept_either(database_url):
-    store = ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
-    try:
-        tracker = DialogueStateTracker(SENDER, [])
-        _say(store, tracker, "hello")
-        retrieved = asyncio.run(store.retrieve(SENDER))
-        retrieved.update(UserUttered("lost in a crash", {"name": "greet", "confidence": 1.0}, input_channel="socketio"))
-        assert _texts(asyncio.run(store.retrieve(SENDER))) == ["hello"]
-        assert _stored(database_url) == 0
+        assert _stored(database_url) == (2 if consented else 0)
     finally:
         store.engine.dispose()
         dispose_tracker_engines()
