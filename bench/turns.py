@@ -382,16 +382,19 @@ def _ms(seconds: float) -> str:
 
 def tables(results: List[BotResult], stock: BotResult, repeat: int) -> str:
     """The Markdown body: latency, throughput, memory, start-up, ratios and targets."""
-    lines = [f"Machine: {_machine()}. Each level ran {repeat} times (50 users: {max(1, repeat - 1)}); "
-             "the figures are the medians over those runs of each run's percentile. A turn is one "
-             "REST message and its replies, with the action server and the database writes in the path.",
-             "", "| bot | users | p50 ms | p95 ms | p99 ms | turns/s | errors | lost answers |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"Machine: {_machine()}. Each level ran {repeat} times (50 users: {max(1, repeat - 1)}) "
+             "unless the runs column says otherwise; the figures are the medians over those runs of "
+             "each run's percentile and throughput. A turn is one REST message and its replies, with "
+             "the action server and the database writes in the path; one warm-up conversation ran "
+             "before the first level.",
+             "", "| bot | users | runs | p50 ms | p95 ms | p99 ms | turns/s | errors | lost answers |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for result in results:
         for users, loads in result.loads.items():
             lost = sum(load.lost_answers for load in loads) if result is not stock else None
             lines.append(
-                f"| {result.name} | {users} | {_ms(result.median(users, lambda l: percentile(l.latencies, .5)))} | "
+                f"| {result.name} | {users} | {len(loads)} | "
+                f"{_ms(result.median(users, lambda l: percentile(l.latencies, .5)))} | "
                 f"{_ms(result.median(users, lambda l: percentile(l.latencies, .95)))} | "
                 f"{_ms(result.median(users, lambda l: percentile(l.latencies, .99)))} | "
                 f"{result.median(users, lambda l: l.turns_per_second):.1f} | {sum(l.errors for l in loads)} | "
@@ -466,6 +469,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--users", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument("--before", type=Path, help="another checkout of Sedia to measure the same way")
     parser.add_argument("--before-users", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--before-repeat", type=int, default=2)
     parser.add_argument("--no-training", action="store_true", help="do not time training")
     parser.add_argument("--no-write", action="store_true", help="print, but leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
@@ -478,7 +482,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         results = [bench_sedia("Sedia", REPO_ROOT, folder, args.repeat, args.users, turns, not args.no_training, True)]
         if args.before:
             print(f"Sedia before ({args.before})...", flush=True)
-            results.append(bench_sedia("Sedia before", args.before.resolve(), folder, args.repeat,
+            results.append(bench_sedia("Sedia before", args.before.resolve(), folder, args.before_repeat,
                                        args.before_users, turns, False, True))
         results.append(stock)
         body = tables(results, stock, args.repeat)
