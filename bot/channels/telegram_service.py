@@ -439,6 +439,9 @@ class TelegramService:
                     await asyncio.wait_for(done.wait(), TYPING_EVERY)
 
         self._spawn(keep_typing())
+        # Let the indicator's first request leave before Rasa works: a turn that needs no
+        # action call runs without yielding to the event loop, and would end first.
+        await asyncio.sleep(0)
         try:
             yield
         finally:
