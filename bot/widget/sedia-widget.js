@@ -190,12 +190,18 @@
     this.panel.hidden = !open;
     this.launcher.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) {
-      if (!this.state.messages.length && !this.greeted) { this.greeted = true; this.say("/greet", null); }
+      if (!this.state.messages.length && !this.greeted) { this.greeted = true; this.say(this.greeting(), null); }
       this.scrollToEnd();
       if (moveFocus) this.input.focus();
     } else if (moveFocus) {
       this.launcher.focus();
     }
+  };
+
+  // The greeting carries the page's language: Sedia sets the conversation language from
+  // the entities of a button-style message like this one, not from its metadata.
+  Widget.prototype.greeting = function () {
+    return '/greet{"language": "' + (this.state.language === "ms" ? "ms" : "en") + '"}';
   };
 
   // Forget this browser's copy of the conversation and start a new one. What Sedia stored
@@ -207,7 +213,7 @@
     this.render();
     this.confirmed = false;
     this.greeted = true;
-    this.outbox = ["/greet"];
+    this.outbox = [this.greeting()];
     this.typing.hidden = false;
     if (this.socket && this.socket.connected) this.socket.emit("session_request", { session_id: null });
     this.input.focus();

@@ -108,3 +108,12 @@ def test_no_slot_of_sedia_is_filled_by_an_action_server_call():
         for mapping in slot.mappings if mapping.get("type") == "custom" and mapping.get("action")
     ]
     assert custom_with_action == []
+
+
+def test_the_widget_greeting_carries_the_page_language_without_making_it_a_choice(tracker):
+    # A button-style message's entities replace the pipeline's, so the widget's greeting
+    # names the page language itself.
+    say(tracker, '/greet{"language": "ms"}', page="ms")
+    assert _slots(tracker) == {"language": "ms", "language_source": None}
+    say(tracker, "hello there, can we start")
+    assert _slots(tracker) == {"language": "en", "language_source": "inferred"}
