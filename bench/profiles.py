@@ -78,9 +78,59 @@ def summarise(path: Path, top: int = 12, busy_only: bool = True) -> Tuple[int, L
     return total, [Hotspot(n, c / total, own.get(n, 0) / total) for n, c in ranked]
 
 
+# Where a Rasa server's time goes, by the frame that marks each part of a turn.
+RASA_SERVER_PARTS: Dict[str, Tuple[str, ...]] = {
+    "NLU pipeline (parse_message)": ("parse_message (rasa/core/processor.py",),
+    "policy prediction": ("_predict_next_with_tracker (rasa/core/processor.py",),
+    "action-server calls, all of them": ("run (rasa/core/actions/action.py",),
+    "validating action-server responses": ("_validate_action_result (", "validate_action_result ("),
+    "encoding the tracker for action calls": ("_action_call_format (", "action_call_format ("),
+    "loading the tracker from the store": ("fetch_tracker_and_update_session (",),
+    "saving the tracker to the store": ("save_tracker (rasa/core/processor.py",),
+    "forms (Rasa's FormAction)": ("run (rasa/core/actions/loops.py",),
+}
+ACTION_SERVER_PARTS: Dict[str, Tuple[str, ...]] = {
+    "Sedia's actions (rasa_sdk executor)": ("run (rasa_sdk/executor.py",),
+    "writing answers (SQL)": ("record_answer (bot/storage/repository.py",),
+    "consent checks (SQL)": ("has_consent (bot/storage/repository.py",),
+    "decoding the request JSON": ("load_json (sanic/request.py",),
+    "encoding the response JSON": ("dumps (",),
+}
+
+
+def part_shares(path: Path, parts: Dict[str, Tuple[str, ...]]) -> Tuple[int, Dict[str, float]]:
+    """Busy samples, and the share of them in which each part is on the stack."""
+    busy = [(f, c) for f, c in read_raw(path) if not any(f[-1].startswith(idle) for idle in IDLE)]
+    total = sum(c for _, c in busy)
+    shares = {}
+    for label, markers in parts.items():
+        hits = sum(c for frames, c in busy if any(frame.startswith(m) for frame in frames for m in markers))
+        shares[label] = hits / total if total else 0.0
+    return total, shares
+
+
+def comparison(paths: Dict[str, Path], parts: Dict[str, Tuple[str, ...]]) -> str:
+    """A Markdown table of each part's share of the busy samples, one column per profile."""
+    columns = {name: part_shares(path, parts) for name, path in paths.items() if path.exists()}
+    if not columns:
+        return "(no profile recorded)"
+    lines = ["| part of the work | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for label in parts:
+        lines.append(f"| {label} | " + " | ".join(f"{shares[label]:.0%}" for _, shares in columns.values()) + " |")
+    lines.append("| busy samples (50 a second) | " + " | ".join(str(total) for total, _ in columns.values()) + " |")
+    return "\n".join(lines)
+
+
+# Frames that only carry a request to the code that does the work.
+PLUMBING = ("dask/", "sanic/", "asyncio/", "rasa/engine/", "rasa/cli/", "rasa/__main__", "rasa/api.py",
+            "rasa/core/run.py", "rasa/core/agent.py", "rasa/core/channels/", "<module>", "handle_request (",
+            "connection_task (", "http1 (", "process ")
+
+
 def markdown_table(path: Path, top: int = 12) -> str:
-    """A profile summary as a Markdown table."""
-    total, spots = summarise(path, top)
+    """A profile summary as a Markdown table, without the request plumbing."""
+    total, spots = summarise(path, top * 4)
+    spots = [s for s in spots if not any(p in s.function for p in PLUMBING)][:top]
     rows = [f"{total} busy samples.", "", "| inclusive | own | function |", "|---:|---:|---|"]
     rows += [f"| {s.inclusive:.0%} | {s.own:.0%} | `{s.function}` |" for s in spots]
     return "\n".join(rows)

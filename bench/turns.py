@@ -427,12 +427,23 @@ def tables(results: List[BotResult], stock: BotResult, repeat: int) -> str:
     lines.append(f"- Total peak RSS of Sedia's services: **{sum(sedia.peak_rss.values()) / 2**30:.2f} GiB** "
                  "(target 2.5 GB).")
     lines += ["", f"![p50 and p95 latency per turn against concurrent users]({PLOT.name})"]
-    for result in results:
-        for service, path in result.profiles.items():
-            if path.exists():
-                lines += ["", f"### Profile: {result.name}, {service}, 10 users", "",
-                          "py-spy, 50 samples a second; the event loop waiting for work is left out.", "",
-                          profiles.markdown_table(path)]
+    lines += ["", profile_section({r.name: r.profiles for r in results if r.profiles})]
+    return "\n".join(lines)
+
+
+def profile_section(recorded: Dict[str, Dict[str, Path]]) -> str:
+    """Where each server's time went under 10 users, one column per bot that was profiled."""
+    lines = ["### Where the time goes (py-spy, 10 users, one complete interview each)", "",
+             "Each column profiled the same work: 10 users doing a complete interview at once. A share "
+             "is the part of the server's busy samples (the event loop waiting is left out) with that "
+             "part of a turn on the stack; parts overlap (a form's validation is an action-server call). "
+             "The raw profiles are kept in `results/bench/` by the run."]
+    for service, parts in (("Rasa server", profiles.RASA_SERVER_PARTS), ("action server", profiles.ACTION_SERVER_PARTS)):
+        paths = {bot: files[service] for bot, files in recorded.items() if service in files}
+        lines += ["", f"**{service}**", "", profiles.comparison(paths, parts)]
+        top = next(iter(paths.values()), None)
+        if top is not None and top.exists():
+            lines += ["", f"The busiest functions of {next(iter(paths))}'s {service}:", "", profiles.markdown_table(top, 10)]
     return "\n".join(lines)
 
 
