@@ -99,7 +99,8 @@ nlu-eval: $(SPACY_DIR)/meta.json
 
 # Sedia beside a stock `rasa init` bot: latency, throughput, memory, training, start-up and
 # profiles, written to docs/benchmarks.md (bench/turns.py). Not part of `make test`: it
-# takes about half an hour and its numbers belong to the machine it ran on.
+# takes about 20 minutes on 2 cores and its numbers belong to the machine it ran on.
+# BENCH_ARGS="--before PATH" also measures another checkout (with its model) the same way.
 BENCH_INSTALLED := $(VENV)/.bench-installed
 
 $(BENCH_INSTALLED): requirements-bench.txt $(INSTALLED)
