@@ -27,9 +27,10 @@ class ConversationLanguage(StatelessComponent):
 
     def process(self, messages: List[Message], tracker: DialogueStateTracker) -> List[Message]:
         """Add the language entities the message and the conversation call for."""
-        earlier = sum(1 for event in tracker.events if isinstance(event, UserUttered)) if tracker else 0
-        source = tracker.get_slot(SOURCE_ENTITY) if tracker else None
-        current = tracker.get_slot(LANGUAGE_ENTITY) if tracker else None
+        # Rasa always passes a tracker: an empty one when a message is parsed on its own.
+        earlier = sum(1 for event in tracker.events if isinstance(event, UserUttered))
+        source = tracker.get_slot(SOURCE_ENTITY)
+        current = tracker.get_slot(LANGUAGE_ENTITY)
         for message in messages:
             page = (message.get(METADATA) or {}).get("language")
             found = language_entities(message.get(TEXT), source, current, earlier + 1, page)
