@@ -18,8 +18,7 @@ export RASA_MAX_CACHE_SIZE ?= 0
 
 SPACY_DIR := models/spacy/sedia
 MODEL := models/sedia.tar.gz
-DOMAIN := domain
-TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
 .PHONY: install train spacy run shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa bench bench-dashboard clean
@@ -38,20 +37,21 @@ spacy: $(SPACY_DIR)/meta.json
 $(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py bot/nlp/malay.yml bot/nlp/malay.py bot/nlp/build.py bot/guidance/mqa.yml bot/guidance/mqa.py
 	$(PY) -m bot.nlp.build $(SPACY_DIR)
 
-# The instrument's slots, forms and rules are generated; regenerate them when it changes.
-domain/interview.yml data/rules/interview.yml: bot/instrument.yml bot/rasa_domain.py | $(INSTALLED)
+# domain.yml (Rasa's default path) joins domain/sedia.yml and the instrument's slots, forms
+# and questions; the form rules come from the instrument too. Regenerate when they change.
+domain.yml data/rules/interview.yml: domain/sedia.yml bot/instrument.yml bot/rasa_domain.py | $(INSTALLED)
 	$(PY) -m bot sync-rasa
-	touch domain/interview.yml data/rules/interview.yml
+	touch domain.yml data/rules/interview.yml
 
-sync-rasa: domain/interview.yml
+sync-rasa: domain.yml
 
 train: $(MODEL)
 
 # Sedia's own NLU components are part of the trained graph.
 NLU_COMPONENTS := $(wildcard bot/nlp/input_guard.py bot/nlp/conversation_language.py bot/nlp/spacy_model.py bot/nlp/stateless.py)
 
-$(MODEL): $(SPACY_DIR)/meta.json domain/interview.yml data/rules/interview.yml $(TRAIN_INPUTS) $(NLU_COMPONENTS)
-	$(RASA) train --domain $(DOMAIN) --data data --config config.yml --out models --fixed-model-name sedia
+$(MODEL): $(SPACY_DIR)/meta.json domain.yml data/rules/interview.yml $(TRAIN_INPUTS) $(NLU_COMPONENTS)
+	$(RASA) train --out models --fixed-model-name sedia
 	touch $@
 
 run: $(MODEL)
@@ -60,9 +60,9 @@ run: $(MODEL)
 shell: $(MODEL)
 	$(PY) -m bot.shell
 
-validate: $(INSTALLED) domain/interview.yml
+validate: $(INSTALLED) domain.yml
 	$(PY) -m bot sync-rasa --check
-	$(RASA) data validate --domain $(DOMAIN) --data data --config config.yml --fail-on-warnings
+	$(RASA) data validate --fail-on-warnings
 
 test-unit: $(SPACY_DIR)/meta.json
 	$(PY) -m pytest tests/unit tests/actions tests/dashboard -q

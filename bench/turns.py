@@ -323,8 +323,7 @@ def bench_sedia(name: str, root: Path, folder: Path, repeat: int, concurrency: S
     data.mkdir(parents=True)
     if train:
         result.training_seconds = train_seconds(
-            [str(VENV_BIN / "rasa"), "train", "--domain", "domain", "--data", "data", "--config", "config.yml",
-             "--out", str(data / "models")], root)
+            [str(VENV_BIN / "rasa"), "train", "--out", str(data / "models")], root)
     database = data / "sedia.db"
     env = {"SEDIA_DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{database}", "SEDIA_ID_SALT": SALT,
            "RASA_MAX_CACHE_SIZE": "0"}

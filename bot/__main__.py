@@ -3,7 +3,8 @@
 Commands:
   export [--format csv|json] [--institution NAME]   print every stored answer
   db upgrade                                        apply the database migrations
-  sync-rasa [--check]                               regenerate the instrument's Rasa files
+  sync-rasa [--check]                               regenerate domain.yml and the form rules
+  endpoints --out PATH                              write this server's Rasa endpoints file
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
   users list                                        list dashboard users
   users token USERNAME                              print a new API token for a user
@@ -44,6 +45,20 @@ def _sync_rasa(args: argparse.Namespace) -> int:
         return 1
     for path in stale:
         print(f"wrote {path}")
+    return 0
+
+
+def _endpoints(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bot.rasa_endpoints import write_from_environment
+
+    try:
+        print(f"wrote {write_from_environment(Path(args.out), os.environ)}")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -95,9 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     db.set_defaults(run=_db)
-    sync = commands.add_parser("sync-rasa", help="regenerate the instrument's Rasa files")
+    sync = commands.add_parser("sync-rasa", help="regenerate domain.yml and the form rules")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")
     sync.set_defaults(run=_sync_rasa)
+    endpoints = commands.add_parser(
+        "endpoints", help="write Rasa's endpoints file from ACTION_ENDPOINT_URL and SEDIA_REDIS_URL")
+    endpoints.add_argument("--out", required=True, help="where to write it")
+    endpoints.set_defaults(run=_endpoints)
     users = commands.add_parser("users", help="dashboard users and API tokens")
     user_commands = users.add_subparsers(dest="action", required=True)
     add = user_commands.add_parser("add", help="create a user; the password is read from stdin")

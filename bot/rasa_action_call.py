@@ -19,6 +19,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import EventVerbosity
 
+from bot.action_secret import sign_action_endpoint
 from bot.rasa_pinned import PinnedMethod
 
 if TYPE_CHECKING:
@@ -35,7 +36,13 @@ def events_of_this_turn(events: List[Event]) -> List[Event]:
 
 
 def action_call_format(self: RemoteAction, tracker: "DialogueStateTracker", domain: "Domain") -> Dict[Text, Any]:
-    """Rasa's action call, with the tracker's events since the latest user message."""
+    """Rasa's action call, with the tracker's events since the latest user message.
+
+    It also makes sure the endpoint sends the action server's secret: this runs before
+    every call, and Rasa's own endpoint file cannot hold a secret without an environment
+    variable that plain `rasa shell` would lack.
+    """
+    sign_action_endpoint(self.action_endpoint)
     tracker_state = tracker.current_state(EventVerbosity.NONE)
     tracker_state["events"] = [event.as_dict() for event in events_of_this_turn(list(tracker.events))]
     result = {

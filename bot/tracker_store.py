@@ -3,7 +3,8 @@
 endpoints.yml names this class. A conversation is written to SQL (SEDIA_TRACKER_URL,
 SQLite in the data folder by default) once the person's consent is on record in the
 answers database. Until then, after "no", and after they erase their data, it is kept
-only in this process's memory, and whatever SQL held for it is deleted, so the logs the
+only in memory (this process's, or Redis shared by the replicas:
+`bot.held_conversations`), and whatever SQL held for it is deleted, so the logs the
 dashboard reviews never hold anyone who did not agree (PDPA 2010).
 
 Each process keeps the tracker it saved last for a conversation. The next message checks
@@ -14,8 +15,8 @@ wrote to the conversation meanwhile, the count differs and SQL is read as usual.
 from __future__ import annotations
 
 import logging
+import os
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional, Text
 
@@ -26,44 +27,16 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
 from bot import rasa_workarounds  # noqa: F401  (installs them on import)
+from bot.held_conversations import Saved, held_conversations, remember
+from bot.rasa_endpoints import REDIS_URL_VARIABLE
 from bot.storage import repository
 from bot.storage.conversations import tracker_store_url
 from bot.storage.db import session_scope
 from bot.storage.pseudonym import respondent_id
 
 logger = logging.getLogger(__name__)
-# Conversations without consent held in memory; the least recently used go first.
-MAX_UNCONSENTED = 10_000
 # Stored conversations whose last saved tracker this process keeps, to skip reading them back.
 MAX_RECENT = 1_000
-
-
-@dataclass
-class _Saved:
-    """A tracker as it was saved: the object, and how many events it had then."""
-
-    tracker: DialogueStateTracker
-    count: int
-
-    def as_saved(self, domain: Domain) -> DialogueStateTracker:
-        """The tracker with exactly the events it had when saved.
-
-        Rasa appends to the tracker it retrieved; when a turn fails before it is saved, the
-        events added since are not part of the conversation, so they are dropped by
-        replaying the saved ones.
-        """
-        if len(self.tracker.events) == self.count:
-            return self.tracker
-        events = list(self.tracker.events)[: self.count]
-        self.tracker = DialogueStateTracker.from_events(self.tracker.sender_id, events, domain.slots)
-        return self.tracker
-
-
-def _remember(held: "OrderedDict[str, _Saved]", tracker: DialogueStateTracker, limit: int) -> None:
-    held[tracker.sender_id] = _Saved(tracker, len(tracker.events))
-    held.move_to_end(tracker.sender_id)
-    while len(held) > limit:
-        held.popitem(last=False)
 
 
 class ConsentAwareTrackerStore(SQLTrackerStore):
@@ -92,8 +65,8 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
             query=dict(url.query) or None,
             **kwargs,
         )
-        self._unconsented: "OrderedDict[str, _Saved]" = OrderedDict()
-        self._recent: "OrderedDict[str, _Saved]" = OrderedDict()
+        self._unconsented = held_conversations(os.environ.get(REDIS_URL_VARIABLE) or None)
+        self._recent: "OrderedDict[str, Saved]" = OrderedDict()
 
     @staticmethod
     def has_consent(tracker: DialogueStateTracker) -> bool:
@@ -105,13 +78,13 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Write to SQL with consent; otherwise keep in memory and delete any SQL copy."""
         if self.has_consent(tracker):
-            self._unconsented.pop(tracker.sender_id, None)
+            self._unconsented.drop(tracker.sender_id)
             await super().save(tracker)
-            _remember(self._recent, tracker, MAX_RECENT)
+            remember(self._recent, tracker, MAX_RECENT)
             return
         self._recent.pop(tracker.sender_id, None)
         await self.stream_events(tracker)
-        _remember(self._unconsented, tracker, MAX_UNCONSENTED)
+        self._unconsented.put(tracker)
         self._delete_stored(tracker.sender_id)
 
     def _delete_stored(self, sender_id: str) -> None:
@@ -122,10 +95,9 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
             logger.info("Deleted a stored conversation: no consent on record any more.")
 
     def _from_memory(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        held = self._unconsented.get(sender_id)
-        if held is None or self.domain is None:
+        if self.domain is None:
             return None
-        return held.as_saved(self.domain)
+        return self._unconsented.get(sender_id, self.domain)
 
     def _stored_count(self, sender_id: Text) -> int:
         with self.session_scope() as session:
@@ -162,4 +134,4 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
     async def keys(self) -> Iterable[Text]:
         """Every conversation id, stored or in memory."""
         stored = await super().keys()
-        return list(dict.fromkeys([*stored, *self._unconsented]))
+        return list(dict.fromkeys([*stored, *self._unconsented.senders()]))

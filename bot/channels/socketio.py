@@ -8,14 +8,16 @@ own channel it:
   Rasa 3.6 would pass them to `emit` as keyword arguments and fail;
 - tells the widget the conversation language after each turn (`{"sedia_state": ...}`),
   so its own labels follow the conversation;
-- with a JWT key (`SEDIA_WIDGET_JWT_KEY`), accepts only sockets that bring a valid token,
-  and gives a signed-in user (the token's `sub`) one conversation on every device, under
-  a pseudonym of that subject.
+- binds each socket to one conversation: a session id the server issued and signed
+  (`bot.channels.widget_sessions`), or, with a JWT key (`SEDIA_WIDGET_JWT_KEY`), the
+  pseudonym of the token's subject, so a signed-in user has one conversation on every
+  device. A message naming any other session is refused: a client cannot write into a
+  conversation it did not open.
 """
 from __future__ import annotations
 
+import logging
 import os
-import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import urlsplit
 
@@ -23,9 +25,13 @@ from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
+from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.instrument import LANGUAGES
+from bot.messages import message
 from bot.storage.pseudonym import pseudonymous_sender
 from bot.web_address import public_url
+
+logger = logging.getLogger(__name__)
 
 
 def widget_origins(environ: Dict[str, str]) -> List[str]:
@@ -81,8 +87,11 @@ class WidgetSocketIO(SocketIOInput):
         sio = self.sio
         sio.eio.cors_allowed_origins = widget_origins(dict(os.environ))
         agent = {}
+        key = session_key()
         # With a JWT key, each socket's signed-in user: a pseudonym of the token's subject.
         portal_users: Dict[str, str] = {}
+        # Each socket's conversation, as confirmed by session_request.
+        bound: Dict[str, str] = {}
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
             if not self.jwt_key:
@@ -98,11 +107,17 @@ class WidgetSocketIO(SocketIOInput):
 
         async def disconnect(sid: Text) -> None:
             portal_users.pop(sid, None)
+            bound.pop(sid, None)
 
         async def session_request(sid: Text, data: Any) -> None:
-            # A signed-in user has one conversation on every device: their own.
+            # A signed-in user has one conversation on every device: their own. Anyone
+            # else continues a session only with an id this server issued.
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session = portal_users.get(sid) or (str(asked) if asked else uuid.uuid4().hex)
+            session = portal_users.get(sid) or (asked if is_issued(asked, key) else issue_session_id(key))
+            previous = bound.get(sid)
+            if previous and previous != session:
+                sio.leave_room(sid, previous)
+            bound[sid] = session
             sio.enter_room(sid, session)
             await sio.emit("session_confirm", session, room=sid)
 
@@ -113,8 +128,11 @@ class WidgetSocketIO(SocketIOInput):
         async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return  # not a message the widget sends
-            sender = portal_users.get(sid) or (data.get("session_id") if self.session_persistence else sid)
-            if not sender:
+            sender = bound.get(sid)
+            named = data.get("session_id")
+            if sender is None or (named is not None and named != sender):
+                logger.warning("Widget: refused a message for a session this socket did not open")
+                await sio.emit(self.bot_message_evt, {"text": refusal(data)}, room=sid)
                 return
             metadata = data.get(self.metadata_key)
             output = WidgetOutput(sio, self.bot_message_evt)
@@ -123,6 +141,11 @@ class WidgetSocketIO(SocketIOInput):
                 metadata=metadata if isinstance(metadata, dict) else None,
             ))
             await output._send_message(str(sender), {"custom": {"sedia_state": await state(str(sender))}})
+
+        def refusal(data: Dict[str, Any]) -> str:
+            metadata = data.get(self.metadata_key)
+            language = metadata.get("language") if isinstance(metadata, dict) else None
+            return message("widget_session.refused", language if language in LANGUAGES else "en")
 
         async def state(sender: str) -> Dict[str, Any]:
             tracker = await agent["tracker_store"].retrieve(sender) if agent else None

@@ -8,32 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-from pathlib import Path
 
-from bot.storage.db import data_dir
-
-SALT_ENV = "SEDIA_ID_SALT"
-SALT_FILE = "id_salt"
+from bot.shared_secrets import ID_SALT, shared_secret
 
 
 def load_salt() -> bytes:
-    """The salt from the environment, or from (or newly into) the data folder."""
-    from_env = os.environ.get(SALT_ENV)
-    if from_env:
-        return from_env.encode("utf-8")
-    path = Path(data_dir()) / SALT_FILE
-    if not path.exists():
-        # O_EXCL: if two processes start together, one writes and the other reads.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    """The salt: `SEDIA_ID_SALT`, or generated into the data folder on first use."""
+    return shared_secret(ID_SALT).encode("utf-8")
 
 
 def respondent_id(channel: str, sender_id: str) -> str:

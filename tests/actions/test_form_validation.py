@@ -14,10 +14,9 @@ from bot.storage.pseudonym import respondent_id
 EXECUTOR = ActionExecutor()
 EXECUTOR.register_package("actions")
 DOMAIN: dict = {"slots": {}, "forms": {}}
-for _part in sorted((Path(__file__).resolve().parents[2] / "domain").glob("*.yml")):
-    _raw = yaml.safe_load(_part.read_text(encoding="utf-8"))
-    DOMAIN["slots"].update(_raw.get("slots") or {})
-    DOMAIN["forms"].update(_raw.get("forms") or {})
+_raw = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN["slots"].update(_raw.get("slots") or {})
+DOMAIN["forms"].update(_raw.get("forms") or {})
 
 
 def tracker(text: str, intent: str, slots: Optional[dict] = None, requested: Optional[str] = None,
@@ -157,7 +156,7 @@ def _rendered(response: str, slots: dict) -> dict:
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.shared.core.events import SlotSet
 
-    domain = Domain.load("domain")
+    domain = Domain.load("domain.yml")
     track = DialogueStateTracker.from_events("tester", [SlotSet(k, v) for k, v in slots.items()], domain.slots)
     nlg = TemplatedNaturalLanguageGenerator(domain.responses)
     return asyncio.run(nlg.generate(response, track, "rest"))

@@ -14,10 +14,7 @@ MS_CONDITION = [{"type": "slot", "name": "language", "value": "ms"}]
 
 
 def _responses() -> dict:
-    responses = {}
-    for path in sorted((REPO / "domain").glob("*.yml")):
-        responses.update(yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {})
-    return responses
+    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8")).get("responses") or {}
 
 
 RESPONSES = _responses()

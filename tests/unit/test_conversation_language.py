@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.launcher import REPO_ROOT
 from bot.nlp.conversation_language import ConversationLanguage
 
-DOMAIN = Domain.load(str(REPO_ROOT / "domain"))
+DOMAIN = Domain.load(str(REPO_ROOT / "domain.yml"))
 
 
 def _slots(tracker: DialogueStateTracker) -> Dict[str, Optional[str]]:

@@ -160,7 +160,7 @@ def test_rasa_refuses_a_bad_response_through_the_workaround(action_server):
 
 
 def _conversation() -> tuple:
-    domain = Domain.load("domain")
+    domain = Domain.load("domain.yml")
     tracker = DialogueStateTracker("someone", domain.slots)
     for turn in range(30):
         tracker.update(UserUttered(f"answer {turn}", {"name": "answer_scale", "confidence": 1.0}, input_channel="rest"))
@@ -198,7 +198,7 @@ def test_what_the_actions_read_survives_the_shorter_call():
 
 
 def test_a_call_before_any_user_message_carries_every_event():
-    domain = Domain.load("domain")
+    domain = Domain.load("domain.yml")
     tracker = DialogueStateTracker("someone", domain.slots)
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SlotSet("language", "ms"))

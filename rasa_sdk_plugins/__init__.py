@@ -1,0 +1,24 @@
+"""rasa_sdk's plugin package: the action server imports it by this name at start.
+
+Sedia's one plugin makes the action server refuse calls without the shared secret
+(`bot.action_secret`).
+"""
+import sys
+
+import pluggy
+from sanic import Sanic
+
+from bot.action_secret import require_action_secret
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    """Register this module's hook implementations."""
+    manager.register(sys.modules[__name__])
+
+
+@hookimpl
+def attach_sanic_app_extensions(app: Sanic) -> None:
+    """Guard the action server with the shared secret."""
+    require_action_secret(app)
