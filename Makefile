@@ -21,7 +21,7 @@ MODEL := models/sedia.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train spacy run shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa bench bench-dashboard clean
+.PHONY: install train spacy run run-prod shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa bench bench-dashboard clean
 
 install: $(INSTALLED)
 
@@ -56,6 +56,12 @@ $(MODEL): $(SPACY_DIR)/meta.json domain.yml data/rules/interview.yml $(TRAIN_INP
 
 run: $(MODEL)
 	$(PY) -m bot.launcher
+
+# The production topology on this machine: two Rasa servers (5005, 5006) sharing the
+# PostgreSQL tracker store (database `sedia`, created if missing) and a Redis lock store,
+# the action server and the web app on PostgreSQL (docs/deployment.md).
+run-prod: $(MODEL)
+	$(PY) -m bot.launcher --prod
 
 shell: $(MODEL)
 	$(PY) -m bot.shell

@@ -2,7 +2,8 @@
 
 Commands:
   export [--format csv|json] [--institution NAME]   print every stored answer
-  db upgrade                                        apply the database migrations
+  db upgrade [--create]                             apply the database migrations (--create:
+                                                    create the databases and Rasa's table first)
   sync-rasa [--check]                               regenerate domain.yml and the form rules
   endpoints --out PATH                              write this server's Rasa endpoints file
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
@@ -28,10 +29,20 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from bot.storage.db import database_url, upgrade
+    from bot.storage.db import create_database_if_missing, database_url, upgrade
 
+    if args.create and create_database_if_missing():
+        print(f"created database {database_url().split('@')[-1]}")
     upgrade()
     print(f"database is up to date: {database_url().split('@')[-1]}")
+    if args.create:
+        from bot.storage.conversations import tracker_store_url
+        from bot.tracker_store import ConsentAwareTrackerStore
+
+        if tracker_store_url() != database_url():
+            create_database_if_missing(tracker_store_url())
+        ConsentAwareTrackerStore(host=tracker_store_url())  # creates Rasa's table if missing
+        print(f"conversation store is ready: {tracker_store_url().split('@')[-1]}")
     return 0
 
 
@@ -109,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
+    db.add_argument("--create", action="store_true",
+                    help="create missing PostgreSQL databases and Rasa's conversation table too")
     db.set_defaults(run=_db)
     sync = commands.add_parser("sync-rasa", help="regenerate domain.yml and the form rules")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")

@@ -3,7 +3,7 @@
 `endpoints.yml` holds defaults that work with no environment (plain `rasa shell` beside
 `rasa run actions`, on Rasa's default ports). A server that Sedia starts elsewhere gets a
 copy that names its own action server and, when replicas share conversations, the Redis
-lock store (Rasa's own `RedisLockStore`), so two messages of one conversation are handled
+lock store (`bot.lock_store`), so two messages of one conversation are handled
 one after the other whichever server receives them. The launcher writes the copies, and
 containers write theirs at start (`python -m bot endpoints --out PATH`), from
 `ACTION_ENDPOINT_URL` and `SEDIA_REDIS_URL`.
@@ -21,16 +21,18 @@ ENDPOINTS_FILE = REPO_ROOT / "endpoints.yml"
 REDIS_URL_VARIABLE = "SEDIA_REDIS_URL"
 ACTION_URL_VARIABLE = "ACTION_ENDPOINT_URL"
 LOCK_KEY_PREFIX = "sedia"
+# Rasa's RedisLockStore, with its lock changes made atomic across replicas.
+LOCK_STORE_CLASS = "bot.lock_store.AtomicRedisLockStore"
 
 
 def redis_lock_store(redis_url: str) -> Dict[str, Any]:
-    """Rasa's Redis lock store settings for a URL such as redis://:password@host:6379/0."""
+    """The Redis lock store's settings for a URL such as redis://:password@host:6379/0."""
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise ValueError(f"{REDIS_URL_VARIABLE} must look like redis://host:6379/0, not {redis_url!r}")
     database = parts.path.strip("/")
     settings: Dict[str, Any] = {
-        "type": "redis",
+        "type": LOCK_STORE_CLASS,
         "url": parts.hostname,
         "port": parts.port or 6379,
         "db": int(database) if database else 0,

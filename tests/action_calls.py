@@ -41,7 +41,7 @@ class ActionCallRelay:
                 relay._note(body)
                 request = urllib.request.Request(
                     f"{relay.target}{self.path}", data=body, method="POST",
-                    headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "content-encoding")},
+                    headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "content-encoding", "x-sedia-action-secret")},
                 )
                 try:
                     with urllib.request.urlopen(request, timeout=120) as response:

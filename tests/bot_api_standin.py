@@ -61,6 +61,9 @@ class BotApiStandIn:
         self.webhook: Dict[str, Any] = {}
         self.commands: Dict[Optional[str], List[Dict[str, str]]] = {}
         self.chat_types: Dict[int, str] = {}
+        # Long polls open now, and the most ever open at once: Telegram allows one.
+        self.polling_now = 0
+        self.most_pollers = 0
         self._failures: Dict[str, Deque[tuple]] = defaultdict(deque)
         self._holds: Dict[tuple, threading.Event] = {}
         self._lock = threading.RLock()
@@ -253,6 +256,19 @@ class BotApiStandIn:
     async def _get_updates(self, params: Dict[str, Any]) -> web.Response:
         if self.webhook.get("url"):
             return self._error("getUpdates", params, 409, "Conflict: can't use getUpdates method while webhook is active")
+        with self._lock:
+            self.most_pollers = max(self.most_pollers, self.polling_now + 1)
+            if self.polling_now:
+                return self._error("getUpdates", params, 409, "Conflict: terminated by other getUpdates request; "
+                                   "make sure that only one bot instance is running")
+            self.polling_now += 1
+        try:
+            return await self._long_poll(params)
+        finally:
+            with self._lock:
+                self.polling_now -= 1
+
+    async def _long_poll(self, params: Dict[str, Any]) -> web.Response:
         offset = params.get("offset")
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)

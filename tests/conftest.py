@@ -14,7 +14,9 @@ from bot.storage import db
 POSTGRES_ADMIN_DSN = os.environ.get("SEDIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-def _postgres_database() -> Iterator[str]:
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards; yields its URL."""
     import psycopg2
 
     name = f"sedia_test_{uuid.uuid4().hex[:10]}"
@@ -49,7 +51,7 @@ def database_url(request, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> It
         yield url
         db.dispose_all()
     else:
-        for url in _postgres_database():
+        with postgres_database() as url:
             monkeypatch.setenv("DATABASE_URL", url)
             yield url
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic.exceptions import Unauthorized
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 TOKEN_VARIABLE = "SEDIA_REST_TOKEN"
 
@@ -34,15 +36,31 @@ class TokenRestInput(RestInput):
         self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE, "").strip()
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict]) -> "TokenRestInput":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TokenRestInput":
         return cls((credentials or {}).get("token") or None)
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
-        # The first thing Rasa's handler asks of a request, before any conversation is
-        # touched: the one hook that needs overriding.
-        if self.token:
-            given = bearer_token(req.headers.get("Authorization"))
-            if not hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8")):
-                raise Unauthorized("A bearer token is required.", scheme="Bearer", realm="sedia")
-        body = req.json if isinstance(req.json, dict) else {}
-        return body.get("sender")
+    def is_authorised(self, request: Request) -> bool:
+        """True when no token is configured or the request brings it."""
+        if not self.token:
+            return True
+        given = bearer_token(request.headers.get("Authorization"))
+        return hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's REST blueprint, behind the token check.
+
+        The check runs as the blueprint's request middleware, before Rasa's handler reads
+        the body or touches a conversation; the health check (GET) stays open.
+        """
+        blueprint = super().blueprint(on_new_message)
+
+        @blueprint.middleware("request")
+        async def require_token(request: Request) -> Optional[HTTPResponse]:
+            if request.method == "GET" or self.is_authorised(request):
+                return None
+            return response.json(
+                {"error": "A bearer token is required: Authorization: Bearer <SEDIA_REST_TOKEN>."},
+                status=401, headers={"WWW-Authenticate": 'Bearer realm="sedia"'},
+            )
+
+        return blueprint

@@ -21,9 +21,11 @@ from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
+from bot.channels.telegram_lease import polling_lease
 from bot.channels.telegram_service import ConversationState, TelegramService
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.instrument import LANGUAGES
+from bot.rasa_endpoints import REDIS_URL_VARIABLE
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -59,8 +61,10 @@ class TelegramInput(InputChannel):
         async def status(_: Request) -> HTTPResponse:
             if channel.settings is None:
                 return response.json({"status": "off", "hint": "set TELEGRAM_TOKEN"})
-            ready = channel.service is not None and channel.service.ready.is_set()
-            return response.json({"status": "ready" if ready else "starting", "mode": channel.settings.mode})
+            service = channel.service
+            ready = service is not None and service.ready.is_set()
+            status = "standby" if service is not None and service.role == "standby" else ("ready" if ready else "starting")
+            return response.json({"status": status, "mode": channel.settings.mode})
 
         @telegram.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -97,7 +101,8 @@ class TelegramInput(InputChannel):
                 chosen = tracker.get_slot("language")
                 return ConversationState(chosen if chosen in LANGUAGES else (hint or "en"), bool(tracker.active_loop_name))
 
-            channel.service = TelegramService(channel.settings, converse, state_of)
+            lease = polling_lease(os.environ.get(REDIS_URL_VARIABLE) or None, channel.settings.channel_key)
+            channel.service = TelegramService(channel.settings, converse, state_of, lease)
             await channel.service.start()
 
         @telegram.listener("before_server_stop")

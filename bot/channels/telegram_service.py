@@ -6,6 +6,8 @@ turns away.
   as processed (`bot/storage/updates.py`). When polling, Telegram is only told to drop
   updates below the lowest one still in flight, and that cursor is stored, so a restart
   resumes where handling stopped and a redelivered update is recognised.
+- **One poller.** With replicas, only the holder of a Redis lease polls
+  (`bot/channels/telegram_lease.py`); the others stand by and take over if it dies.
 - **Order and concurrency.** Each chat has its own queue (`OrderedWorkers`).
 - **Privacy.** The conversation sees a pseudonymous sender id derived from the Telegram
   user id; the chat id lives only in memory, for as long as a reply is being sent. Logs
@@ -37,6 +39,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, Networ
 from telegram.request import HTTPXRequest
 
 from bot.channels.ordered import OrderedWorkers
+from bot.channels.telegram_lease import PollingLease
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.channels.telegram_format import CallbackPayloads, keyboard_rows, pressed_title, split_message
 from bot.channels.telegram_retry import (
@@ -93,8 +96,14 @@ def _plain(html_text: str) -> str:
 class TelegramService:
     """Sedia's Telegram bot, talking to the conversation through `converse`."""
 
-    def __init__(self, settings: TelegramSettings, converse: Converse, state_of: StateOf) -> None:
+    def __init__(
+        self, settings: TelegramSettings, converse: Converse, state_of: StateOf,
+        lease: Optional[PollingLease] = None,
+    ) -> None:
         self.settings = settings
+        self.lease = lease
+        # Polling with replicas: "standby" until this process holds the lease.
+        self.role = "standby" if lease is not None and settings.mode == "polling" else "active"
         self.converse = converse
         self.state_of = state_of
         base_file_url = settings.base_url[: -len("bot")] + "file/bot" if settings.base_url.endswith("bot") else settings.base_url
@@ -117,6 +126,7 @@ class TelegramService:
         self._progress = asyncio.Event()
         self._task: Optional[asyncio.Task] = None
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         # Messages whose buttons still show, per chat: taken off when the chat moves on,
         # so an old question cannot be answered by mistake. Memory only: ids are not kept.
         self._open_keyboards: Dict[int, List[int]] = {}
@@ -135,6 +145,7 @@ class TelegramService:
     async def stop(self) -> None:
         """Stop receiving, let the queued updates finish, then close the connection."""
         self._stopping = True
+        self._stop_requested.set()
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError, Exception):
@@ -142,6 +153,8 @@ class TelegramService:
         if not await self.workers.wait_idle(STOP_GRACE):
             logger.warning("Telegram: stopping with %d chats still busy", self.workers.busy_keys)
         await self.workers.cancel()
+        if self.lease is not None:
+            await self.lease.close()
         with suppress(Exception):
             await self.bot.shutdown()
         self._db.shutdown(wait=True)
@@ -161,11 +174,29 @@ class TelegramService:
             logger.info("Telegram: receiving updates by webhook as @%s", self.username)
             self.ready.set()
             return
+        if self.lease is None:
+            await self._poll_while(asyncio.Event())
+            return
+        while not self._stopping:
+            if not await self.lease.acquire(self._stop_requested):
+                return
+            self.role = "active"
+            lost = asyncio.Event()
+            keeper = asyncio.get_running_loop().create_task(self.lease.hold(lost, self._stop_requested))
+            try:
+                await self._poll_while(lost)
+            finally:
+                keeper.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await keeper
+            self.role = "standby"
+
+    async def _poll_while(self, lost: asyncio.Event) -> None:
         # getUpdates refuses to work while a webhook is set.
         await call_with_retries(lambda: self.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
         logger.info("Telegram: long polling as @%s", self.username)
         self.ready.set()
-        await self._poll()
+        await self._poll(lost)
 
     async def _connect(self) -> bool:
         """getMe until it works: Telegram may be unreachable when the server starts."""
@@ -204,11 +235,11 @@ class TelegramService:
             return min(self._in_flight)
         return None if self._highest_seen is None else self._highest_seen + 1
 
-    async def _poll(self) -> None:
+    async def _poll(self, lost: asyncio.Event) -> None:
         offset = await self._in_db_thread(self._stored_cursor)
         await self._in_db_thread(self._forget_old)
         delays = backoff_delays(POLL_BACKOFF)
-        while not self._stopping:
+        while not self._stopping and not lost.is_set():
             try:
                 batch = await self.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, limit=100,

@@ -13,7 +13,7 @@ from typing import Dict, Iterator, Optional
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
@@ -56,6 +56,27 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: Optional[str] = None) -> None:
     """Apply every Alembic migration to the database at `url`."""
     command.upgrade(alembic_config(url or database_url()), "head")
+
+
+def create_database_if_missing(url: Optional[str] = None) -> bool:
+    """Create a PostgreSQL database named by `url` when it does not exist yet (SQLite
+    creates its file by itself). True when it was created."""
+    parsed = make_url(url or database_url())
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return False
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            ).first()
+            if exists:
+                return False
+            quoted = server.dialect.identifier_preparer.quote_identifier(parsed.database)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        server.dispose()
 
 
 def get_engine(url: Optional[str] = None) -> Engine:

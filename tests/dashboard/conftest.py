@@ -19,7 +19,7 @@ from bot.storage import accounts, db
 from bot.storage.conversations import dispose_tracker_engines
 from bot.storage.db import session_scope
 from tests.bot_api_standin import wait_until
-from tests.conftest import _postgres_database, environment
+from tests.conftest import environment, postgres_database
 from tests.dashboard_seed import HTML_ATTACK, Person, seed, seed_conversation
 
 UM, UPM = "Universiti Malaya", "Universiti Putra Malaysia"
@@ -110,6 +110,6 @@ def dashboard(request, tmp_path_factory) -> Iterator[Dashboard]:
         with running_dashboard(folder, f"sqlite:///{folder / 'sedia.db'}") as running:
             yield running
     else:
-        for url in _postgres_database():
+        with postgres_database() as url:
             with running_dashboard(folder, url) as running:
                 yield running

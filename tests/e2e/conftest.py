@@ -59,18 +59,19 @@ class Chat(ReadsReplies):
 
     channel = "rest"
 
-    def __init__(self, base_url: str, sender: Optional[str] = None) -> None:
+    def __init__(self, base_url: str, sender: Optional[str] = None, token: Optional[str] = None) -> None:
         self.base_url = base_url
         self.sender = sender or f"e2e-{uuid.uuid4().hex[:10]}"
+        self.token = token
         self.last: List[Reply] = []
 
     def say(self, message: str) -> List[Reply]:
         """Send a message; return (and remember) the replies."""
         body = json.dumps({"sender": self.sender, "message": message}).encode("utf-8")
-        request = urllib.request.Request(
-            f"{self.base_url}/webhooks/rest/webhook", data=body,
-            headers={"Content-Type": "application/json"},
-        )
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook", data=body, headers=headers)
         with urllib.request.urlopen(request, timeout=120) as response:
             assert response.status == 200
             raw = json.loads(response.read().decode("utf-8"))

@@ -34,8 +34,10 @@ def answer_all(
     send_scale: Callable[[object, Item, Optional[int]], None],
     before: Optional[Callable] = None,
     language: Callable[[Item], str] = lambda item: "en",
+    first: int = 0,
 ) -> Dict[str, Optional[int]]:
-    """Answer every question until the summary, each asked in `language(item)`."""
+    """Answer every question until the summary, each asked in `language(item)`; `first`:
+    how many questions were answered already."""
     sent: Dict[str, Optional[int]] = {}
     asked = []
     while chat.summary() is None:
@@ -51,7 +53,7 @@ def answer_all(
         else:
             sent[item.id] = planned_value(item)
             send_scale(chat, item, sent[item.id])
-    assert asked == [i.id for i in INSTRUMENT.items]
+    assert asked == [i.id for i in INSTRUMENT.items[first:]]
     return sent
 
 

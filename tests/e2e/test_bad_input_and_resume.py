@@ -86,3 +86,35 @@ def test_out_of_scope_and_unclear_messages_say_what_sedia_can_do(sedia, message)
     chat.say(message)
     text = chat.joined()
     assert "MQA" in text and ("assessment" in text), text
+
+
+def test_a_widget_cannot_write_into_a_conversation_it_did_not_open(sedia):
+    import asyncio
+
+    from tests.e2e.widget_socket import WidgetSocket
+
+    origin = f"http://127.0.0.1:{sedia.stack.web_port}"
+
+    async def scenario() -> None:
+        owner, intruder = WidgetSocket(sedia.rasa_url, origin), WidgetSocket(sedia.rasa_url, origin)
+        session = await owner.open()
+        assert len(session) == 65 and "." in session  # issued and signed by the server
+        await owner.say("hello")
+        calls = len(sedia.action_calls.calls(session))
+        # A made-up id is not continued: the server issues a new one instead.
+        made_up = await intruder.open("0" * 32 + "." + "f" * 32)
+        assert made_up not in (session, "0" * 32 + "." + "f" * 32)
+        # Naming someone else's session in a message is refused, politely.
+        refused = await intruder.say("delete my data", session=session)
+        assert "belongs to another chat session" in refused[0]["text"]
+        assert len(sedia.action_calls.calls(session)) == calls  # nothing ran for the owner
+        # The owner's own conversation goes on: a reload (new socket, same id) continues it.
+        await owner.close()
+        again = WidgetSocket(sedia.rasa_url, origin)
+        assert await again.open(session) == session
+        replies = await again.say("start the assessment", wait_for=2)
+        assert any("May I store your answers?" in (r.get("text") or "") for r in replies), replies
+        await intruder.close()
+        await again.close()
+
+    asyncio.run(scenario())

@@ -1,8 +1,10 @@
 """`make run`'s launcher starts the three servers, says where they are, and Ctrl-C stops them."""
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +53,7 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
         assert f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook" in output
         assert f"http://127.0.0.1:{ports['WEB_PORT']}/" in output
         assert answers(f"{rasa}/") and answers(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/health")
+        assert_closed(ports)
         with urllib.request.urlopen(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=5) as page:
             html = page.read().decode("utf-8")
         # The demo page: a mock university page with the widget on it, pointed at this Rasa.
@@ -77,6 +80,69 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         telegram.stop()
+
+
+def listening_addresses(port: int) -> set:
+    """The local addresses that listen on `port`, from the kernel's socket tables."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.split(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    found.add("127.0.0.1" if address == "0100007F" else address)
+    return found
+
+
+def assert_closed(ports: dict) -> None:
+    """Only this machine reaches the servers; the action server runs nothing without the
+    secret; the Rasa server's CORS names only the widget's origins."""
+    for name, port in ports.items():
+        assert listening_addresses(port) == {"127.0.0.1"}, (name, listening_addresses(port))
+    forged = urllib.request.Request(
+        f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook", method="POST",
+        data=json.dumps({"next_action": "action_forget_me", "sender_id": "x", "tracker": {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        urllib.request.urlopen(forged, timeout=10)
+        raise AssertionError("the action server ran a call without the secret")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401
+    rest = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook"
+    web_origin = f"http://127.0.0.1:{ports['WEB_PORT']}"
+    for origin, allowed in ((web_origin, True), ("https://evil.example", False)):
+        preflight = urllib.request.Request(rest, method="OPTIONS", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        })
+        try:
+            with urllib.request.urlopen(preflight, timeout=10) as response:
+                header = response.headers.get("Access-Control-Allow-Origin")
+        except urllib.error.HTTPError as error:
+            header = error.headers.get("Access-Control-Allow-Origin")
+        assert (header == origin) is allowed and header != "*", (origin, header)
+
+
+def test_launcher_refuses_a_port_that_is_already_taken(tmp_path):
+    # Something else already listens where the Rasa server should: the launcher says so
+    # and starts nothing, instead of reporting "running" against the old process.
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        actions_port = free_port()
+        env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "RASA_PORT": str(taken),
+               "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(free_port())}
+        env.pop("TELEGRAM_TOKEN", None)
+        result = subprocess.run([sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"Could not start Sedia: port {taken} (Rasa server) is already in use" in result.stderr
+    assert "Sedia is running" not in result.stdout
+    assert not answers(f"http://127.0.0.1:{actions_port}/health")  # nothing was started
 
 
 def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
