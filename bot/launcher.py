@@ -135,6 +135,9 @@ class Stack:
     replica_ports: List[int] = field(default_factory=list)
     # PostgreSQL and Redis for the production topology; None runs on the embedded SQLite.
     production: Optional[Production] = None
+    # The address every server binds: this machine only, unless a container's network
+    # (bot.serve) says otherwise.
+    bind_host: str = LOOPBACK
 
     @property
     def rasa_ports(self) -> List[int]:
@@ -166,7 +169,7 @@ class Stack:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         # rasa_sdk binds SANIC_HOST; the action server answers only this machine.
-        env.setdefault("SANIC_HOST", LOOPBACK)
+        env["SANIC_HOST"] = self.bind_host
         # Links to documents (action plans) point at the web app unless a public URL is set.
         env.setdefault("SEDIA_PUBLIC_URL", f"http://127.0.0.1:{self.web_port}")
         # The demo page's widget talks to this Rasa server; only the web app may open its socket.
@@ -216,7 +219,7 @@ class Stack:
                 name,
                 [
                     rasa, "run", "--model", str(self.model), "--port", str(port),
-                    "--interface", LOOPBACK, "--credentials", "credentials.yml",
+                    "--interface", self.bind_host, "--credentials", "credentials.yml",
                     "--endpoints", str(self.endpoints_file(port, env)), "--cors", *origins,
                 ],
                 f"http://127.0.0.1:{port}/",
@@ -228,7 +231,7 @@ class Stack:
             services.append(
                 Service(
                     "web app",
-                    [sys.executable, "-m", "bot.dashboard", "--port", str(self.web_port)],
+                    [sys.executable, "-m", "bot.dashboard", "--host", self.bind_host, "--port", str(self.web_port)],
                     f"http://127.0.0.1:{self.web_port}/health",
                     f"http://127.0.0.1:{self.web_port}/",
                     self.log_dir / "web.log",
