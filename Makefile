@@ -21,7 +21,7 @@ MODEL := models/sedia.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train spacy run run-prod shell test test-unit test-stories test-e2e test-browser chromium vendor validate nlu-eval sync-rasa bench bench-dashboard clean
+.PHONY: install train spacy run run-prod shell test test-unit test-stories test-e2e test-production test-browser chromium vendor validate nlu-eval sync-rasa bench bench-production bench-dashboard clean
 
 install: $(INSTALLED)
 
@@ -79,6 +79,11 @@ test-stories: $(MODEL)
 test-e2e: $(MODEL)
 	$(PY) -m pytest tests/e2e -q
 
+# The production topology against the real PostgreSQL and Redis: two Rasa servers, a
+# killed server, a restarted action server, forged calls (tests/production).
+test-production: $(MODEL)
+	$(PY) -m pytest tests/production -q
+
 # The browser tests drive Debian's Chromium; no browser is ever downloaded.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
@@ -88,7 +93,7 @@ chromium:
 test-browser: $(MODEL) chromium
 	$(PY) -m pytest tests/browser -q
 
-test: validate test-unit test-stories test-e2e test-browser
+test: validate test-unit test-stories test-e2e test-production test-browser
 
 # Refresh the vendored front-end files from the exact versions in bot/widget/package.json
 # (only needed to upgrade them; the repo carries the files).
@@ -116,6 +121,11 @@ $(BENCH_INSTALLED): requirements-bench.txt $(INSTALLED)
 bench: $(MODEL) $(BENCH_INSTALLED)
 	$(PY) -m bench.turns $(BENCH_ARGS)
 	$(PY) -m bench.widget_size
+
+# The production topology (two Rasa servers, PostgreSQL, Redis) under 10 and 50 users,
+# beside `make run`, with profiles (bench/production.py); about 15 minutes.
+bench-production: $(MODEL) $(BENCH_INSTALLED)
+	$(PY) -m bench.production
 
 # The dashboard's aggregate queries at 10k, 100k and 1M answers (bench/dashboard_overview.py).
 bench-dashboard: $(INSTALLED)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -29,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import aiohttp
 
@@ -77,18 +78,25 @@ class Load:
         return self.sent_answers - self.stored_answers
 
 
-class Talker:
-    """One user's REST conversation with a bot, timing every turn."""
+Urls = Union[str, Sequence[str]]
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, sender: str, load: Load) -> None:
-        self.session, self.url, self.sender, self.load = session, url, sender, load
+
+class Talker:
+    """One user's REST conversation with a bot, timing every turn. Given several URLs
+    (replicas), the turns go to each in turn, as a round-robin load balancer sends them."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: Urls, sender: str, load: Load,
+                 headers: Optional[Dict[str, str]] = None) -> None:
+        self.session, self.sender, self.load = session, sender, load
+        self.urls = itertools.cycle([url] if isinstance(url, str) else list(url))
+        self.headers = headers or {}
 
     async def say(self, text: str) -> List[dict]:
         """Send one message; return the replies (an error counts and raises)."""
         started = time.perf_counter()
         try:
             async with self.session.post(
-                self.url, json={"sender": self.sender, "message": text},
+                next(self.urls), json={"sender": self.sender, "message": text}, headers=self.headers,
                 timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT),
             ) as response:
                 body = await response.text()
@@ -141,11 +149,12 @@ async def stock_conversation(talker: Talker, turns: int) -> None:
         await talker.say(STOCK_SCRIPT[turn % len(STOCK_SCRIPT)])
 
 
-async def _run_users(url: str, users: int, conversation: Callable, turns: int, tag: str) -> Load:
+async def _run_users(url: Urls, users: int, conversation: Callable, turns: int, tag: str,
+                     headers: Optional[Dict[str, str]] = None) -> Load:
     load = Load(users)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
-        talkers = [Talker(session, url, f"bench-{tag}-{users}-{i}", load) for i in range(users)]
+        talkers = [Talker(session, url, f"bench-{tag}-{users}-{i}", load, headers) for i in range(users)]
         started = time.perf_counter()
         results = await asyncio.gather(*(conversation(t, turns) for t in talkers), return_exceptions=True)
         load.seconds = time.perf_counter() - started
@@ -255,14 +264,15 @@ def prepare_stock_bot(folder: Path) -> Path:
     return max((folder / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
-def _measure_loads(result: BotResult, url: str, conversation: Callable, turns: int, repeat: int,
-                   concurrency: Sequence[int], count_stored: Optional[Callable[[str], int]] = None) -> None:
-    asyncio.run(_run_users(url, 1, conversation, turns, f"{result.name}-warmup"))
+def _measure_loads(result: BotResult, url: Urls, conversation: Callable, turns: int, repeat: int,
+                   concurrency: Sequence[int], count_stored: Optional[Callable[[str], int]] = None,
+                   headers: Optional[Dict[str, str]] = None) -> None:
+    asyncio.run(_run_users(url, 1, conversation, turns, f"{result.name}-warmup", headers))
     for users in concurrency:
         result.loads[users] = []
         for run in range(repeat if users < 50 else max(1, repeat - 1)):
-            tag = f"{result.name}-r{run}".replace(" ", "")
-            load = asyncio.run(_run_users(url, users, conversation, turns, tag))
+            tag = re.sub(r"[^\w-]", "", f"{result.name}-r{run}")
+            load = asyncio.run(_run_users(url, users, conversation, turns, tag, headers))
             if count_stored is not None:
                 load.stored_answers = count_stored(f"bench-{tag}-{users}-")
             result.loads[users].append(load)
@@ -296,10 +306,11 @@ def bench_stock(folder: Path, repeat: int, concurrency: Sequence[int], turns: in
     return result
 
 
-def _stored_counter(database: Path) -> Callable[[str], int]:
+def _stored_counter(database: Union[Path, str]) -> Callable[[str], int]:
+    """Counts the answers stored for a run's senders, in a SQLite file or at a database URL."""
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(f"sqlite:///{database}")
+    engine = create_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     os.environ["SEDIA_ID_SALT"] = SALT
     from bot.storage.pseudonym import respondent_id
 

@@ -30,7 +30,8 @@ class WidgetSocket:
 
     async def open(self, session: Optional[str] = None) -> str:
         """Connect and ask to continue `session` (or a new one); returns the one confirmed."""
-        await self.client.connect(self.rasa_url, headers={"Origin": self.origin}, transports=["websocket"])
+        # Long polling: python-engineio's websocket client needs a newer aiohttp than rasa pins.
+        await self.client.connect(self.rasa_url, headers={"Origin": self.origin}, transports=["polling"])
         self._confirmed.clear()
         await self.client.emit("session_request", {"session_id": session})
         await asyncio.wait_for(self._confirmed.wait(), 30)
