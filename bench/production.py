@@ -111,16 +111,8 @@ def _profile(stack: Stack, urls: List[str], headers: Dict[str, str]) -> Dict[str
     """py-spy profiles of every server process under 50 users, and where the CPU went."""
     import asyncio
 
-    outputs, recorders = {}, []
-    for service in stack.services:
-        out = PROFILES / f"production-{service.name.replace(' ', '-')}.txt"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        recorders.append(profiles.Recorder(service.process.pid, out))
-        outputs[service.name] = out
-    for recorder in recorders:
-        recorder.__enter__()
-    try:
-        time.sleep(2)
+    pids = {s.name: s.process.pid for s in stack.services}
+    with profiles.recording(pids, lambda name: PROFILES / f"production-{name.replace(' ', '-')}.txt") as outputs:
         cpu_before = {s.name: _cpu_seconds(s.process.pid) for s in stack.services}
         busy_before, total_before = _machine_busy()
         started = time.monotonic()
@@ -130,9 +122,6 @@ def _profile(stack: Stack, urls: List[str], headers: Dict[str, str]) -> Dict[str
         for service in stack.services:
             CPU[service.name] = (_cpu_seconds(service.process.pid) - cpu_before[service.name]) / wall
         CPU["whole machine"] = (busy_after - busy_before) / (total_after - total_before) * (os.cpu_count() or 1)
-    finally:
-        for recorder in recorders:
-            recorder.__exit__(None, None, None)
     return outputs
 
 

@@ -12,10 +12,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 # A frame as py-spy writes it: "function (path/to/module.py:123)".
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^:()]+)(?::\d+)?\)$")
@@ -158,6 +160,25 @@ class Recorder:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@contextmanager
+def recording(pids: Dict[str, int], out_for: Callable[[str], Path]) -> Iterator[Dict[str, Path]]:
+    """py-spy recording each named process (and its children) for the length of the block;
+    yields where each profile is written."""
+    outputs = {name: out_for(name) for name in pids}
+    recorders = []
+    for name, pid in pids.items():
+        outputs[name].parent.mkdir(parents=True, exist_ok=True)
+        recorders.append(Recorder(pid, outputs[name]))
+    for recorder in recorders:
+        recorder.__enter__()
+    try:
+        time.sleep(2)  # py-spy attaches
+        yield outputs
+    finally:
+        for recorder in recorders:
+            recorder.__exit__(None, None, None)
 
 
 def py_spy() -> str:

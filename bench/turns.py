@@ -358,23 +358,10 @@ def bench_sedia(name: str, root: Path, folder: Path, repeat: int, concurrency: S
 
 def _profile(stack: Stack, data: Path, url: str, turns: int) -> Dict[str, Path]:
     """py-spy profiles of the Rasa server and the action server under 10 users."""
-    outputs = {}
-    recorders = []
-    for service in stack.services:
-        if service.name in ("Rasa server", "action server"):
-            # Kept after the run (results/ is not committed) for a closer look than the summary.
-            out = PROFILES / f"{data.name}-{service.name.replace(' ', '-')}.txt"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            recorders.append(profiles.Recorder(service.process.pid, out))
-            outputs[service.name] = out
-    for recorder in recorders:
-        recorder.__enter__()
-    try:
-        time.sleep(2)
+    pids = {s.name: s.process.pid for s in stack.services if s.name in ("Rasa server", "action server")}
+    # Kept after the run (results/ is not committed) for a closer look than the summary.
+    with profiles.recording(pids, lambda name: PROFILES / f"{data.name}-{name.replace(' ', '-')}.txt") as outputs:
         asyncio.run(_run_users(url, 10, sedia_interview, turns, "profile"))
-    finally:
-        for recorder in recorders:
-            recorder.__exit__(None, None, None)
     return outputs
 
 

@@ -140,11 +140,16 @@ class Running:
         return Chat(self.rasa_url, sender)
 
     def export(self, fmt: str = "json") -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "export", "--format", fmt],
-            cwd=REPO_ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=True,
-        )
-        return result.stdout
+        return export_answers(self.env, fmt)
+
+
+def export_answers(env: Dict[str, str], fmt: str = "json") -> str:
+    """What `python -m bot export` prints for the stack whose environment is `env`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "export", "--format", fmt],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    )
+    return result.stdout
 
 
 @contextmanager

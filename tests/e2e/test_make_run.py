@@ -151,3 +151,50 @@ def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Telegram is misconfigured: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL" in result.stderr
+
+
+def test_plain_rasa_commands_work_from_the_repo_root(tmp_path):
+    # `rasa run actions` and `rasa run` with no flags: Rasa's default paths (domain.yml,
+    # config.yml, credentials.yml, endpoints.yml, models/) and default ports, no variables
+    # beyond a private data folder. `rasa shell` is `rasa run` with a console on this REST channel.
+    import pytest
+
+    from bot.launcher import VENV_BIN, port_is_free
+
+    if not (port_is_free(5005) and port_is_free(5055)):
+        pytest.skip("Rasa's default ports are in use on this machine")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEDIA_", "ACTION_", "TELEGRAM_", "DATABASE_"))}
+    env["SEDIA_DATA_DIR"] = str(tmp_path)
+    rasa = str(VENV_BIN / "rasa")
+    servers = [
+        subprocess.Popen([rasa, "run", "actions"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.STDOUT, start_new_session=True),
+        subprocess.Popen([rasa, "run"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.STDOUT, start_new_session=True),
+    ]
+    try:
+        wait_until(lambda: answers("http://127.0.0.1:5055/health") and answers("http://127.0.0.1:5005/"), 300,
+                   "plain rasa run and rasa run actions")
+        sender = f"plain-{os.getpid()}"
+
+        def say(text: str) -> str:
+            body = json.dumps({"sender": sender, "message": text}).encode()
+            request = urllib.request.Request("http://127.0.0.1:5005/webhooks/rest/webhook", data=body,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return "\n".join(r.get("text") or "" for r in json.loads(response.read()))
+
+        assert "Sedia" in say("hello")
+        # The consent question comes from the action server: the default endpoint and the
+        # shared secret (generated into the data folder) work with no set-up.
+        assert "May I store your answers?" in say("start assessment")
+        assert listening_addresses(5055) == {"127.0.0.1"}  # plain `rasa run actions` binds loopback too
+    finally:
+        for server in servers:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,10 +14,10 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 import redis
 
-from bot.launcher import DEFAULT_MODEL, REPO_ROOT, Production, Stack, free_port
+from bot.launcher import DEFAULT_MODEL, Production, Stack, free_port
 from tests.bot_api_standin import BotApiStandIn
 from tests.conftest import environment, postgres_database
-from tests.e2e.conftest import TEST_SALT, Chat, Database, Reply
+from tests.e2e.conftest import TEST_SALT, Chat, Database, Reply, export_answers
 
 # A Redis database of the tests' own, emptied before each stack.
 TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -64,11 +62,7 @@ class RunningProduction:
         return AlternatingChat(self.rasa_urls, REST_TOKEN)
 
     def export(self, fmt: str = "json") -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "export", "--format", fmt],
-            cwd=REPO_ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=True,
-        )
-        return result.stdout
+        return export_answers(self.env, fmt)
 
     def telegram_status(self, server: int) -> str:
         with urllib.request.urlopen(f"{self.rasa_urls[server]}/webhooks/telegram/", timeout=10) as response:
