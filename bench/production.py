@@ -169,6 +169,33 @@ def profile_section(recorded: Dict[str, Path]) -> str:
     return "\n".join(lines)
 
 
+def limits(recorded: Dict[str, Path]) -> str:
+    """What limits the production stack, in numbers from this run's CPU and profiles."""
+    rasa = [path for name, path in recorded.items() if name.startswith("Rasa server") and path.exists()]
+    if not rasa or "whole machine" not in CPU:
+        return ""
+    shares = [profiles.part_shares(path, RASA_PARTS)[1] for path in rasa]
+
+    def share(part: str) -> str:
+        return f"{sum(s[part] for s in shares) / len(shares) * 100:.0f}%"
+
+    servers = sum(cores for name, cores in CPU.items() if name.startswith("Rasa server"))
+    return (
+        f"**What limits it.** The CPU: the whole machine was {CPU['whole machine']:.1f} of its "
+        f"{os.cpu_count()} cores busy, the Rasa servers {servers:.1f} of them, the action server "
+        f"{CPU.get('action server', 0):.1f}, and PostgreSQL, Redis and the load generator (on the same "
+        f"machine) the rest. Within a Rasa server, predicting the next action takes "
+        f"{share('policy prediction')} and the NLU {share('NLU pipeline (parse_message)')}, as with one "
+        f"server. What the topology adds is reading the tracker back "
+        f"({share('loading the tracker from the store')}): turns that alternate between the servers "
+        "find the other server's write, so a server reads and replays the session from PostgreSQL "
+        "instead of using the tracker it saved last. The lock store takes "
+        f"{share('waiting for and taking the lock (Redis)')}. More cores, with more Rasa replicas on "
+        "them, raise throughput; routing each conversation to one server (the widget's websocket "
+        "does so by itself) avoids the re-reads."
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run both stacks under load and write the section."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -203,6 +230,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "What `make run-prod`'s servers spent their busy samples on under 50 users (py-spy; "
         "share of each process's busy samples with that part on the stack):",
         profile_section(results[-1].profiles),
+        limits(results[-1].profiles),
     ])
     print(body)
     if not args.no_write:
