@@ -292,10 +292,13 @@ class Stack:
 def prepare_databases(env: Dict[str, str]) -> None:
     """Create the PostgreSQL database if missing, apply the migrations and create Rasa's
     conversation table, once, before several servers start and would race to do it."""
-    subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade", "--create"], env=env, check=True,
-        stdout=subprocess.DEVNULL,
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade", "--create"], env=env, capture_output=True, text=True,
     )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["no output"]
+        reason = next((line for line in reversed(lines) if "Error" in line), lines[-1]).strip()
+        raise RuntimeError(f"could not prepare the databases: {reason}")
 
 
 def telegram_status(settings: Optional[TelegramSettings], rasa_port: int) -> str:
@@ -348,7 +351,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("Starting Sedia (the Rasa server takes about half a minute to load its model)...")
     try:
         stack.start()
-    except (RuntimeError, subprocess.CalledProcessError) as error:
+    except RuntimeError as error:
         print(f"Could not start Sedia: {error}", file=sys.stderr)
         return 1
     print("Sedia is running:")
