@@ -37,6 +37,8 @@ class Saved:
 
     tracker: DialogueStateTracker
     count: int
+    # Where the store stood after the save: the id of the conversation's last SQL event.
+    last_id: Optional[int] = None
 
     def as_saved(self, domain: Domain) -> DialogueStateTracker:
         """The tracker with exactly the events it had when saved.
@@ -52,9 +54,11 @@ class Saved:
         return self.tracker
 
 
-def remember(held: "OrderedDict[str, Saved]", tracker: DialogueStateTracker, limit: int) -> None:
+def remember(
+    held: "OrderedDict[str, Saved]", tracker: DialogueStateTracker, limit: int, last_id: Optional[int] = None,
+) -> None:
     """Keep `tracker` as saved, dropping the least recently used beyond `limit`."""
-    held[tracker.sender_id] = Saved(tracker, len(tracker.events))
+    held[tracker.sender_id] = Saved(tracker, len(tracker.events), last_id)
     held.move_to_end(tracker.sender_id)
     while len(held) > limit:
         held.popitem(last=False)

@@ -9,21 +9,26 @@ dashboard reviews never hold anyone who did not agree (PDPA 2010).
 
 Each process keeps the tracker it saved last for a conversation. The next message checks
 that SQL still holds exactly that many events (one count) instead of reading back and
-replaying the whole session, which grows with the interview; if another Rasa server
-wrote to the conversation meanwhile, the count differs and SQL is read as usual.
+replaying the whole session, which grows with the interview. If another Rasa server
+wrote to the conversation meanwhile (replicas behind a load balancer), only the events it
+added are read and applied to the kept tracker, provided the kept ones are still there
+unchanged and no new session began; otherwise SQL is read as usual.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Iterable, Optional, Text
+from typing import Any, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import func
 from sqlalchemy.engine import make_url
 
 from bot import rasa_workarounds  # noqa: F401  (installs them on import)
@@ -80,7 +85,7 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         if self.has_consent(tracker):
             self._unconsented.drop(tracker.sender_id)
             await super().save(tracker)
-            remember(self._recent, tracker, MAX_RECENT)
+            remember(self._recent, tracker, MAX_RECENT, self._last_event_id(tracker.sender_id))
             return
         self._recent.pop(tracker.sender_id, None)
         await self.stream_events(tracker)
@@ -99,25 +104,53 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
             return None
         return self._unconsented.get(sender_id, self.domain)
 
-    def _stored_count(self, sender_id: Text) -> int:
+    def _last_event_id(self, sender_id: Text) -> Optional[int]:
         with self.session_scope() as session:
-            return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            return session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+
+    def _added_since(self, sender_id: Text, held: Saved) -> Optional[Tuple[List[Event], Optional[int]]]:
+        """The events stored after the kept tracker's, and the new last id; None when the
+        kept ones are not all there unchanged (erased, rewritten, or a new session)."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            count = query.count()
+            if count == held.count:
+                return [], held.last_id
+            if count < held.count or held.count == 0 or held.last_id is None:
+                return None
+            # From the kept tracker's last event on: it must still be where it was.
+            rows = query.offset(held.count - 1).all()
+            rows = [(row.id, row.type_name, row.data) for row in rows]
+        if not rows or rows[0][0] != held.last_id:
+            return None
+        added = rows[1:]
+        if any(type_name == SessionStarted.type_name for _, type_name, _ in added):
+            return None
+        return [Event.from_parameters(json.loads(data)) for _, _, data in added], rows[-1][0]
 
     def _from_recent(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        """The tracker this process saved last, if SQL still holds exactly what it saved.
+        """The tracker this process saved last, brought up to date with what SQL holds.
 
         Counting the stored events is one indexed query; reading them back means decoding
-        and replaying every event of the session, which grows with the interview. Another
-        Rasa server that handled this conversation since would have changed the count.
+        and replaying every event of the session, which grows with the interview. When
+        another Rasa server handled this conversation since, only its events are read.
         """
         held = self._recent.get(sender_id)
         if held is None or self.domain is None:
             return None
-        if self._stored_count(sender_id) != held.count:
+        found = self._added_since(sender_id, held)
+        if found is None:
             self._recent.pop(sender_id, None)
             return None
-        self._recent.move_to_end(sender_id)
-        return held.as_saved(self.domain)
+        added, last_id = found
+        tracker = held.as_saved(self.domain)
+        if added:
+            for event in added:
+                tracker.update(event)
+            remember(self._recent, tracker, MAX_RECENT, last_id)
+        else:
+            self._recent.move_to_end(sender_id)
+        return tracker
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation from memory if it has no consent yet, else from SQL."""

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
@@ -100,6 +100,84 @@ def test_another_server_writing_the_conversation_is_seen(database_url):
         for store in (first, second):
             store.engine.dispose()
         dispose_tracker_engines()
+
+
+def _counting_rebuilds(monkeypatch) -> list:
+    rebuilt = []
+    original = DialogueStateTracker.from_dict.__func__
+    monkeypatch.setattr(DialogueStateTracker, "from_dict", classmethod(lambda cls, *a, **k: rebuilt.append(1) or original(cls, *a, **k)))
+    return rebuilt
+
+
+def test_what_another_server_added_is_read_alone_and_applied(database_url, monkeypatch):
+    # Replicas behind a load balancer: turns alternate, and each server reads only the
+    # other's new events instead of replaying the session.
+    domain = Domain.from_yaml(DOMAIN_WITH_A_SLOT)
+    first = ConsentAwareTrackerStore(domain=domain, host=database_url)
+    _consented_store(database_url).engine.dispose()
+    second = ConsentAwareTrackerStore(domain=domain, host=database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, domain.slots)
+        _say(first, tracker, "hello")
+        on_second = asyncio.run(second.retrieve(SENDER))
+        on_second.update(SlotSet("language", "ms"))
+        _say(second, on_second, "jawapan di pelayan kedua")
+        rebuilt = _counting_rebuilds(monkeypatch)
+        seen = asyncio.run(first.retrieve(SENDER))
+        assert _texts(seen) == ["hello", "jawapan di pelayan kedua"]
+        assert seen.get_slot("language") == "ms"
+        assert rebuilt == [], "only the added events were read"
+        _say(first, seen, "back on the first")
+        assert _texts(asyncio.run(second.retrieve(SENDER))) == ["hello", "jawapan di pelayan kedua", "back on the first"]
+        assert rebuilt == []
+        assert _stored(database_url) == 7  # three turns of two events, and the slot
+    finally:
+        for store in (first, second):
+            store.engine.dispose()
+        dispose_tracker_engines()
+
+
+def test_a_new_session_or_a_rewrite_elsewhere_is_read_whole(database_url, monkeypatch):
+    first, second = _consented_store(database_url), ConsentAwareTrackerStore(domain=Domain.empty(), host=database_url)
+    try:
+        tracker = DialogueStateTracker(SENDER, [])
+        _say(first, tracker, "old session")
+        # The second server starts a new session: the first must not glue it onto the old one.
+        on_second = asyncio.run(second.retrieve(SENDER))
+        on_second.update(SessionStarted())
+        _say(second, on_second, "new session")
+        for words in ("more", "and more"):  # as Rasa does each turn: retrieve, then save
+            _say(second, asyncio.run(second.retrieve(SENDER)), words)
+        rebuilt = _counting_rebuilds(monkeypatch)
+        seen = asyncio.run(first.retrieve(SENDER))
+        assert _texts(seen) == ["new session", "more", "and more"]
+        assert rebuilt == [1]
+        _say(first, seen, "kept by the first")
+        # Erased and written again elsewhere (the person consented anew), longer than what
+        # the first server kept: read whole again, not glued on.
+        with tracker_engine(database_url).begin() as connection:
+            connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": SENDER})
+        fresh = DialogueStateTracker(SENDER, [])
+        _say(second, fresh, "one")
+        for words in ("two", "three", "four", "five", "six"):
+            _say(second, asyncio.run(second.retrieve(SENDER)), words)
+        rebuilt.clear()
+        assert _texts(asyncio.run(first.retrieve(SENDER))) == ["one", "two", "three", "four", "five", "six"]
+        assert rebuilt == [1]
+    finally:
+        for store in (first, second):
+            store.engine.dispose()
+        dispose_tracker_engines()
+
+
+DOMAIN_WITH_A_SLOT = """
+version: "3.1"
+intents: [greet]
+slots:
+  language:
+    type: text
+    mappings: [{type: custom}]
+"""
 
 
 @pytest.mark.parametrize("consented", [True, False], ids=["in SQL", "in memory"])
