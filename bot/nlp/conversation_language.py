@@ -37,8 +37,11 @@ class ConversationLanguage(StatelessComponent):
             if not found:
                 continue
             entities = [e for e in message.get(ENTITIES, []) if e.get("entity") not in found]
+            # The whole message is the evidence for its language; Rasa's evaluators place
+            # every entity by its span, so these carry one too.
+            span = {"start": 0, "end": len(message.get(TEXT) or "")}
             entities += [
-                {"entity": name, "value": value, "extractor": type(self).__name__}
+                {"entity": name, "value": value, **span, "extractor": type(self).__name__}
                 for name, value in found.items()
             ]
             message.set(ENTITIES, entities, add_to_output=True)
