@@ -10,15 +10,15 @@ from typing import List
 import pytest
 import redis
 from rasa.core.lock_store import RedisLockStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.channels.telegram_lease import PollingLease
-from bot.held_conversations import RedisHeld, held_conversations, MemoryHeld
+from bot.held_conversations import MemoryHeld, RedisHeld, held_conversations
 from bot.lock_store import AtomicRedisLockStore
 from bot.rasa_endpoints import endpoints_for, redis_lock_store
+from tests.small_domain import language_slot_domain
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
@@ -148,14 +148,7 @@ def test_a_lease_holder_that_cannot_renew_says_so():
     asyncio.run(main())
 
 
-DOMAIN = Domain.from_yaml("""
-version: "3.1"
-intents: [greet]
-slots:
-  language:
-    type: text
-    mappings: [{type: custom}]
-""")
+DOMAIN = language_slot_domain()
 
 
 def conversation(sender: str, *texts: str) -> DialogueStateTracker:

@@ -16,6 +16,7 @@ from bot.storage.conversations import dispose_tracker_engines, tracker_engine
 from bot.storage.db import session_scope
 from bot.storage.pseudonym import respondent_id
 from bot.tracker_store import ConsentAwareTrackerStore
+from tests.small_domain import language_slot_domain
 
 SENDER = "widget-session-1"
 
@@ -112,7 +113,7 @@ def _counting_rebuilds(monkeypatch) -> list:
 def test_what_another_server_added_is_read_alone_and_applied(database_url, monkeypatch):
     # Replicas behind a load balancer: turns alternate, and each server reads only the
     # other's new events instead of replaying the session.
-    domain = Domain.from_yaml(DOMAIN_WITH_A_SLOT)
+    domain = language_slot_domain()
     first = ConsentAwareTrackerStore(domain=domain, host=database_url)
     _consented_store(database_url).engine.dispose()
     second = ConsentAwareTrackerStore(domain=domain, host=database_url)
@@ -168,16 +169,6 @@ def test_a_new_session_or_a_rewrite_elsewhere_is_read_whole(database_url, monkey
         for store in (first, second):
             store.engine.dispose()
         dispose_tracker_engines()
-
-
-DOMAIN_WITH_A_SLOT = """
-version: "3.1"
-intents: [greet]
-slots:
-  language:
-    type: text
-    mappings: [{type: custom}]
-"""
 
 
 @pytest.mark.parametrize("consented", [True, False], ids=["in SQL", "in memory"])
