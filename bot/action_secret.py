@@ -15,7 +15,6 @@ servers of one machine read (`bot.shared_secrets`).
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from typing import Optional
@@ -24,7 +23,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot.shared_secrets import ACTION_SECRET, shared_secret
+from bot.shared_secrets import ACTION_SECRET, same_secret, shared_secret
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +47,6 @@ def sign_action_endpoint(endpoint: object) -> None:
         headers[ACTION_SECRET_HEADER] = action_secret()
 
 
-def is_authorised(given: Optional[str], expected: str) -> bool:
-    """True when `given` is the secret (compared in constant time)."""
-    return bool(given) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
 def require_action_secret(app: Sanic) -> None:
     """Refuse, with 401 and before any action runs, every call without the secret; and
     bind loopback unless SANIC_HOST says otherwise."""
@@ -63,7 +57,7 @@ def require_action_secret(app: Sanic) -> None:
     async def check_secret(request: Request) -> Optional[HTTPResponse]:
         if request.path in OPEN_PATHS:
             return None
-        if is_authorised(request.headers.get(ACTION_SECRET_HEADER), expected):
+        if same_secret(request.headers.get(ACTION_SECRET_HEADER), expected):
             return None
         logger.warning("Refused a call to %s without the action server's secret", request.path)
         return json({"error": "This server answers only Sedia's Rasa servers."}, status=401)

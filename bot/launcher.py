@@ -212,11 +212,10 @@ class Stack:
                 root=self.root,
             ),
         ]
-        for port, name in self.ports().items():
-            if port not in self.rasa_ports:
-                continue
+        names = self.ports()
+        for port in self.rasa_ports:
             services.append(Service(
-                name,
+                names[port],
                 [
                     rasa, "run", "--model", str(self.model), "--port", str(port),
                     "--interface", self.bind_host, "--credentials", "credentials.yml",

@@ -7,6 +7,7 @@ in the data folder with owner-only permissions, so the servers of one machine (`
 """
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -26,17 +27,29 @@ def secret_file(secret: tuple) -> Path:
     return Path(data_dir()) / secret[1]
 
 
-def shared_secret(secret: tuple, environ: Optional[Mapping[str, str]] = None) -> str:
-    """The value of `secret`: its variable, else the file (created on first use)."""
+def existing_secret(secret: tuple, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """The value of `secret` if it is set or was generated already, else None."""
     variable, _ = secret
     environ = os.environ if environ is None else environ
     from_env = (environ.get(variable) or "").strip()
     if from_env:
         return from_env
     path = secret_file(secret)
-    if not path.exists():
-        _create(path)
-    return path.read_text(encoding="utf-8").strip()
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+def shared_secret(secret: tuple, environ: Optional[Mapping[str, str]] = None) -> str:
+    """The value of `secret`: its variable, else the file (created on first use)."""
+    found = existing_secret(secret, environ)
+    if found is not None:
+        return found
+    _create(secret_file(secret))
+    return secret_file(secret).read_text(encoding="utf-8").strip()
+
+
+def same_secret(given: Optional[str], expected: str) -> bool:
+    """True when `given` is the secret `expected`, compared in constant time."""
+    return bool(given) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def _create(path: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
@@ -15,25 +14,17 @@ import uuid
 from typing import List, Optional
 
 from bot.launcher import Stack
-from bot.shared_secrets import REST_TOKEN, secret_file
+from bot.shared_secrets import REST_TOKEN, existing_secret
 
 DEFAULT_URL = "http://127.0.0.1:5005"
-
-
-def rest_token() -> Optional[str]:
-    """The REST channel's bearer token, when one is in use: SEDIA_REST_TOKEN, or the one
-    `make run-prod` generated into the data folder."""
-    if os.environ.get(REST_TOKEN[0]):
-        return os.environ[REST_TOKEN[0]].strip()
-    path = secret_file(REST_TOKEN)
-    return path.read_text(encoding="utf-8").strip() if path.exists() else None
 
 
 def send(base_url: str, sender: str, text: str, timeout: float = 120.0) -> List[dict]:
     """Post one message to the REST webhook and return Sedia's replies."""
     body = json.dumps({"sender": sender, "message": text}).encode("utf-8")
     headers = {"Content-Type": "application/json"}
-    token = rest_token()
+    # SEDIA_REST_TOKEN, or the one `make run-prod` generated into the data folder.
+    token = existing_secret(REST_TOKEN)
     if token:  # a server without a token ignores it
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", data=body, headers=headers)

@@ -10,7 +10,6 @@ is open to this machine, for `make shell` and the tests.
 """
 from __future__ import annotations
 
-import hmac
 import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -19,6 +18,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.shared_secrets import same_secret
 
 TOKEN_VARIABLE = "SEDIA_REST_TOKEN"
 
@@ -43,8 +44,7 @@ class TokenRestInput(RestInput):
         """True when no token is configured or the request brings it."""
         if not self.token:
             return True
-        given = bearer_token(request.headers.get("Authorization"))
-        return hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
+        return same_secret(bearer_token(request.headers.get("Authorization")), self.token)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's REST blueprint, behind the token check.

@@ -10,7 +10,6 @@ it turns a message into a Rasa turn and reads the conversation's language.
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -26,6 +25,7 @@ from bot.channels.telegram_service import ConversationState, TelegramService
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.instrument import LANGUAGES
 from bot.rasa_endpoints import REDIS_URL_VARIABLE
+from bot.shared_secrets import same_secret
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -72,7 +72,7 @@ class TelegramInput(InputChannel):
             if settings is None or settings.mode != "webhook" or channel.service is None:
                 return response.json({"ok": False, "description": "webhook mode is off"}, status=404)
             given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode("utf-8"), settings.secret.encode("utf-8")):
+            if not same_secret(given, settings.secret):
                 return response.json({"ok": False, "description": "wrong secret token"}, status=403)
             try:
                 body = request.json

@@ -13,7 +13,7 @@ import hmac
 import uuid
 from typing import Optional
 
-from bot.shared_secrets import WIDGET_SESSION_KEY, shared_secret
+from bot.shared_secrets import WIDGET_SESSION_KEY, same_secret, shared_secret
 
 _SEPARATOR = "."
 
@@ -38,4 +38,4 @@ def is_issued(session_id: Optional[object], key: str) -> bool:
     if not isinstance(session_id, str) or session_id.count(_SEPARATOR) != 1:
         return False
     nonce, signature = session_id.split(_SEPARATOR)
-    return len(nonce) == 32 and hmac.compare_digest(signature, _signature(key, nonce))
+    return len(nonce) == 32 and same_secret(signature, _signature(key, nonce))
