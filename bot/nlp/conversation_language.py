@@ -27,7 +27,12 @@ class ConversationLanguage(StatelessComponent):
 
     def process(self, messages: List[Message], tracker: DialogueStateTracker) -> List[Message]:
         """Add the language entities the message and the conversation call for."""
-        # Rasa always passes a tracker: an empty one when a message is parsed on its own.
+        # Rasa always passes a tracker: an empty one when a message is parsed on its own
+        # (`/model/parse`, `rasa shell nlu`, `rasa test`'s end-to-end NLU check). A live
+        # conversation has at least its session start, so an empty tracker means no
+        # conversation, and there is no conversation language to decide.
+        if not tracker.events:
+            return messages
         earlier = sum(1 for event in tracker.events if isinstance(event, UserUttered))
         source = tracker.get_slot(SOURCE_ENTITY)
         current = tracker.get_slot(LANGUAGE_ENTITY)

@@ -14,7 +14,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -49,7 +49,16 @@ def say(tracker: DialogueStateTracker, text: str, intent: str = "greet", page: O
 
 @pytest.fixture
 def tracker() -> DialogueStateTracker:
-    return DialogueStateTracker("someone", DOMAIN.slots)
+    """A conversation as the Rasa server holds it before the first message: its session start."""
+    started = DialogueStateTracker("someone", DOMAIN.slots)
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        started.update(event)
+    return started
+
+
+def test_a_message_parsed_outside_a_conversation_gets_no_language():
+    # /model/parse and rasa test's end-to-end NLU check pass an empty tracker.
+    assert say(DialogueStateTracker("nobody", DOMAIN.slots), "selamat pagi, saya penyelaras") == []
 
 
 def test_the_first_messages_set_the_language(tracker):
