@@ -23,7 +23,9 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: install train spacy run run-prod shell test test-unit test-stories test-e2e test-production test-browser chromium vendor validate nlu-eval sync-rasa bench bench-production bench-dashboard clean
 
-install: $(INSTALLED)
+# Installing also builds Sedia's spaCy pipeline, which config.yml names, so plain
+# `rasa train` works straight after it.
+install: $(INSTALLED) $(SPACY_DIR)/meta.json
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 10), "Sedia needs Python 3.10 (rasa 3.6 requires < 3.11); found " + sys.version' 
