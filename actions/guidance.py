@@ -8,10 +8,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
-from bot.guidance import theme_guidance
+from bot.guidance import theme_guidance_answer
 from bot.guidance.mqa import answer as mqa_answer, choose_topic, detect_topic, mqa_question_topic
 from bot.instrument import load_instrument
-from bot.messages import message
 
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:
@@ -57,10 +56,7 @@ class ActionThemeGuidance(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         language = turn.language
-        dispatcher.utter_message(
-            text=f"{theme_guidance(theme_id).get(language)}\n"
-            f"{message('summary.source', language)}: {instrument.citation_short}."
-        )
+        dispatcher.utter_message(text=theme_guidance_answer(theme_id, language))
         dispatcher.utter_message(
             response="utter_theme_offer", theme_name=instrument.theme(theme_id).name.get(language)
         )

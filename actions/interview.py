@@ -212,8 +212,11 @@ class ActionSummary(Action):
                 values = (
                     stored_item_slots(session, assessment.id, instrument) if assessment else {}
                 )
-                complete = interview.is_complete(answered_in_slots(values, instrument), instrument)
-                if assessment is not None and complete and assessment.status != "completed":
+                # An assessment finished under an older instrument stays complete: it was
+                # never asked the items added since (migration 0005).
+                finished = assessment is not None and assessment.status == "completed"
+                complete = finished or interview.is_complete(answered_in_slots(values, instrument), instrument)
+                if assessment is not None and complete and not finished:
                     repository.set_status(session, assessment.id, "completed")
         else:
             values = turn.item_slots()

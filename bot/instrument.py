@@ -12,11 +12,13 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
+from bot.provenance import Provenance, parse_provenance
+
 INSTRUMENT_PATH = Path(__file__).with_name("instrument.yml")
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "ms")
 MIN_ITEMS_PER_THEME = 4
-MAX_ITEMS_PER_THEME = 6
+MAX_ITEMS_PER_THEME = 7
 
 
 class InstrumentError(ValueError):
@@ -80,6 +82,7 @@ class Item:
     theme_id: str
     text: Wording
     why: Wording
+    why_from: Provenance
     is_open: bool = False
     sub_theme: Optional[str] = None
     aspect: Optional[str] = None
@@ -211,6 +214,28 @@ def parse_wording(raw: object, where: str) -> Wording:
     return Wording({lang: _tidy(str(text)) for lang, text in raw.items()})
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One thing Sedia says, in every language, with where it comes from."""
+
+    wording: Wording
+    provenance: Provenance
+
+    def get(self, language: Optional[str] = None) -> str:
+        """The text in `language` (English for an unknown one)."""
+        return self.wording.get(language)
+
+
+def _without_source(raw: object) -> object:
+    return {k: v for k, v in raw.items() if k != "from"} if isinstance(raw, dict) else raw
+
+
+def parse_statement(raw: object, where: str) -> Statement:
+    """A Statement from `{en: ..., ms: ..., from: "study theme.2"}` (bot/provenance.py)."""
+    source = raw.get("from") if isinstance(raw, dict) else None
+    return Statement(parse_wording(_without_source(raw), where), parse_provenance(source, where))
+
+
 def _tidy(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
 
@@ -226,7 +251,8 @@ def _item(raw: dict, theme_id: str, is_open: bool) -> Item:
         id=item_id,
         theme_id=theme_id,
         text=parse_wording(raw.get("text"), f"item {item_id} text"),
-        why=parse_wording(raw.get("why"), f"item {item_id} why"),
+        why=parse_wording(_without_source(raw.get("why")), f"item {item_id} why"),
+        why_from=parse_provenance((raw.get("why") or {}).get("from"), f"item {item_id} why"),
         is_open=is_open,
         sub_theme=raw.get("sub_theme"),
         aspect=raw.get("aspect"),

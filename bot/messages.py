@@ -1,6 +1,7 @@
 """Wording used by Sedia's own logic, from `bot/messages.yml`, in the user's language."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict
@@ -34,3 +35,20 @@ def message(key: str, language: str = "en", **values: Any) -> str:
 def section(key: str) -> Dict[str, Wording]:
     """Every wording directly under a key, such as "widget", by its name."""
     return {name: wording(f"{key}.{name}") for name in _messages()[key]}
+
+
+MQA_FULL_NAME = {"ms": "Agensi Kelayakan Malaysia (MQA)"}
+_FIRST_MQA = re.compile(r"(?<![(\w])MQA(?![\w)])")
+
+
+def name_mqa_in_full(text: str, language: str) -> str:
+    """The text with MQA's official name at its first mention, where the language has one.
+
+    Malay readers expect "Agensi Kelayakan Malaysia (MQA)" before the bare acronym; a
+    message whose first mention already is the full name is left as it is.
+    """
+    full = MQA_FULL_NAME.get(language)
+    bare = _FIRST_MQA.search(text) if full else None
+    if bare is None or -1 < text.find(full) < bare.start():
+        return text
+    return text[: bare.start()] + full + text[bare.end():]

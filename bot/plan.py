@@ -1,19 +1,22 @@
-"""The personalised action plan: ranked gaps, 3 to 5 owned actions each, MQA's checklist,
-and a comparison with the user's faculty and institution when those groups are big enough.
+"""The personalised action plan: ranked gaps, 3 to 5 owned actions each, what MQA requires
+kept apart from good practice elsewhere, and a comparison with the user's faculty and
+institution when those groups are big enough.
 
-The actions come from `bot/guidance/recommendations.yml` (the study's recommendations);
-the checklist from the MQA knowledge base. `render_markdown` gives the text that is sent
-in chat, stored with the assessment, and served as a document.
+The actions come from `bot/guidance/recommendations.yml`, each labelled as the study's
+recommendation or finding, or as Sedia's own suggestion; the MQA requirements and the
+good practice come from the MQA knowledge base's checklist topic, with its sources.
+`render_markdown` gives the text that is sent in chat, stored with the assessment, and
+served as a document.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot.guidance import Step, item_step, recommendation, theme_actions
-from bot.guidance.mqa import load_knowledge
+from bot.guidance import Step, advice_label, item_step, recommendation, theme_actions
+from bot.guidance.mqa import Topic, load_knowledge, sources
 from bot.instrument import Instrument, Level
-from bot.messages import message
+from bot.messages import message, name_mqa_in_full
 from bot.privacy import may_show, min_group_size
 from bot.scoring import ReadinessProfile, ThemeScore, score_answers
 
@@ -54,8 +57,7 @@ class ActionPlan:
 
 
 def _actions_for(theme: ThemeScore, values: Mapping[str, Optional[int]], instrument: Instrument) -> Tuple[Step, ...]:
-    headline = recommendation(theme.theme_id, theme.level.id)
-    chosen = [Step(headline.owner, headline.owner_label, headline.text)]
+    chosen: List[Step] = [recommendation(theme.theme_id, theme.level.id)]
     low_items = sorted(
         (item for item in instrument.theme(theme.theme_id).scale_items
          if values.get(item.id) is not None and values[item.id] <= LOW_ITEM_VALUE),
@@ -92,10 +94,41 @@ def comparison(group: str, name: str, respondents: int, theme_means: Dict[str, f
 
 
 # ----- rendering ----------------------------------------------------------------------
+def checklist_topic() -> Topic:
+    """The knowledge base's checklist topic: MQA's requirements and good practice elsewhere."""
+    return load_knowledge().topics[CHECKLIST_TOPIC]
+
+
 def checklist_lines(language: str) -> List[str]:
-    """The MQA checklist items, from the knowledge base's checklist answer."""
-    text = load_knowledge().topics[CHECKLIST_TOPIC].text.get(language)
-    return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
+    """What MQA requires, item by item (good practice from elsewhere is not in it)."""
+    return [s.get(language) for s in checklist_topic().requires]
+
+
+def good_practice_lines(language: str) -> List[str]:
+    """Good practice from outside MQA, item by item, each saying whose it is."""
+    return [s.get(language) for s in checklist_topic().good_practice]
+
+
+def _action_line(action: Step, language: str) -> str:
+    return f"- **{action.owner_label.get(language)}**: {action.text.get(language)} _({advice_label(action.provenance, language)})_"
+
+
+def _checklist_section(language: str) -> List[str]:
+    topic = checklist_topic()
+    lines = [f"## {message('plan.checklist', language)}", "", message("plan.checklist_intro", language), ""]
+    lines += [" ".join(s.get(language) for s in topic.statements), ""]
+    lines += [f"### {message('mqa.requires', language)}", ""]
+    lines += [f"- [ ] {item}" for item in checklist_lines(language)]
+    lines += ["", f"### {message('mqa.good_practice', language)}", ""]
+    lines += [f"- {item}" for item in good_practice_lines(language)]
+    return lines + [""]
+
+
+def plan_sources(plan: ActionPlan, instrument: Instrument) -> List[str]:
+    """The plan's source line: the paper if a study-based action is shown, then each fact cited."""
+    study = any(a.from_study for gap in plan.gaps for a in gap.actions)
+    facts = [s for s in sources(checklist_topic()) if s != instrument.citation_short]
+    return ([instrument.citation_short] if study else []) + facts
 
 
 def _level(level: Optional[Level], language: str) -> str:
@@ -111,15 +144,13 @@ def render_markdown(plan: ActionPlan, instrument: Instrument, language: str) -> 
         name = instrument.theme(gap.theme.theme_id).name.get(language)
         lines.append(f"## {rank}. {name}: {gap.theme.score:.1f}/5 ({_level(gap.theme.level, language)})")
         lines.append("")
-        lines += [f"- **{a.owner_label.get(language)}**: {a.text.get(language)}" for a in gap.actions]
+        lines += [_action_line(a, language) for a in gap.actions]
         lines.append("")
-    lines += [f"## {message('plan.checklist', language)}", ""]
-    lines += [f"- [ ] {item}" for item in checklist_lines(language)]
-    lines.append("")
+    lines += _checklist_section(language)
     if plan.comparisons:
         lines += _comparison_lines(plan, instrument, language)
-    lines.append(f"{message('summary.source', language)}: {instrument.citation_short}; MQA, GGP: Micro-credentials (2020).")
-    return "\n".join(lines).strip() + "\n"
+    lines.append(f"{message('summary.source', language)}: {'; '.join(plan_sources(plan, instrument))}.")
+    return name_mqa_in_full("\n".join(lines).strip() + "\n", language)
 
 
 def _comparison_lines(plan: ActionPlan, instrument: Instrument, language: str) -> List[str]:

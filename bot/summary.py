@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import List
 
-from bot.guidance import recommendation
-from bot.messages import message
+from bot.guidance import advice_label, recommendation
+from bot.messages import message, name_mqa_in_full
 from bot.instrument import Instrument
 from bot.scoring import ReadinessProfile
 
@@ -12,7 +12,11 @@ GAPS_WITH_ADVICE = 2
 
 
 def render_summary(profile: ReadinessProfile, instrument: Instrument, language: str, complete: bool) -> str:
-    """Scores and levels per theme, then one recommendation for each of the two largest gaps."""
+    """Scores and levels per theme, then one recommendation for each of the two largest gaps.
+
+    Each recommendation says whether the study or Sedia gives it; the paper is cited only
+    when a recommendation rests on it.
+    """
     lines: List[str] = [f"**{message('summary.' + ('complete' if complete else 'partial'), language)}**"]
     if profile.index is None:
         lines.append(message('summary.no_scores', language))
@@ -37,12 +41,13 @@ def render_summary(profile: ReadinessProfile, instrument: Instrument, language: 
     else:
         lines.append(message('summary.no_gaps', language))
         chosen = list(profile.gaps[:1])
-    source = ""
+    cites_study = False
     for n, gap in enumerate(chosen, start=1):
         advice = recommendation(gap.theme_id, gap.level.id)
         name = instrument.theme(gap.theme_id).name.get(language)
-        lines.append(f"{n}. {name}: {advice.owner_label.get(language)}: {advice.text.get(language)}")
-        source = advice.source
-    if source:
-        lines.append(f"{message('summary.source', language)}: {source}.")
-    return "\n".join(lines)
+        label = advice_label(advice.provenance, language)
+        lines.append(f"{n}. {name}: {advice.owner_label.get(language)}: {advice.text.get(language)} _({label})_")
+        cites_study = cites_study or advice.from_study
+    if cites_study:
+        lines.append(f"{message('summary.source', language)}: {instrument.citation_short}.")
+    return name_mqa_in_full("\n".join(lines), language)

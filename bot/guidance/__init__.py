@@ -1,30 +1,49 @@
-"""Guidance Sedia gives: theme advice, graded recommendations and plan steps from the study.
+"""Guidance Sedia gives: theme advice, graded recommendations and plan steps.
 
-The texts are data (`recommendations.yml`); this module only selects them. MQA answers
-are in `bot/guidance/mqa.py`.
+The texts are data (`recommendations.yml`); this module only selects them. Each piece of
+advice carries its provenance: the study's recommendations or findings, or Sedia's own
+suggestion, and `advice_label` says which in the user's language. MQA answers are in
+`bot/guidance/mqa.py`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import yaml
 
-from bot.instrument import Wording, parse_wording
+from bot.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement, parse_wording
+from bot.messages import message, name_mqa_in_full
+from bot.provenance import SEDIA, STUDY, Provenance, ProvenanceError, parse_provenance
 
 GUIDANCE_DIR = Path(__file__).parent
+ADVICE_KINDS = (STUDY, SEDIA)
+RECOMMENDATIONS = "recommendations"
 
 
 @dataclass(frozen=True)
-class Recommendation:
-    theme_id: str
-    level_id: str
+class Step:
+    """One piece of advice: what to do, who does it, and where the advice comes from."""
+
     owner: str
     owner_label: Wording
     text: Wording
-    source: str
+    provenance: Provenance
+
+    @property
+    def from_study(self) -> bool:
+        """True when the advice rests on the study rather than on Sedia."""
+        return self.provenance.kind == STUDY
+
+
+@dataclass(frozen=True)
+class Recommendation(Step):
+    """The headline advice for a theme at a readiness level."""
+
+    theme_id: str = ""
+    level_id: str = ""
 
 
 @lru_cache(maxsize=None)
@@ -33,54 +52,89 @@ def _recommendations_file() -> dict:
         return yaml.safe_load(handle)
 
 
+def advice_label(provenance: Provenance, language: str) -> str:
+    """"the study recommends", "the study found this need" or "Sedia suggests", in `language`."""
+    if provenance.kind == SEDIA:
+        return message("provenance.sedia", language)
+    if RECOMMENDATIONS in provenance.cites:
+        return message("provenance.study_recommends", language)
+    return message("provenance.study_found", language)
+
+
+def check_advice_provenance(provenance: Provenance, where: str) -> Provenance:
+    """The provenance of a piece of advice, which must be the study's recommendations or
+    findings, or Sedia's own suggestion (advice never states an MQA rule)."""
+    is_study_advice = provenance.kind == STUDY and (
+        provenance.is_finding or RECOMMENDATIONS in provenance.cites
+    )
+    if not (is_study_advice or provenance.kind == SEDIA):
+        raise ProvenanceError(
+            f"{where}: advice comes from the study's recommendations or findings, or from Sedia; got {provenance}"
+        )
+    return provenance
+
+
+def theme_guidance_statements(theme_id: str) -> Tuple[Statement, ...]:
+    """The statements of a theme's short guidance, each with its provenance."""
+    raw = _recommendations_file()["themes"][theme_id]["guidance"]
+    return tuple(parse_statement(s, f"guidance {theme_id} #{n}") for n, s in enumerate(raw, start=1))
+
+
 def theme_guidance(theme_id: str) -> Wording:
     """Short guidance for a theme the user raised in free text."""
-    return parse_wording(_recommendations_file()["themes"][theme_id]["guidance"], f"guidance {theme_id}")
+    statements = theme_guidance_statements(theme_id)
+    return Wording({lang: " ".join(s.get(lang) for s in statements) for lang in LANGUAGES})
+
+
+def theme_guidance_answer(theme_id: str, language: str) -> str:
+    """The theme's guidance in `language`, then its source line when it rests on the study."""
+    text = theme_guidance(theme_id).get(language)
+    if any(s.provenance.kind == STUDY for s in theme_guidance_statements(theme_id)):
+        text += f"\n{message('summary.source', language)}: {load_instrument().citation_short}."
+    return name_mqa_in_full(text, language)
 
 
 def _owner_label(owner: str) -> Wording:
     return parse_wording(_recommendations_file()["owners"][owner], f"owner {owner}")
 
 
-def recommendation(theme_id: str, level_id: str) -> Recommendation:
-    """The study's recommendation for a theme at a readiness level."""
-    data = _recommendations_file()
-    raw = data["themes"][theme_id]["recommendations"][level_id]
-    return Recommendation(
-        theme_id=theme_id,
-        level_id=level_id,
-        owner=raw["owner"],
-        owner_label=_owner_label(raw["owner"]),
-        text=parse_wording(raw["text"], "guidance"),
-        source=data["source"],
-    )
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of an action plan and who takes it."""
-
-    owner: str
-    owner_label: Wording
-    text: Wording
-
-
 def _step(raw: dict, where: str) -> Step:
-    return Step(raw["owner"], _owner_label(raw["owner"]), parse_wording(raw["text"], where))
+    provenance = check_advice_provenance(parse_provenance(raw.get("from"), where), where)
+    return Step(raw["owner"], _owner_label(raw["owner"]), parse_wording(raw["text"], where), provenance)
+
+
+def recommendation(theme_id: str, level_id: str) -> Recommendation:
+    """The recommendation for a theme at a readiness level."""
+    raw = _recommendations_file()["themes"][theme_id]["recommendations"][level_id]
+    step = _step(raw, f"recommendation {theme_id}/{level_id}")
+    return Recommendation(step.owner, step.owner_label, step.text, step.provenance, theme_id, level_id)
 
 
 def theme_actions(theme_id: str, level_id: str) -> List[Step]:
     """The plan actions of a theme that fit a readiness level, in the file's order."""
     return [
-        _step(raw, f"plan action {theme_id}")
-        for raw in _recommendations_file()["plan_actions"][theme_id]
+        _step(raw, f"plan action {theme_id} #{n}")
+        for n, raw in enumerate(_recommendations_file()["plan_actions"][theme_id], start=1)
         if level_id in raw["levels"]
     ]
+
+
+def all_theme_actions() -> Dict[str, List[Step]]:
+    """Every plan action, by theme, whatever its levels (for checks)."""
+    return {
+        theme_id: [_step(raw, f"plan action {theme_id} #{n}") for n, raw in enumerate(actions, start=1)]
+        for theme_id, actions in _recommendations_file()["plan_actions"].items()
+    }
 
 
 def item_step(item_id: str) -> Step:
     """The concrete step for a statement that scored low."""
     return _step(_recommendations_file()["item_steps"][item_id], f"item step {item_id}")
+
+
+def all_item_steps() -> Dict[str, Step]:
+    """Every item step, by item id (for checks)."""
+    return {item_id: item_step(item_id) for item_id in _recommendations_file()["item_steps"]}
 
 
 def all_recommendations() -> Dict[str, Dict[str, Recommendation]]:

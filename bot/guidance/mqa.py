@@ -8,18 +8,22 @@ honest "I don't know" answer with MQA's guideline index.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
 from bot.guidance import GUIDANCE_DIR
 from bot.input_checks import clean_text
-from bot.instrument import LANGUAGES, Wording, parse_wording
-from bot.messages import message
+from bot.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement
+from bot.messages import message, name_mqa_in_full
+from bot.provenance import MQA, STUDY
 
+VERIFIED = "verified"
+ATTRIBUTED_STATUS = "attributed"
+FACT_STATUSES = (VERIFIED, ATTRIBUTED_STATUS)
 OVERVIEW = "overview"
 UNKNOWN = "unknown"
 MAX_ANSWER_WORDS = 120
@@ -37,30 +41,63 @@ _GENERAL_WORDS = {
 
 @dataclass(frozen=True)
 class Fact:
-    """One verified fact and where it comes from."""
+    """One fact Sedia may state, its status and exactly where it comes from."""
 
     id: str
     text: str
+    status: str
+    by: str
     document: str
     section: str
-    year: int
+    year: Optional[int]
     url: str
 
     @property
     def citation(self) -> str:
-        """Document, section and year, as shown after an answer."""
-        return f"{self.document}, {self.section} ({self.year})"
+        """Document, section, year and link: only those the fact has."""
+        parts = [self.document, self.section, str(self.year) if self.year else "", self.url]
+        return ", ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
 class Topic:
-    """One topic of the knowledge base: its answer, the facts it cites and its keywords."""
+    """One topic of the knowledge base: its statements, the facts they cite and its keywords.
+
+    `requires` and `good_practice` hold the checklist topic's two lists: what MQA requires,
+    and good practice from elsewhere that is not an MQA rule.
+    """
 
     id: str
-    text: Wording
-    facts: Tuple[Fact, ...]
+    statements: Tuple[Statement, ...]
     keywords: Dict[str, Tuple[str, ...]]
     says_unknown: bool
+    requires: Tuple[Statement, ...] = ()
+    good_practice: Tuple[Statement, ...] = ()
+    facts: Tuple[Fact, ...] = ()
+
+    @property
+    def all_statements(self) -> Tuple[Statement, ...]:
+        """Every statement of the answer, checklist items included."""
+        return self.statements + self.requires + self.good_practice
+
+    @property
+    def text(self) -> Wording:
+        """The answer's body in every language, checklist included."""
+        return Wording({lang: _body(self, lang) for lang in LANGUAGES})
+
+    @property
+    def cites_study(self) -> bool:
+        """True when a statement rests on the study, so the answer cites the paper."""
+        return any(s.provenance.kind == STUDY for s in self.all_statements)
+
+
+def _body(topic: Topic, language: str) -> str:
+    lines = [" ".join(s.get(language) for s in topic.statements)]
+    for heading, items in (("mqa.requires", topic.requires), ("mqa.good_practice", topic.good_practice)):
+        if items:
+            lines.append(f"{message(heading, language)}:")
+            lines += [f"- {s.get(language)}" for s in items]
+    return "\n".join(line for line in lines if line)
 
 
 @dataclass(frozen=True)
@@ -73,30 +110,59 @@ class Knowledge:
     unknown: Tuple[str, ...]
 
 
+def _fact(fid: str, raw: dict) -> Fact:
+    if raw.get("status") not in FACT_STATUSES:
+        raise ValueError(f"fact {fid}: status must be one of {list(FACT_STATUSES)}")
+    return Fact(
+        id=fid, text=" ".join(raw["text"].split()), status=raw["status"], by=str(raw["by"]),
+        document=raw["document"], section=raw["section"],
+        year=int(raw["year"]) if raw.get("year") else None, url=raw.get("url") or "",
+    )
+
+
+def _statements(raw: object, where: str) -> Tuple[Statement, ...]:
+    return tuple(parse_statement(s, f"{where} #{n}") for n, s in enumerate(raw or [], start=1))
+
+
+def _cited_facts(statements: Tuple[Statement, ...], facts: Dict[str, Fact], where: str) -> Tuple[Fact, ...]:
+    cited: List[Fact] = []
+    for statement in statements:
+        source = statement.provenance
+        for fid in source.fact_ids:
+            fact = facts.get(fid)
+            if fact is None:
+                raise ValueError(f"{where} cites unknown facts ['{fid}']")
+            wanted = VERIFIED if source.kind == MQA else ATTRIBUTED_STATUS
+            if fact.status != wanted:
+                raise ValueError(f"{where}: fact {fid} is {fact.status}, cited as {source.kind}")
+            if fact not in cited:
+                cited.append(fact)
+    return tuple(cited)
+
+
 @lru_cache(maxsize=None)
 def load_knowledge(directory: str = str(GUIDANCE_DIR)) -> Knowledge:
-    """Load and check the knowledge base; a topic citing an unknown fact is an error."""
+    """Load and check the knowledge base; a statement citing an unknown fact is an error."""
     folder = Path(directory)
     with (folder / "mqa_facts.yml").open(encoding="utf-8") as handle:
         raw_facts = yaml.safe_load(handle)
     with (folder / "mqa.yml").open(encoding="utf-8") as handle:
         raw_topics = yaml.safe_load(handle)["topics"]
-    facts = {
-        str(fid): Fact(str(fid), " ".join(f["text"].split()), f["document"], f["section"], int(f["year"]), f.get("url") or "")
-        for fid, f in raw_facts["facts"].items()
-    }
+    facts = {str(fid): _fact(str(fid), f) for fid, f in raw_facts["facts"].items()}
     topics = {}
     for tid, raw in raw_topics.items():
-        missing = [fid for fid in raw.get("facts", []) if str(fid) not in facts]
-        if missing:
-            raise ValueError(f"MQA topic {tid} cites unknown facts {missing}")
-        topics[tid] = Topic(
+        checklist = raw.get("checklist") or {}
+        topic = Topic(
             id=tid,
-            text=parse_wording(raw["text"], f"MQA topic {tid}"),
-            facts=tuple(facts[str(fid)] for fid in raw.get("facts", [])),
+            statements=_statements(raw.get("statements"), f"MQA topic {tid}"),
             keywords={lang: tuple(str(k).lower() for k in (raw.get("keywords") or {}).get(lang) or ()) for lang in LANGUAGES},
             says_unknown=bool(raw.get("unknown")),
+            requires=_statements(checklist.get("mqa_requires"), f"MQA topic {tid} requirements"),
+            good_practice=_statements(checklist.get("good_practice"), f"MQA topic {tid} good practice"),
         )
+        if not topic.statements:
+            raise ValueError(f"MQA topic {tid} says nothing")
+        topics[tid] = replace(topic, facts=_cited_facts(topic.all_statements, facts, f"MQA topic {tid}"))
     for required in (OVERVIEW, UNKNOWN):
         if required not in topics:
             raise ValueError(f"MQA knowledge base needs a {required!r} topic")
@@ -165,12 +231,16 @@ def choose_topic(text: Optional[str]) -> str:
     return OVERVIEW if is_general_question(text) else UNKNOWN
 
 
+def sources(topic: Topic) -> List[str]:
+    """The source line's entries: each cited fact's citation, and the paper if it is cited."""
+    cited = list(dict.fromkeys(f.citation for f in topic.facts))
+    if topic.cites_study:
+        cited.append(load_instrument().citation_short)
+    return cited or [f"MQA, {load_knowledge().index_url}"]
+
+
 def answer(topic_id: str, language: str) -> str:
     """The answer in `language`, then "Source: ..." naming every fact it cites."""
-    knowledge = load_knowledge()
-    topic = knowledge.topics[topic_id]
-    body = topic.text.get(language)
-    citations = list(dict.fromkeys(f.citation for f in topic.facts))
-    if not citations:
-        citations = [f"MQA, {knowledge.index_url}"]
-    return f"{body}\n{message('summary.source', language)}: {'; '.join(citations)}."
+    topic = load_knowledge().topics[topic_id]
+    text = f"{topic.text.get(language)}\n{message('summary.source', language)}: {'; '.join(sources(topic))}."
+    return name_mqa_in_full(text, language)

@@ -212,3 +212,20 @@ def test_form_validations_need_no_domain(sqlite_url):
     events = asyncio.run(EXECUTOR.actions["validate_training_form"](dispatcher, track, {}))
     assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {"trn_1": "4"}
     assert answers_with_language(rid) == {"trn_1": (4, "en")}
+
+
+def test_an_assessment_finished_under_instrument_version_1_stays_complete(sqlite_url):
+    # Version 2 added statements it never asked; its summary must not call it partial.
+    from bot.instrument import load_instrument
+
+    rid = consent()
+    with session_scope() as session:
+        assessment = repository.start_assessment(session, rid, "rest", 1)
+        for item in load_instrument().items:
+            if item.id not in ("con_6", "trn_7", "qua_7"):
+                value, text = (None, "no studio") if item.is_open else (3, None)
+                repository.record_answer(session, assessment.id, item.theme_id, item.id, value, text, "en", "rest")
+        repository.set_status(session, assessment.id, "completed")
+    _, messages = run_action("action_summary", tracker("show my results", "show_summary"))
+    summary = next(m["custom"]["sedia_summary"] for m in messages if m.get("custom"))
+    assert summary["complete"] is True and summary["index"] == 50

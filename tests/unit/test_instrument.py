@@ -4,7 +4,14 @@ import copy
 import pytest
 import yaml
 
-from bot.instrument import INSTRUMENT_PATH, InstrumentError, load_instrument, parse_instrument
+from bot.instrument import (
+    INSTRUMENT_PATH,
+    MAX_ITEMS_PER_THEME,
+    MIN_ITEMS_PER_THEME,
+    InstrumentError,
+    load_instrument,
+    parse_instrument,
+)
 
 STUDY_THEMES = {
     1: "conceptualisation",
@@ -25,9 +32,12 @@ def test_five_study_themes_in_order():
     assert [(t.study_theme, t.id) for t in instrument.themes] == sorted(STUDY_THEMES.items())
 
 
-def test_each_theme_has_four_to_six_statements_and_one_open_question():
+def test_each_theme_has_four_to_seven_statements_and_one_open_question():
+    # Six was the limit until instrument version 2 added the study's points on outside
+    # help for content (training) and on accreditation and recognition (quality).
     for theme in load_instrument().themes:
-        assert 4 <= len(theme.scale_items) <= 6, theme.id
+        assert MIN_ITEMS_PER_THEME == 4 and MAX_ITEMS_PER_THEME == 7
+        assert MIN_ITEMS_PER_THEME <= len(theme.scale_items) <= MAX_ITEMS_PER_THEME, theme.id
         assert theme.open_item.is_open and theme.open_item.theme_id == theme.id
         assert all(not item.is_open for item in theme.scale_items)
 

@@ -13,8 +13,10 @@ from bot.plan import (
     build_plan,
     checklist_lines,
     comparison,
+    good_practice_lines,
     render_markdown,
 )
+from bot.messages import message
 from bot.storage import repository
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
@@ -83,13 +85,19 @@ def test_every_theme_and_level_has_enough_actions_and_every_statement_a_step():
             assert step.owner in OWNERS and step.text.get("ms") != step.text.get("en")
 
 
-def test_the_plan_includes_the_mqa_checklist_in_both_languages():
+def test_the_plan_shows_mqa_requirements_apart_from_good_practice_in_both_languages():
     plan = build_plan(answers({t: 2 for t in INSTRUMENT.theme_ids}), INSTRUMENT)
     for language in ("en", "ms"):
-        lines = checklist_lines(language)
-        assert len(lines) >= 5
+        required, good = checklist_lines(language), good_practice_lines(language)
+        assert len(required) >= 3 and len(good) >= 3
         text = render_markdown(plan, INSTRUMENT, language)
-        assert all(f"- [ ] {line}" in text for line in lines)
+        requires_at = text.index(f"### {message('mqa.requires', language)}")
+        good_at = text.index(f"### {message('mqa.good_practice', language)}")
+        assert requires_at < good_at
+        # Requirements are ticked off; good practice is not listed as something to tick.
+        assert all(requires_at < text.index(f"- [ ] {line}") < good_at for line in required)
+        assert all(text.index(f"- {line}") > good_at for line in good)
+        assert {"en": "European Training Foundation", "ms": "European Training Foundation"}[language] in good[0]
 
 
 def test_small_groups_are_not_compared(monkeypatch):
