@@ -18,6 +18,7 @@ body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; 
        line-height: 1.5; color: #1b1b1b; }
 h1 { color: #0b4f6c; font-size: 1.6rem; }
 h2 { color: #0b4f6c; font-size: 1.2rem; margin-top: 1.6rem; border-bottom: 1px solid #ccd; }
+h3 { color: #0b4f6c; font-size: 1.05rem; margin-top: 1.2rem; }
 li { margin: 0.3rem 0; }
 li.check { list-style: none; }
 li.check::before { content: "\\2610\\00a0"; }
@@ -51,6 +52,9 @@ def markdown_to_html(markdown: str, title: str, language: str) -> str:
         stripped = line.strip()
         if not stripped:
             close()
+        elif stripped.startswith("### "):
+            close()
+            body.append(f"<h3>{_inline(stripped[4:])}</h3>")
         elif stripped.startswith("## "):
             close()
             body.append(f"<h2>{_inline(stripped[3:])}</h2>")

@@ -110,7 +110,7 @@ def good_practice_lines(language: str) -> List[str]:
 
 
 def _action_line(action: Step, language: str) -> str:
-    return f"- **{action.owner_label.get(language)}**: {action.text.get(language)} _({advice_label(action.provenance, language)})_"
+    return f"- **{action.owner_label.get(language)}**: {action.text.get(language)} ({advice_label(action.provenance, language)})"
 
 
 def _checklist_section(language: str) -> List[str]:

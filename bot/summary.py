@@ -46,7 +46,7 @@ def render_summary(profile: ReadinessProfile, instrument: Instrument, language: 
         advice = recommendation(gap.theme_id, gap.level.id)
         name = instrument.theme(gap.theme_id).name.get(language)
         label = advice_label(advice.provenance, language)
-        lines.append(f"{n}. {name}: {advice.owner_label.get(language)}: {advice.text.get(language)} _({label})_")
+        lines.append(f"{n}. {name}: {advice.owner_label.get(language)}: {advice.text.get(language)} ({label})")
         cites_study = cites_study or advice.from_study
     if cites_study:
         lines.append(f"{message('summary.source', language)}: {instrument.citation_short}.")

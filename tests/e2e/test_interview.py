@@ -153,7 +153,14 @@ def test_forget_me_erases_everything(sedia):
 # count that a busy machine cannot make flaky. Lower them when a change saves calls.
 CALLS_PER_ANSWER = 1  # the form's validation; the next question is a response
 CALLS_PER_THEME_CHANGE = 4  # validation, next step, and the next form's two validations at activation
-CALLS_PER_INTERVIEW = 58
+CALLS_TO_START = 10  # the consent and profile turns, before the first question
+# Each statement costs one call and each theme change three more, whatever the instrument
+# holds (58 for version 1's 33 questions, 61 for version 2's 36).
+CALLS_PER_INTERVIEW = (
+    CALLS_TO_START
+    + len(INSTRUMENT.items) * CALLS_PER_ANSWER
+    + len(INSTRUMENT.themes) * (CALLS_PER_THEME_CHANGE - CALLS_PER_ANSWER)
+)
 # The most a call may carry (Rasa 3.6 itself sends every event of the session and the
 # whole domain: some 640 events and 200 kB by the end of an interview).
 EVENTS_PER_CALL = 40

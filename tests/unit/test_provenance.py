@@ -4,6 +4,7 @@ The facts are checked against `shared/domain/mqa-facts.md`, the study's words ag
 provenance each statement declares, and the users' view (answers, guidance, plan and
 summary) against the labels that provenance calls for, in English and Malay.
 """
+import html
 import re
 import shutil
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.guidance import (
     theme_guidance_statements,
 )
 from bot.guidance import mqa
+from bot.documents import markdown_to_html
 from bot.guidance.mqa import answer, detect_topic, load_knowledge
 from bot.instrument import Statement, load_instrument
 from bot.messages import message, name_mqa_in_full
@@ -279,7 +281,7 @@ def test_the_plan_labels_every_action_by_its_provenance(language):
                 expected = labels["recommends"]
             else:
                 expected = labels["found"]
-            assert line.endswith(f"_({expected})_"), line
+            assert line.endswith(f"({expected})"), line
     assert labels["sedia"] in text and labels["recommends"] in text
     assert {"en": "Sedia suggests", "ms": "cadangan Sedia"}[language] in text
 
@@ -303,11 +305,22 @@ def test_the_plan_keeps_mqa_requirements_apart_and_cites_their_sources(language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_the_printable_plan_shows_requirements_and_good_practice_under_their_own_headings(language):
+    markdown = render_markdown(build_plan(_values(2), INSTRUMENT), INSTRUMENT, language)
+    page = markdown_to_html(markdown, message("plan.title", language), language)
+    requires = f"<h3>{html.escape(message('mqa.requires', language), quote=True)}</h3>"
+    good = f"<h3>{html.escape(message('mqa.good_practice', language), quote=True)}</h3>"
+    assert page.index(requires) < page.index(good)
+    assert html.escape(f"({message('provenance.sedia', language)})", quote=True) in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_summary_says_whose_advice_it_gives(language):
     profile = score_answers(_values(1), INSTRUMENT)
     text = render_summary(profile, INSTRUMENT, language, complete=True)
     advice = [l for l in text.splitlines() if re.match(r"\d\. ", l)]
-    assert advice and all(l.endswith(")_") for l in advice)
+    labels = [message(f"provenance.{k}", language) for k in ("sedia", "study_recommends", "study_found")]
+    assert advice and all(any(l.endswith(f"({label})") for label in labels) for l in advice)
     assert message("provenance.sedia", language) in text  # conceptualisation: Sedia's own
     assert INSTRUMENT.citation_short in text  # training: the study's
 
