@@ -2,8 +2,10 @@
 utter_ask_<slot> responses generated from the instrument (bot/rasa_domain.py).
 
 Every answer is parsed by bot.answers / bot.profile and written as soon as it is given.
-Anything that is not an answer (an MQA question, "help", "why?", "stop", an empty or
-unreadable message) gets its reply, and the form asks the same question again.
+Anything that is not an answer (an MQA question, "help", "why?", "stop", "change my
+profile", "delete my data", "show my plan", another language, an empty or unreadable
+message) gets its reply, and the form asks the same question again, or ends when the
+command ends the interview (a pause, a profile edit, an erasure).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,6 +23,8 @@ from actions.guidance import utter_mqa_answer
 from actions.interview import pause_assessment
 from actions.language import confirm_switch
 from actions.plan import deliver_plan
+from actions.privacy import erase_and_report
+from bot.commands import is_guarded, names_command
 from bot.answers import (
     normalise,
     parse_open_answer,
@@ -33,11 +38,14 @@ from bot.guidance.mqa import mqa_question_topic
 from bot.language import detect_language, requested_language
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import facts_from_entities, parse_profile_field
-from bot.rasa_domain import CONSENT_FORM, PROFILE_FORM, STEP_SLOT
+from bot.rasa_domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.storage import repository
 from bot.storage.db import session_scope
 
-DIGRESSION_INTENTS = ("ask_mqa", "help", "ask_why", "bot_challenge", "show_plan")
+DIGRESSION_INTENTS = (
+    "ask_mqa", "help", "ask_why", "bot_challenge", "show_plan", "forget_me", "update_profile",
+)
+FORGET_PENDING = "forget_pending"
 # How sure the NLU must be before a message that could be an open answer is taken
 # as a digression instead.
 DIGRESSION_CONFIDENCE = 0.8
@@ -71,6 +79,8 @@ def _is_short_and_sure(turn: Turn, intents: tuple, max_words: int) -> bool:
 
 def looks_like_digression(turn: Turn) -> bool:
     """True when a free-text reply is more likely a question to Sedia than an answer."""
+    if is_guarded(turn.intent) and not names_command(turn.intent, turn.text):
+        return False
     return _is_short_and_sure(turn, DIGRESSION_INTENTS, DIGRESSION_MAX_WORDS)
 
 
@@ -110,7 +120,15 @@ def reply_to_non_answer(
     if asks_mqa:
         utter_mqa_answer(dispatcher, turn)
         return {slot: None}
-    if turn.intent in DIGRESSION_INTENTS:
+    if is_guarded(turn.intent):
+        # These change what is stored or end the form: the NLU must be sure and the words
+        # must say it; a stray word read as "forget me" gets the hint like any non-answer.
+        if turn.confidence >= DIGRESSION_CONFIDENCE and names_command(turn.intent, turn.text):
+            if turn.intent == "forget_me":
+                return ask_to_confirm_erasure(turn, dispatcher, slot)
+            # The form ends; action_next_step starts the profile edit, then the user continues.
+            return {slot: None, "requested_slot": None, STEP_SLOT: EDIT_PROFILE_STEP}
+    elif turn.intent in DIGRESSION_INTENTS:
         if turn.intent == "ask_why":
             why.send(dispatcher, language)
         elif turn.intent == "bot_challenge":
@@ -125,6 +143,31 @@ def reply_to_non_answer(
         dispatcher.utter_message(text=explain_problem(problem, turn.text, language))
     hint.send(dispatcher, language)
     return {slot: None}
+
+
+def ask_to_confirm_erasure(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
+    """"Delete my data" inside a form: ask to confirm, or say there is nothing stored."""
+    if not turn.consent():
+        dispatcher.utter_message(response="utter_nothing_to_forget")
+        return {slot: None}
+    dispatcher.utter_message(response="utter_confirm_forget")
+    return {slot: None, FORGET_PENDING: True}
+
+
+def answer_to_erasure_question(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Optional[Dict[Text, Any]]:
+    """The yes or no after "delete my data" inside a form; None when nothing was asked or
+    the message is neither (then it is read as usual, perhaps as an answer)."""
+    if not turn.slot(FORGET_PENDING):
+        return None
+    said = parse_yes_no(turn.text, turn.intent)
+    if said is None:
+        return None  # InstrumentFormValidation.validate clears the question afterwards.
+    if said is False:
+        dispatcher.utter_message(response="utter_forget_cancelled")
+        return {slot: None, FORGET_PENDING: False}
+    cleared = {event["name"]: event["value"] for event in erase_and_report(turn, dispatcher)}
+    # Nothing is left to ask about: the form ends and the interview waits for the user.
+    return {**cleared, slot: None, FORGET_PENDING: False, "requested_slot": None, STEP_SLOT: "paused"}
 
 
 def switched_language(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Optional[Dict[Text, Any]]:
@@ -178,6 +221,16 @@ class InstrumentFormValidation(FormValidationAction, metaclass=ABCMeta):
         """The slots this form fills, in asking order."""
         return list(self.form_slots)
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Validate as usual; a pending "delete my data?" question lasts one message only."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        answered = any(e.get("event") == "slot" and e.get("name") == FORGET_PENDING for e in events)
+        if tracker.get_slot(FORGET_PENDING) and not answered:
+            events.append(SlotSet(FORGET_PENDING, False))
+        return events
+
 
 # ----- consent ------------------------------------------------------------------------
 class ValidateConsentForm(InstrumentFormValidation):
@@ -195,6 +248,9 @@ class ValidateConsentForm(InstrumentFormValidation):
         turn = Turn.of(tracker)
         if _is_prefilled(turn, "consent"):
             return {"consent": value}
+        erasure = answer_to_erasure_question(turn, dispatcher, "consent")
+        if erasure is not None:
+            return erasure
         switched = switched_language(turn, dispatcher, "consent")
         if switched is not None:
             return switched
@@ -227,6 +283,9 @@ class ValidateProfileForm(InstrumentFormValidation):
         turn = Turn.of(tracker)
         if _is_prefilled(turn, field):
             return {field: value}
+        erasure = answer_to_erasure_question(turn, dispatcher, field)
+        if erasure is not None:
+            return erasure
         switched = switched_language(turn, dispatcher, field)
         if switched is not None:
             return switched
@@ -270,6 +329,9 @@ def _item_validator(item: Item) -> Callable:
         turn = Turn.of(tracker)
         if _is_prefilled(turn, item.id):
             return {item.id: value}
+        erasure = answer_to_erasure_question(turn, dispatcher, item.id)
+        if erasure is not None:
+            return erasure
         switched = switched_language(turn, dispatcher, item.id)
         if switched is not None:
             return switched

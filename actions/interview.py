@@ -15,7 +15,7 @@ from bot.instrument import Instrument, Theme, load_instrument
 from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of
-from bot.rasa_domain import PROFILE_FORM, STEP_SLOT
+from bot.rasa_domain import EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.scoring import score_answers
 from bot.storage import repository
 from bot.storage.db import session_scope
@@ -74,11 +74,13 @@ class ActionNextStep(Action):
         if turn.slot(STEP_SLOT) == "paused" and not turn.from_user:
             # A form's validation just paused the interview; wait for the user.
             return [SlotSet(STEP_SLOT, "paused")]
+        # A form's validation ended the form because the user asked to change the profile.
+        edit_asked = turn.slot(STEP_SLOT) == EDIT_PROFILE_STEP and not turn.from_user
         consent = turn.consent()
         events: List[EventType] = []
         if consent:
             events.append(SlotSet("consent", CONSENT_GIVEN))
-        profile, profile_edit, profile_events = self._profile(turn, consent)
+        profile, profile_edit, profile_events = self._profile(turn, consent, edit_asked)
         events += profile_events
 
         if consent is None:
@@ -109,7 +111,7 @@ class ActionNextStep(Action):
         return only_changes(events, tracker)
 
     @staticmethod
-    def _profile(turn: Turn, consent: Optional[bool]):
+    def _profile(turn: Turn, consent: Optional[bool], edit_asked: bool = False):
         """The profile to use now, whether it is being edited, and the slot events."""
         from_slots = {f: turn.slot(f) for f in PROFILE_FIELDS}
         stored: Dict[str, Optional[str]] = {f: None for f in PROFILE_FIELDS}
@@ -118,7 +120,7 @@ class ActionNextStep(Action):
                 stored = repository.get_profile(session, turn.respondent)
         facts = facts_from_entities(turn.entities, load_gazetteer())
         editing = bool(turn.slot("profile_edit"))
-        if turn.user_intent == "update_profile":
+        if turn.user_intent == "update_profile" or edit_asked:
             profile = {f: facts.get(f) for f in PROFILE_FIELDS}
             editing = True
         elif turn.user_intent == "inform_profile":

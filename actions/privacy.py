@@ -9,9 +9,24 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.instrument import load_instrument
+from bot.messages import counted_list
 from bot.profile import PROFILE_FIELDS
 from bot.storage import repository
 from bot.storage.db import session_scope
+
+
+def erase_and_report(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:
+    """Erase everything stored about the user, say what went, and clear their slots."""
+    with session_scope() as session:
+        counts = repository.erase_respondent(session, turn.respondent)
+    if counts["respondents"]:
+        erased = {noun: counts[noun] for noun in ("answers", "assessments", "plans")}
+        dispatcher.utter_message(response="utter_forgotten", deleted=counted_list(erased, turn.language))
+    else:
+        dispatcher.utter_message(response="utter_nothing_to_forget")
+    cleared = ["consent", "focus_theme", *PROFILE_FIELDS]
+    cleared += [item.id for item in load_instrument().items]
+    return [SlotSet(slot, None) for slot in cleared]
 
 
 class ActionForgetMe(Action):
@@ -23,18 +38,4 @@ class ActionForgetMe(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        turn = Turn.of(tracker)
-        with session_scope() as session:
-            counts = repository.erase_respondent(session, turn.respondent)
-        if counts["respondents"]:
-            dispatcher.utter_message(
-                response="utter_forgotten",
-                answers=counts["answers"],
-                assessments=counts["assessments"],
-                plans=counts["plans"],
-            )
-        else:
-            dispatcher.utter_message(response="utter_nothing_to_forget")
-        cleared = ["consent", "focus_theme", *PROFILE_FIELDS]
-        cleared += [item.id for item in load_instrument().items]
-        return [SlotSet(slot, None) for slot in cleared]
+        return erase_and_report(Turn.of(tracker), dispatcher)

@@ -159,6 +159,7 @@ class Instrument:
     levels: Tuple[Level, ...]
     profile: ProfileSpec
     themes: Tuple[Theme, ...]
+    progress: Wording = Wording({lang: "({theme}, {position} of {total})" for lang in LANGUAGES})
     _items: Dict[str, Item] = field(default_factory=dict, repr=False, compare=False)
 
     def theme(self, theme_id: str) -> Theme:
@@ -181,10 +182,18 @@ class Instrument:
     def theme_ids(self) -> Tuple[str, ...]:
         return tuple(theme.id for theme in self.themes)
 
-    def progress_mark(self, item: Item) -> str:
-        """The "(n/N)" mark that puts a question in its place in the whole instrument."""
-        position = [i.id for i in self.items].index(item.id) + 1
-        return f"({position}/{len(self.items)})"
+    def progress_mark(self, item: Item, language: str) -> str:
+        """The mark that puts a question in its place within its theme, such as
+        "(Training and development, 1 of 8)".
+
+        A theme's own position is right however the user got there: a whole interview, a
+        resumed one, or one theme chosen after describing a problem.
+        """
+        theme = self.theme(item.theme_id)
+        position = [i.id for i in theme.items].index(item.id) + 1
+        return self.progress.get(language).format(
+            theme=theme.name.get(language), position=position, total=len(theme.items)
+        )
 
     @property
     def open_item_ids(self) -> Tuple[str, ...]:
@@ -366,6 +375,7 @@ def parse_instrument(raw: dict) -> Instrument:
         levels=levels,
         profile=profile,
         themes=themes,
+        progress=parse_wording(raw["progress"], "progress"),
         _items=items,
     )
 

@@ -32,6 +32,17 @@ def message(key: str, language: str = "en", **values: Any) -> str:
     return wording(key).get(language).format(**values)
 
 
+def counted(noun: str, count: int, language: str = "en") -> str:
+    """"1 answer", "3 answers" or "0 answers" (and their Malay), from `counts.<noun>`."""
+    form = "one" if count == 1 else "other"
+    return message(f"counts.{noun}.{form}", language, count=count)
+
+
+def counted_list(counts: Dict[str, int], language: str = "en") -> str:
+    """Several counts in one phrase, such as "2 answers, 1 assessment, 0 action plans"."""
+    return ", ".join(counted(noun, count, language) for noun, count in counts.items())
+
+
 def section(key: str) -> Dict[str, Wording]:
     """Every wording directly under a key, such as "widget", by its name."""
     return {name: wording(f"{key}.{name}") for name in _messages()[key]}

@@ -40,6 +40,9 @@ CONSENT_FORM = "consent_form"
 PROFILE_FORM = "profile_form"
 # Steps after which Sedia waits for the user instead of starting a form.
 WAITING_STEPS = ("paused", "idle")
+# Set by a form when the user asks to change their profile mid-interview; the form ends and
+# action_next_step starts the profile edit (actions/interview.py).
+EDIT_PROFILE_STEP = "edit_profile"
 
 
 def step_forms(instrument: Instrument) -> Dict[str, str]:
@@ -51,7 +54,7 @@ def step_forms(instrument: Instrument) -> Dict[str, str]:
 
 def step_values(instrument: Instrument) -> List[str]:
     """Every value the interview_step slot can take."""
-    return [*step_forms(instrument), "summary", *WAITING_STEPS]
+    return [*step_forms(instrument), "summary", *WAITING_STEPS, EDIT_PROFILE_STEP]
 
 
 def _text_slot(slot: str, form: str) -> dict:
@@ -109,7 +112,8 @@ def profile_buttons(instrument: Instrument, field: str, language: str) -> List[d
 
 def ask_responses(instrument: Instrument) -> Dict[str, List[dict]]:
     """The `utter_ask_<slot>` response of every question, so that forms ask them without
-    an action-server call: "(n/N)" and the statement, with the scale as buttons."""
+    an action-server call: the statement's place in its theme and the statement, with the
+    scale as buttons."""
     responses: Dict[str, List[dict]] = {}
     for field in instrument.profile.field_ids:
         question = instrument.profile.field(field).question
@@ -117,8 +121,10 @@ def ask_responses(instrument: Instrument) -> Dict[str, List[dict]]:
             question, lambda language, f=field: profile_buttons(instrument, f, language)
         )
     for item in instrument.items:
-        mark = instrument.progress_mark(item)
-        text = Wording({language: f"{mark} {item.text.get(language)}" for language in LANGUAGES})
+        text = Wording({
+            language: f"{instrument.progress_mark(item, language)} {item.text.get(language)}"
+            for language in LANGUAGES
+        })
         responses[f"utter_ask_{item.id}"] = _variations(
             text, lambda language, i=item: [] if i.is_open else scale_buttons(instrument, language)
         )

@@ -229,3 +229,13 @@ def test_an_assessment_finished_under_instrument_version_1_stays_complete(sqlite
     _, messages = run_action("action_summary", tracker("show my results", "show_summary"))
     summary = next(m["custom"]["sedia_summary"] for m in messages if m.get("custom"))
     assert summary["complete"] is True and summary["index"] == 50
+
+
+def test_the_erasure_report_counts_in_the_singular_and_plural(sqlite_url):
+    rid = consent()
+    with session_scope() as session:
+        assessment = repository.start_assessment(session, rid, "rest", 2)
+        repository.record_answer(session, assessment.id, "training", "trn_1", 4, None, "en", "rest")
+    _, messages = run_action("action_forget_me", tracker("yes", "affirm"))
+    [report] = [m for m in messages if m.get("response") == "utter_forgotten"]
+    assert report["deleted"] == "1 answer, 1 assessment, 0 action plans"

@@ -3,7 +3,6 @@ with a trained model and a private SQLite database."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import urllib.request
@@ -23,7 +22,6 @@ from tests.action_calls import ActionCallRelay
 from tests.conftest import environment
 
 TEST_SALT = "e2e-test-salt"
-PROGRESS = re.compile(r"^\((\d+)/(\d+)\)")
 
 
 @dataclass
@@ -46,11 +44,12 @@ class ReadsReplies:
         return "\n".join(self.texts)
 
     def current_item(self) -> Optional[Item]:
-        """The instrument item the last reply asks, from its "(n/N)" progress mark."""
+        """The instrument item the last reply asks, from its "(Theme, n of N)" mark."""
+        instrument = load_instrument()
         for reply in reversed(self.last):
-            match = PROGRESS.match(reply.text)
-            if match:
-                return load_instrument().items[int(match.group(1)) - 1]
+            for item in instrument.items:
+                if any(reply.text.startswith(f"{instrument.progress_mark(item, lang)} ") for lang in ("en", "ms")):
+                    return item
         return None
 
 

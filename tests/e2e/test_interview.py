@@ -113,6 +113,8 @@ def test_theme_in_free_text_gives_guidance_and_offers_its_questions(sedia):
     chat.say("senior lecturer at Universiti Malaya, Faculty of Education")
     training = INSTRUMENT.theme("training")
     assert chat.current_item() == training.items[0]
+    # Its place in the theme, not in the whole instrument (it used to say "(7/33)").
+    assert any(t.startswith(f"(Training and development, 1 of {len(training.items)}) ") for t in chat.texts)
     for item in training.scale_items:
         chat.say("4")
     chat.say("Lecturers have no time.")
@@ -141,11 +143,51 @@ def test_forget_me_erases_everything(sedia):
     assert len(sedia.db.answers(chat.sender)) == 2
     chat.say("delete my data")
     chat.press("Yes, delete my data")
-    assert "deleted 2 answers, 1 assessments, 0 action plans" in chat.joined()
+    assert "deleted 2 answers, 1 assessment, 0 action plans and your profile" in chat.joined()
+    assert_nothing_kept(sedia, chat)
+
+
+def assert_nothing_kept(sedia, chat) -> None:
+    """No row of the chat's user is left in any table."""
     rid = sedia.db.respondent(chat.sender)
     for table, column in (("respondents", "id"), ("profiles", "respondent_id"), ("assessments", "respondent_id")):
         assert sedia.db.rows(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = :r", r=rid)[0]["n"] == 0
     assert sedia.db.answers(chat.sender) == []
+
+
+def test_delete_my_data_and_change_my_profile_work_in_the_middle_of_a_theme(sedia):
+    # Inside a form these used to get "Please answer with a number ..." (issue 16).
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("Yes, I agree")
+    chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
+    chat.say("4")
+    chat.say("change my profile")
+    assert chat.current_item() is None and "Which university" in chat.joined(), chat.texts
+    chat.say("I am a senior lecturer at Universiti Malaya, Faculty of Education, Kuala Lumpur")
+    chat.say("continue")
+    assert chat.current_item() == INSTRUMENT.items[1], chat.texts
+    chat.say("2")
+    chat.say("delete my data")
+    assert "cannot be undone" in chat.joined() and "Please answer with a number" not in chat.joined()
+    chat.say("yes")
+    assert "I deleted 2 answers, 1 assessment, 0 action plans and your profile" in chat.joined(), chat.texts
+    assert chat.current_item() is None
+    assert_nothing_kept(sedia, chat)
+
+
+def test_padam_data_saya_in_the_middle_of_a_theme_can_be_cancelled(sedia):
+    chat = sedia.chat()
+    chat.say("saya nak mula penilaian")
+    chat.say("ya, saya setuju")
+    chat.say("saya penyelaras program di Fakulti Pengajian Pendidikan, UPM Serdang")
+    assert chat.current_item() == INSTRUMENT.items[0], chat.texts
+    chat.say("4")
+    chat.say("padam data saya")
+    assert "tidak boleh dibatalkan" in chat.joined(), chat.texts
+    chat.press("Tidak, simpan")
+    assert "Tiada apa yang dipadam" in chat.joined() and chat.current_item() == INSTRUMENT.items[1], chat.texts
+    assert len(sedia.db.answers(chat.sender)) == 1
 
 
 # What one turn may cost in action-server calls. Each call costs the Rasa server a tracker

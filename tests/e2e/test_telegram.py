@@ -228,7 +228,7 @@ def test_forget_erases_that_users_rows_after_confirmation(api, sedia_tg):
     chat.say("/forget")
     assert "Shall I delete it?" in chat.joined()
     chat.press("Yes, delete my data")
-    assert "I deleted 1 answers, 1 assessments" in chat.joined()
+    assert "I deleted 1 answer, 1 assessment, 0 action plans and your profile" in chat.joined()
     for table, column in (("respondents", "id"), ("profiles", "respondent_id"), ("assessments", "respondent_id")):
         assert sedia_tg.db.rows(f"SELECT * FROM {table} WHERE {column} = :r", r=rid) == [], table
     assert len(sedia_tg.db.answers(other.sender, "telegram")) == 1  # nobody else's

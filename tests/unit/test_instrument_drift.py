@@ -36,9 +36,8 @@ def test_every_item_has_a_slot_a_question_response_and_a_validator():
         assert item.id in domain["slots"]
         # Forms ask with the response, never with an action-server call.
         malay, english = domain["responses"][f"utter_ask_{item.id}"]
-        mark = instrument.progress_mark(item)
-        assert english["text"] == f"{mark} {item.text.get('en')}"
-        assert malay["text"] == f"{mark} {item.text.get('ms')}"
+        assert english["text"] == f"{instrument.progress_mark(item, 'en')} {item.text.get('en')}"
+        assert malay["text"] == f"{instrument.progress_mark(item, 'ms')} {item.text.get('ms')}"
         assert malay["condition"] == [{"type": "slot", "name": "language", "value": "ms"}]
         assert f"action_ask_{item.id}" not in executor.actions
         assert bool(english.get("buttons")) is not item.is_open
