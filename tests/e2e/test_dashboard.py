@@ -135,6 +135,6 @@ def test_erasure_removes_the_conversation_from_the_logs(dashboard):
     chat.say("stop")
     chat.say("delete my data")
     chat.press("Yes, delete my data")
-    assert "deleted 1 answers" in chat.joined()
+    assert "deleted 1 answer, 1 assessment" in chat.joined()
     assert _events(sedia, f"SELECT COUNT(*) AS n FROM events WHERE sender_id = '{chat.sender}'")[0]["n"] == 0
     assert _get(dashboard, "/api/v1/conversations").json()["total"] == 5
