@@ -161,7 +161,7 @@ def answer_to_erasure_question(turn: Turn, dispatcher: CollectingDispatcher, slo
         return None
     said = parse_yes_no(turn.text, turn.intent)
     if said is None:
-        return None  # InstrumentFormValidation.validate clears the question afterwards.
+        return None  # InstrumentFormValidation.get_validation_events clears the question.
     if said is False:
         dispatcher.utter_message(response="utter_forget_cancelled")
         return {slot: None, FORGET_PENDING: False}
@@ -177,6 +177,15 @@ def switched_language(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -
     # The `language` slot was already set by its slot mapping before this validation ran.
     confirm_switch(turn, dispatcher)
     return {slot: None}
+
+
+def reply_before_reading(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Optional[Dict[Text, Any]]:
+    """What a message gets before it is read as an answer: the yes or no to a pending
+    "delete my data?" question, or a switch of language; None when it is neither."""
+    erasure = answer_to_erasure_question(turn, dispatcher, slot)
+    if erasure is not None:
+        return erasure
+    return switched_language(turn, dispatcher, slot)
 
 
 def _is_prefilled(turn: Turn, slot: str) -> bool:
@@ -248,12 +257,9 @@ class ValidateConsentForm(InstrumentFormValidation):
         turn = Turn.of(tracker)
         if _is_prefilled(turn, "consent"):
             return {"consent": value}
-        erasure = answer_to_erasure_question(turn, dispatcher, "consent")
-        if erasure is not None:
-            return erasure
-        switched = switched_language(turn, dispatcher, "consent")
-        if switched is not None:
-            return switched
+        owed = reply_before_reading(turn, dispatcher, "consent")
+        if owed is not None:
+            return owed
         said = parse_yes_no(turn.text, turn.intent)
         if said is True:
             with session_scope() as session:
@@ -283,12 +289,9 @@ class ValidateProfileForm(InstrumentFormValidation):
         turn = Turn.of(tracker)
         if _is_prefilled(turn, field):
             return {field: value}
-        erasure = answer_to_erasure_question(turn, dispatcher, field)
-        if erasure is not None:
-            return erasure
-        switched = switched_language(turn, dispatcher, field)
-        if switched is not None:
-            return switched
+        owed = reply_before_reading(turn, dispatcher, field)
+        if owed is not None:
+            return owed
         instrument, gazetteer = load_instrument(), load_gazetteer()
         facts = facts_from_entities(turn.entities, gazetteer)
         spec = instrument.profile.field(field)
@@ -329,12 +332,9 @@ def _item_validator(item: Item) -> Callable:
         turn = Turn.of(tracker)
         if _is_prefilled(turn, item.id):
             return {item.id: value}
-        erasure = answer_to_erasure_question(turn, dispatcher, item.id)
-        if erasure is not None:
-            return erasure
-        switched = switched_language(turn, dispatcher, item.id)
-        if switched is not None:
-            return switched
+        owed = reply_before_reading(turn, dispatcher, item.id)
+        if owed is not None:
+            return owed
         why = Reply(wording=item.why)
         if item.is_open:
             hint = Reply(wording=instrument.open_rules.hint)

@@ -159,7 +159,7 @@ class Instrument:
     levels: Tuple[Level, ...]
     profile: ProfileSpec
     themes: Tuple[Theme, ...]
-    progress: Wording = Wording({lang: "({theme}, {position} of {total})" for lang in LANGUAGES})
+    progress: Wording
     _items: Dict[str, Item] = field(default_factory=dict, repr=False, compare=False)
 
     def theme(self, theme_id: str) -> Theme:
@@ -256,12 +256,13 @@ def _typed(raw: object) -> Dict[str, Tuple[str, ...]]:
 
 def _item(raw: dict, theme_id: str, is_open: bool) -> Item:
     item_id = raw["id"]
+    why = parse_statement(raw.get("why"), f"item {item_id} why")
     return Item(
         id=item_id,
         theme_id=theme_id,
         text=parse_wording(raw.get("text"), f"item {item_id} text"),
-        why=parse_wording(_without_source(raw.get("why")), f"item {item_id} why"),
-        why_from=parse_provenance((raw.get("why") or {}).get("from"), f"item {item_id} why"),
+        why=why.wording,
+        why_from=why.provenance,
         is_open=is_open,
         sub_theme=raw.get("sub_theme"),
         aspect=raw.get("aspect"),

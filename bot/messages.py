@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Sequence
 
 import yaml
 
@@ -30,6 +30,11 @@ def wording(key: str) -> Wording:
 def message(key: str, language: str = "en", **values: Any) -> str:
     """The text at `key` in `language`, with `{name}` fields filled from `values`."""
     return wording(key).get(language).format(**values)
+
+
+def source_line(sources: Sequence[str], language: str = "en") -> str:
+    """"Source: a; b." in `language`, the line that ends an answer, a plan or a summary."""
+    return f"{message('summary.source', language)}: {'; '.join(sources)}."
 
 
 def counted(noun: str, count: int, language: str = "en") -> str:

@@ -16,7 +16,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.guidance import Step, advice_label, item_step, recommendation, theme_actions
 from bot.guidance.mqa import Topic, load_knowledge, sources
 from bot.instrument import Instrument, Level
-from bot.messages import message, name_mqa_in_full
+from bot.messages import message, name_mqa_in_full, source_line
 from bot.privacy import may_show, min_group_size
 from bot.scoring import ReadinessProfile, ThemeScore, score_answers
 
@@ -149,7 +149,7 @@ def render_markdown(plan: ActionPlan, instrument: Instrument, language: str) -> 
     lines += _checklist_section(language)
     if plan.comparisons:
         lines += _comparison_lines(plan, instrument, language)
-    lines.append(f"{message('summary.source', language)}: {'; '.join(plan_sources(plan, instrument))}.")
+    lines.append(source_line(plan_sources(plan, instrument), language))
     return name_mqa_in_full("\n".join(lines).strip() + "\n", language)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List
 
 from bot.guidance import advice_label, recommendation
-from bot.messages import message, name_mqa_in_full
+from bot.messages import message, name_mqa_in_full, source_line
 from bot.instrument import Instrument
 from bot.scoring import ReadinessProfile
 
@@ -49,5 +49,5 @@ def render_summary(profile: ReadinessProfile, instrument: Instrument, language: 
         lines.append(f"{n}. {name}: {advice.owner_label.get(language)}: {advice.text.get(language)} ({label})")
         cites_study = cites_study or advice.from_study
     if cites_study:
-        lines.append(f"{message('summary.source', language)}: {instrument.citation_short}.")
+        lines.append(source_line([instrument.citation_short], language))
     return name_mqa_in_full("\n".join(lines), language)

@@ -15,7 +15,7 @@ from typing import Dict, List, Tuple
 import yaml
 
 from bot.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement, parse_wording
-from bot.messages import message, name_mqa_in_full
+from bot.messages import message, name_mqa_in_full, source_line
 from bot.provenance import SEDIA, STUDY, Provenance, ProvenanceError, parse_provenance
 
 GUIDANCE_DIR = Path(__file__).parent
@@ -80,17 +80,22 @@ def theme_guidance_statements(theme_id: str) -> Tuple[Statement, ...]:
     return tuple(parse_statement(s, f"guidance {theme_id} #{n}") for n, s in enumerate(raw, start=1))
 
 
+def _joined(statements: Tuple[Statement, ...], language: str) -> str:
+    return " ".join(s.get(language) for s in statements)
+
+
 def theme_guidance(theme_id: str) -> Wording:
     """Short guidance for a theme the user raised in free text."""
     statements = theme_guidance_statements(theme_id)
-    return Wording({lang: " ".join(s.get(lang) for s in statements) for lang in LANGUAGES})
+    return Wording({lang: _joined(statements, lang) for lang in LANGUAGES})
 
 
 def theme_guidance_answer(theme_id: str, language: str) -> str:
     """The theme's guidance in `language`, then its source line when it rests on the study."""
-    text = theme_guidance(theme_id).get(language)
-    if any(s.provenance.kind == STUDY for s in theme_guidance_statements(theme_id)):
-        text += f"\n{message('summary.source', language)}: {load_instrument().citation_short}."
+    statements = theme_guidance_statements(theme_id)
+    text = _joined(statements, language)
+    if any(s.provenance.kind == STUDY for s in statements):
+        text += "\n" + source_line([load_instrument().citation_short], language)
     return name_mqa_in_full(text, language)
 
 

@@ -18,7 +18,7 @@ import yaml
 from bot.guidance import GUIDANCE_DIR
 from bot.input_checks import clean_text
 from bot.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement
-from bot.messages import message, name_mqa_in_full
+from bot.messages import message, name_mqa_in_full, source_line
 from bot.provenance import MQA, STUDY
 
 VERIFIED = "verified"
@@ -242,5 +242,5 @@ def sources(topic: Topic) -> List[str]:
 def answer(topic_id: str, language: str) -> str:
     """The answer in `language`, then "Source: ..." naming every fact it cites."""
     topic = load_knowledge().topics[topic_id]
-    text = f"{topic.text.get(language)}\n{message('summary.source', language)}: {'; '.join(sources(topic))}."
+    text = f"{topic.text.get(language)}\n{source_line(sources(topic), language)}"
     return name_mqa_in_full(text, language)
