@@ -30,10 +30,12 @@ from bot.answers import (
     parse_open_answer,
     parse_scale_answer,
     parse_yes_no,
+    scale_button_item,
     slot_value,
 )
 from bot.input_checks import explain_problem, find_problem
 from bot.instrument import Item, Wording, load_instrument
+from bot.messages import message
 from bot.guidance.mqa import mqa_question_topic
 from bot.language import detect_language, requested_language
 from bot.nlp.gazetteer import load_gazetteer
@@ -345,6 +347,9 @@ def _item_validator(item: Item) -> Callable:
                 return reply_to_non_answer(turn, dispatcher, item.id, why, hint)
             _store_answer(turn, item, None, answer.text)
             return {item.id: slot_value(True, None, answer.text)}
+        pressed_for = scale_button_item(turn.text)
+        if pressed_for is not None and pressed_for != item.id:
+            return answer_for_another_item(turn, dispatcher, item, pressed_for)
         scale_answer = parse_scale_answer(turn.text, instrument)
         if scale_answer is None:
             return reply_to_non_answer(turn, dispatcher, item.id, why, Reply(wording=instrument.scale.hint))
@@ -353,6 +358,29 @@ def _item_validator(item: Item) -> Callable:
 
     validate.__doc__ = f"Validate and store the answer to {item.id}."
     return validate
+
+
+def answer_for_another_item(turn: Turn, dispatcher: CollectingDispatcher, asked: Item, pressed_for: str) -> Dict[Text, Any]:
+    """A scale button pressed under another statement than the one being asked (an old
+    message, a retry, buttons from before a restart): it answers its own statement while
+    that is still unanswered, and never the current one. The form then asks again."""
+    instrument = load_instrument()
+    language = turn.language
+    answer = parse_scale_answer(turn.text, instrument)
+    try:
+        other = instrument.item(pressed_for)
+    except KeyError:
+        other = None
+    if other is None or other.is_open or answer is None:
+        dispatcher.utter_message(text=message("scale_button.unknown", language))
+        return {asked.id: None}
+    if turn.slot(other.id) is not None:
+        dispatcher.utter_message(text=message("scale_button.answered_already", language))
+        return {asked.id: None}
+    _store_answer(turn, other, answer.value, None)
+    place = instrument.progress_mark(other, language)
+    dispatcher.utter_message(text=message("scale_button.recorded_other", language, place=place))
+    return {asked.id: None, other.id: answer.slot_value}
 
 
 def _named(action_name: str) -> Callable[[Any], Text]:

@@ -17,6 +17,8 @@ from bot.instrument import Instrument, OpenQuestionRules
 NOT_SURE = "not_sure"
 SCALE_INTENT = "answer_scale"
 SCALE_ENTITY = "scale_value"
+# The statement a scale button belongs to, so a stale or retried press cannot answer another.
+SCALE_ITEM_ENTITY = "scale_item"
 _MAX_TYPED_WORDS = 6
 _NEGATIONS = {"not", "no", "don't", "dont", "never", "tidak", "tak", "bukan", "x"}
 _EDGE_PUNCTUATION = " \t.,!?;:'\"()[]{}-_*~"
@@ -113,6 +115,12 @@ def _scale_from_words(said: str, instrument: Instrument) -> Optional[ScaleAnswer
                 return None
             return ScaleAnswer(value)
     return None
+
+
+def scale_button_item(text: Optional[str]) -> Optional[str]:
+    """The statement a pressed scale button belongs to, or None for typed answers (and
+    buttons from before buttons named their statement)."""
+    return payload_value(text, SCALE_INTENT, SCALE_ITEM_ENTITY)
 
 
 def parse_scale_answer(text: Optional[str], instrument: Instrument) -> Optional[ScaleAnswer]:

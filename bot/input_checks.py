@@ -54,13 +54,21 @@ def _is_latin_letter(char: str) -> bool:
         return False
 
 
+def is_too_long(text: Optional[str]) -> bool:
+    """True when a message is longer than Sedia reads. Cheap on any size: a message far
+    over the limit is not cleaned first."""
+    if not text or len(text) <= MAX_MESSAGE_CHARS:
+        return False
+    return len(text) > MAX_MESSAGE_CHARS * 4 or len(clean_text(text)) > MAX_MESSAGE_CHARS
+
+
 def find_problem(text: Optional[str]) -> Optional[InputProblem]:
     """Return what is wrong with a raw message, or None when it can be read."""
+    if is_too_long(text):
+        return InputProblem.TOO_LONG
     cleaned = clean_text(text)
     if not cleaned:
         return InputProblem.EMPTY
-    if len(cleaned) > MAX_MESSAGE_CHARS:
-        return InputProblem.TOO_LONG
     letters = [c for c in cleaned if c.isalpha()]
     if not letters and not any(c.isdigit() for c in cleaned):
         return InputProblem.NO_WORDS
@@ -73,6 +81,7 @@ def find_problem(text: Optional[str]) -> Optional[InputProblem]:
 
 def explain_problem(problem: InputProblem, text: Optional[str], language: str) -> str:
     """The polite reply that tells the user what was wrong with their message."""
-    return message(
-        f"input.{problem.value}", language, length=len(clean_text(text)), limit=MAX_MESSAGE_CHARS
-    )
+    raw = text or ""
+    # A message far over the limit is counted as sent rather than cleaned first.
+    length = len(raw) if len(raw) > MAX_MESSAGE_CHARS * 4 else len(clean_text(raw))
+    return message(f"input.{problem.value}", language, length=length, limit=MAX_MESSAGE_CHARS)

@@ -221,7 +221,8 @@ class Stack:
                     "--interface", self.bind_host, "--credentials", "credentials.yml",
                     "--endpoints", str(self.endpoints_file(port, env)), "--cors", *origins,
                 ],
-                f"http://127.0.0.1:{port}/",
+                # Sedia's REST health: 200 once the model is loaded and the stores answer.
+                f"http://127.0.0.1:{port}/webhooks/rest/",
                 f"http://127.0.0.1:{port}/webhooks/rest/webhook",
                 self.log_dir / ("rasa.log" if port == self.rasa_port else f"rasa-{port}.log"),
                 root=self.root,

@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Tuple
 
 import yaml
 
-from bot.answers import SCALE_ENTITY, SCALE_INTENT
+from bot.answers import SCALE_ENTITY, SCALE_INTENT, SCALE_ITEM_ENTITY
 from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, Instrument, Wording, load_instrument
 from bot.profile import PROFILE_INTENT
 
@@ -92,10 +92,13 @@ def _variations(wording: Wording, buttons: Callable[[str], List[dict]]) -> List[
     return variations
 
 
-def scale_buttons(instrument: Instrument, language: str) -> List[dict]:
-    """The answer buttons of a scale statement: each point of the scale, then "not sure"."""
+def scale_buttons(instrument: Instrument, item_id: str, language: str) -> List[dict]:
+    """The answer buttons of a scale statement: each point of the scale, then "not sure".
+    Each names its statement, so a press under an earlier question cannot answer the
+    current one."""
     def button(title: str, value: str) -> dict:
-        return {"title": title, "payload": f'/{SCALE_INTENT}{{"{SCALE_ENTITY}": "{value}"}}'}
+        data = f'"{SCALE_ENTITY}": "{value}", "{SCALE_ITEM_ENTITY}": "{item_id}"'
+        return {"title": title, "payload": f"/{SCALE_INTENT}{{{data}}}"}
 
     points = [button(p.label.get(language), str(p.value)) for p in instrument.scale.points]
     return points + [button(instrument.scale.not_sure_label.get(language), "not_sure")]
@@ -126,7 +129,7 @@ def ask_responses(instrument: Instrument) -> Dict[str, List[dict]]:
             for language in LANGUAGES
         })
         responses[f"utter_ask_{item.id}"] = _variations(
-            text, lambda language, i=item: [] if i.is_open else scale_buttons(instrument, language)
+            text, lambda language, i=item: [] if i.is_open else scale_buttons(instrument, i.id, language)
         )
     return responses
 

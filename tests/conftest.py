@@ -33,6 +33,26 @@ def postgres_database() -> Iterator[str]:
         admin.close()
 
 
+@contextmanager
+def postgres_away(url: str) -> Iterator[None]:
+    """The PostgreSQL database at `url` refuses every connection, and the open ones are
+    cut, until the block ends: the database "goes away for a while" for every process."""
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    try:
+        yield
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        admin.close()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private data folder (database and salt) for one test."""

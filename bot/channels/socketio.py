@@ -12,7 +12,13 @@ own channel it:
   (`bot.channels.widget_sessions`), or, with a JWT key (`SEDIA_WIDGET_JWT_KEY`), the
   pseudonym of the token's subject, so a signed-in user has one conversation on every
   device. A message naming any other session is refused: a client cannot write into a
-  conversation it did not open.
+  conversation it did not open;
+- takes a message only once: each carries the widget's own `message_id`, which the widget
+  sends again until the turn's `sedia_state` confirms it (`received`), and a repeated id
+  is dropped (bot/channels/inbound.py);
+- answers a message too long to read itself, before any NLU, and a turn that failed
+  (the action server or the database away) with "try again shortly", giving the message
+  id back so the widget's retry is handled.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
+from bot.channels.inbound import ReceivedMessages, client_message_id, reply_language, too_long_reply
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.instrument import LANGUAGES
 from bot.messages import message
@@ -125,6 +132,8 @@ class WidgetSocketIO(SocketIOInput):
         async def keep_agent(app, _loop) -> None:
             agent["tracker_store"] = app.ctx.agent.tracker_store
 
+        received = ReceivedMessages("widget")
+
         async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return  # not a message the widget sends
@@ -134,23 +143,50 @@ class WidgetSocketIO(SocketIOInput):
                 logger.warning("Widget: refused a message for a session this socket did not open")
                 await sio.emit(self.bot_message_evt, {"text": refusal(data)}, room=sid)
                 return
+            sender = str(sender)
             metadata = data.get(self.metadata_key)
+            metadata = metadata if isinstance(metadata, dict) else None
+            message_id = client_message_id(data.get("message_id"))
             output = WidgetOutput(sio, self.bot_message_evt)
-            await on_new_message(UserMessage(
-                data["message"], output, str(sender), input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else None,
-            ))
-            await output._send_message(str(sender), {"custom": {"sedia_state": await state(str(sender))}})
+            language = reply_language(data["message"], (metadata or {}).get("language"))
+            too_long = too_long_reply(data["message"], language)
+            if too_long is not None:
+                await output.send_text_message(sender, too_long)
+                await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
+                return
+            if not await received.first_delivery(sender, message_id):
+                # Handled already (a resend after a reconnect): confirm it again, so the
+                # widget stops resending, and say nothing else.
+                await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
+                return
+            try:
+                await on_new_message(UserMessage(
+                    data["message"], output, sender, input_channel=self.name(), metadata=metadata,
+                ))
+            except Exception:
+                logger.exception("Widget: a message could not be handled")
+                await received.give_back(sender, message_id)
+                await output.send_text_message(sender, message("channel.try_again", language))
+                # The user was asked to try again: the widget must not resend it later,
+                # when it might answer another question.
+                await output._send_message(sender, {"custom": {"sedia_state": {"language": None, "failed": message_id}}})
+                return
+            await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
 
         def refusal(data: Dict[str, Any]) -> str:
             metadata = data.get(self.metadata_key)
             language = metadata.get("language") if isinstance(metadata, dict) else None
             return message("widget_session.refused", language if language in LANGUAGES else "en")
 
-        async def state(sender: str) -> Dict[str, Any]:
-            tracker = await agent["tracker_store"].retrieve(sender) if agent else None
+        async def state(sender: str, message_id: Optional[str]) -> Dict[str, Any]:
+            # `received` tells the widget it may stop resending that message.
+            try:
+                tracker = await agent["tracker_store"].retrieve(sender) if agent else None
+            except Exception:
+                logger.exception("Widget: the conversation's language could not be read")
+                tracker = None
             language = tracker.get_slot("language") if tracker is not None else None
-            return {"language": language if language in LANGUAGES else None}
+            return {"language": language if language in LANGUAGES else None, "received": message_id}
 
         # These replace the handlers Rasa registered for the same events.
         sio.on("connect", handler=connect, namespace=self.namespace)

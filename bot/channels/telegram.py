@@ -62,9 +62,9 @@ class TelegramInput(InputChannel):
             if channel.settings is None:
                 return response.json({"status": "off", "hint": "set TELEGRAM_TOKEN"})
             service = channel.service
-            ready = service is not None and service.ready.is_set()
-            status = "standby" if service is not None and service.role == "standby" else ("ready" if ready else "starting")
-            return response.json({"status": status, "mode": channel.settings.mode})
+            found = service.status() if service is not None else {"status": "starting"}
+            code = 503 if found["status"] in ("degraded", "stopped") else 200
+            return response.json({**found, "mode": channel.settings.mode}, status=code)
 
         @telegram.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -80,7 +80,12 @@ class TelegramInput(InputChannel):
                 body = None
             if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
                 return response.json({"ok": False, "description": "not a Telegram update"}, status=400)
-            await channel.service.receive_webhook(body)
+            try:
+                await channel.service.receive_webhook(body)
+            except Exception:
+                # Not acknowledged: Telegram delivers the update again later.
+                logger.exception("Telegram webhook: update %s not taken in", body["update_id"])
+                return response.json({"ok": False, "description": "not handled; deliver again"}, status=503)
             return response.json({"ok": True})
 
         @telegram.listener("after_server_start")

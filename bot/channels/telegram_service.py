@@ -23,7 +23,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Mapping, Optional, Set
+from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Set
 
 from telegram import (
     BotCommand,
@@ -35,9 +35,10 @@ from telegram import (
 )
 from telegram import Bot
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels.inbound import too_long_reply
 from bot.channels.ordered import OrderedWorkers
 from bot.channels.telegram_lease import PollingLease
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
@@ -134,12 +135,18 @@ class TelegramService:
         # One thread for the update bookkeeping: its writes never race each other, and
         # they leave the default executor to Rasa.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-db")
+        # Why receiving is failing right now (the database away, say), for the status page.
+        self.trouble: Optional[str] = None
 
     # ----- life cycle -------------------------------------------------------------
 
     async def start(self) -> None:
         """Connect and, when polling, start polling; neither blocks the server's start."""
-        await self._in_db_thread(get_engine)  # migrations run once, before the first update
+        try:
+            await self._in_db_thread(get_engine)  # migrations run once, before the first update
+        except Exception as error:  # the database may come later: receiving waits for it
+            self.trouble = f"database unavailable ({type(error).__name__})"
+            logger.warning("Telegram: the database is not available yet (%s)", error)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -227,6 +234,17 @@ class TelegramService:
             except TelegramError as error:  # the menu is a convenience; commands work without it
                 logger.warning("Telegram: could not register commands (%s)", error)
 
+    def status(self) -> Dict[str, str]:
+        """What the channel is doing, truthfully: off, starting, standby, ready, degraded
+        (receiving, but failing and retrying) or stopped (receiving has ended)."""
+        if self._task is not None and self._task.done() and not self._stopping:
+            return {"status": "stopped", "detail": self.trouble or "receiving ended"}
+        if self.role == "standby":
+            return {"status": "standby"}
+        if self.trouble:
+            return {"status": "degraded", "detail": self.trouble}
+        return {"status": "ready" if self.ready.is_set() else "starting"}
+
     # ----- receiving --------------------------------------------------------------
 
     def resume_offset(self) -> Optional[int]:
@@ -235,10 +253,29 @@ class TelegramService:
             return min(self._in_flight)
         return None if self._highest_seen is None else self._highest_seen + 1
 
-    async def _poll(self, lost: asyncio.Event) -> None:
-        offset = await self._in_db_thread(self._stored_cursor)
-        await self._in_db_thread(self._forget_old)
+    async def _resume_point(self, lost: asyncio.Event) -> Optional[int]:
+        """The stored cursor, asked for until the database answers."""
         delays = backoff_delays(POLL_BACKOFF)
+        while not self._stopping and not lost.is_set():
+            try:
+                offset = await self._in_db_thread(self._stored_cursor)
+                await self._in_db_thread(self._forget_old)
+                self.trouble = None
+                return offset
+            except Exception as error:
+                await self._back_off(delays, "reading the polling cursor", error)
+        return None
+
+    async def _back_off(self, delays: Iterator[float], doing: str, error: BaseException) -> None:
+        wait = next(delays)
+        self.trouble = f"{doing} failed ({type(error).__name__}); retrying"
+        logger.warning("Telegram: %s failed (%s); retrying in %.0fs", doing, error, wait)
+        await asyncio.sleep(wait)
+
+    async def _poll(self, lost: asyncio.Event) -> None:
+        offset = await self._resume_point(lost)
+        delays = backoff_delays(POLL_BACKOFF)
+        failures = backoff_delays(POLL_BACKOFF)
         while not self._stopping and not lost.is_set():
             try:
                 batch = await self.bot.get_updates(
@@ -254,18 +291,27 @@ class TelegramService:
             except InvalidToken:
                 logger.error("Telegram rejected TELEGRAM_TOKEN; polling stopped.")
                 return
-            except NetworkError as error:
-                wait = next(delays)
-                logger.warning("Telegram getUpdates failed (%s); retrying in %.0fs", error, wait)
-                await asyncio.sleep(wait)
+            except Exception as error:  # network, 5xx, time-outs, anything: polling goes on
+                await self._back_off(delays, "getUpdates", error)
                 continue
             delays = backoff_delays(POLL_BACKOFF)
-            fresh = 0
+            fresh, failed = 0, None
             for update in batch:
-                fresh += await self._accept_new(update)
+                try:
+                    fresh += await self._accept_new(update)
+                except Exception as error:
+                    # Its bookkeeping failed (the database away): it was not taken, and
+                    # the offset stays at it, so it comes back in the next batch.
+                    failed = error
+                    break
             resumed = self.resume_offset()
             if resumed is not None:
                 offset = resumed
+            if failed is not None:
+                await self._back_off(failures, "taking in an update", failed)
+                continue
+            failures = backoff_delays(POLL_BACKOFF)
+            self.trouble = None
             if batch and not fresh:
                 # Everything Telegram sent is still being handled: wait for progress
                 # instead of asking again at once.
@@ -296,9 +342,18 @@ class TelegramService:
             return 0
         self._in_flight.add(update_id)  # before any await, so a concurrent redelivery waits
         self._results[update_id] = asyncio.get_running_loop().create_future()
+        try:
+            processed = await self._in_db_thread(self._was_processed, update_id)
+        except Exception:
+            # Not taken: out of flight, so its redelivery (or the next poll) is handled.
+            self._in_flight.discard(update_id)
+            result = self._results.pop(update_id, None)
+            if result is not None and not result.done():
+                result.cancel()
+            raise
         if self._highest_seen is None or update_id > self._highest_seen:
             self._highest_seen = update_id
-        if await self._in_db_thread(self._was_processed, update_id):
+        if processed:
             self._settle(update_id)
             return 0
         incoming = read_update(update, self.username, self.bot_id)
@@ -397,6 +452,12 @@ class TelegramService:
             await self._say(chat_id, "telegram.choose_language", language, InlineKeyboardMarkup(rows))
             return
         texts = incoming.texts
+        if incoming.command is None and texts:
+            # Checked here, before the conversation: the NLU never reads what is too long.
+            refusal = too_long_reply(texts[0], language)
+            if refusal is not None:
+                await self._send_html(chat_id, html.escape(refusal))
+                return
         if incoming.command in PAUSE_FIRST and state.in_form:
             # A form takes every message as an answer: pause it first (the answers given so
             # far stay stored), so the command is heard.

@@ -14,6 +14,7 @@ from bot.dashboard.api import api
 from bot.dashboard.auth import Refused, identify
 from bot.dashboard.pages import pages, refused_page
 from bot.documents import markdown_to_html
+from bot.health import status_code, web_app_health
 from bot.instrument import LANGUAGES, load_instrument
 from bot.messages import message, section
 from bot.storage.db import session_scope
@@ -100,7 +101,8 @@ def create_app(name: str = "sedia_web") -> Sanic:
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
-        return json({"status": "ok"})
+        document = await web_app_health()
+        return json(document, status=status_code(document))
 
     app.blueprint(pages)
     app.blueprint(api)

@@ -5,11 +5,13 @@ the first time a URL is used in a process, so every entry point finds the tables
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -25,6 +27,11 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 _engines: Dict[str, Engine] = {}
 _lock = threading.Lock()
+# SQLAlchemy here is synchronous: servers run database work on these threads, so one
+# slow query never stalls their event loop (and every other request with it).
+_DATABASE_THREADS = 8
+_executor: Optional[ThreadPoolExecutor] = None
+_Result = TypeVar("_Result")
 
 
 def data_dir() -> Path:
@@ -110,3 +117,17 @@ def dispose_all() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+
+
+def _database_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=_DATABASE_THREADS, thread_name_prefix="sedia-db")
+        return _executor
+
+
+async def off_loop(function: Callable[..., _Result], *args: Any) -> _Result:
+    """Run blocking database work on a database thread and wait for it without blocking
+    the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_database_executor(), function, *args)

@@ -162,6 +162,18 @@ class ProcessedUpdate(Base):
     processed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
+class ReceivedMessage(Base):
+    """A client message id that a channel has taken in, so a retried message is dropped.
+
+    The key is a hash of the conversation and the client's id, never the message itself.
+    """
+
+    __tablename__ = "received_messages"
+    channel = Column(String(64), primary_key=True)
+    message_key = Column(String(64), primary_key=True)
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
 DASHBOARD_ROLES = ("admin", "manager", "viewer")
 
 

@@ -97,7 +97,9 @@
     this.key = "sedia-chat:" + this.server;
     this.state = this.restore();
     if (!this.state.language) this.state.language = host.getAttribute("data-language") === "ms" ? "ms" : "en";
-    this.outbox = [];
+    // Messages sent but not yet confirmed by the server (its sedia_state names each one it
+    // handled): sent again after a reconnect, and dropped by the server if it had them.
+    this.pending = [];
     this.build();
     this.render();
     this.connect();
@@ -213,7 +215,8 @@
     this.render();
     this.confirmed = false;
     this.greeted = true;
-    this.outbox = [this.greeting()];
+    this.pending = [];
+    this.queue(this.greeting());
     this.typing.hidden = false;
     if (this.socket && this.socket.connected) this.socket.emit("session_request", { session_id: null });
     this.input.focus();
@@ -241,17 +244,37 @@
       self.save();
       self.confirmed = true;
       self.showStatus("connected");
-      var waiting = self.outbox.splice(0);
-      waiting.forEach(function (message) { self.emit(message); });
+      self.pending.forEach(function (entry) { self.send(entry); });
     });
     this.socket.on("disconnect", function () { self.confirmed = false; self.showStatus("offline"); });
     this.socket.on("connect_error", function () { self.confirmed = false; self.showStatus("offline"); });
     this.socket.on("bot_uttered", function (message) { self.receive(message || {}); });
   };
 
-  Widget.prototype.emit = function (text) {
-    if (!this.confirmed) { this.outbox.push(text); return; }
-    this.socket.emit("user_uttered", { message: text, session_id: this.state.sessionId, metadata: { language: this.state.language } });
+  function messageId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // A new message, with its own id, sent now if the session is confirmed.
+  Widget.prototype.queue = function (text) {
+    var entry = { id: messageId(), text: text };
+    this.pending.push(entry);
+    this.send(entry);
+  };
+
+  Widget.prototype.send = function (entry) {
+    if (!this.confirmed) return;  // sent when the session is confirmed
+    this.socket.emit("user_uttered", {
+      message: entry.text, message_id: entry.id, session_id: this.state.sessionId, metadata: { language: this.state.language },
+    });
+  };
+
+  // The server handled the message, or told the user to try again: never resend it.
+  Widget.prototype.settle = function (id) {
+    this.pending = this.pending.filter(function (entry) { return entry.id !== id; });
   };
 
   // shown: what the transcript shows for it (a button's title), or null for nothing.
@@ -261,13 +284,15 @@
     this.save();
     this.render();
     this.typing.hidden = false;
-    this.emit(payload);
+    this.queue(payload);
   };
 
   Widget.prototype.receive = function (message) {
     var custom = message.custom || null;
     if (custom && custom.sedia_state) {
       this.typing.hidden = true;
+      if (custom.sedia_state.received) this.settle(custom.sedia_state.received);
+      if (custom.sedia_state.failed) this.settle(custom.sedia_state.failed);
       if (custom.sedia_state.language && custom.sedia_state.language !== this.state.language) {
         this.state.language = custom.sedia_state.language;
         this.save();

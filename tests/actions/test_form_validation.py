@@ -146,7 +146,7 @@ def test_a_language_switch_inside_a_form_keeps_the_answers_and_asks_again(sqlite
     asked = _rendered("utter_ask_trn_3", {"language": "ms", "requested_slot": "trn_3"})
     assert "pereka bentuk instruksional" in asked["text"]
     assert [b["title"] for b in asked["buttons"]][-2:] == ["Sangat setuju", "Tidak pasti"]
-    assert asked["buttons"][-1]["payload"] == '/answer_scale{"scale_value": "not_sure"}'
+    assert asked["buttons"][-1]["payload"] == '/answer_scale{"scale_value": "not_sure", "scale_item": "trn_3"}'
 
 
 def _rendered(response: str, slots: dict) -> dict:

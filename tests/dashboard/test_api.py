@@ -8,6 +8,8 @@ import io
 import pytest
 import requests
 
+from tests.bot_api_standin import wait_until
+from tests.conftest import postgres_away
 from tests.dashboard.conftest import UM, UPM
 from tests.dashboard_seed import HTML_ATTACK
 
@@ -163,3 +165,21 @@ def test_openapi_describes_every_endpoint(dashboard):
     assert documented == expected
     group_by = next(p for p in spec["paths"]["/overview"]["get"]["parameters"] if p["name"] == "group_by")
     assert group_by["schema"]["enum"] == ["faculty", "zone", "role", "institution"]
+
+
+def test_health_touches_both_databases(dashboard):
+    response = requests.get(dashboard.url + "/health", timeout=30)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": {"ok": True}, "tracker_store": {"ok": True}}}
+
+
+def test_health_says_unavailable_while_the_database_is_away(dashboard):
+    if not dashboard.database_url.startswith("postgresql"):
+        pytest.skip("the database is taken away on PostgreSQL")
+    with postgres_away(dashboard.database_url):
+        response = requests.get(dashboard.url + "/health", timeout=30)
+        assert response.status_code == 503
+        document = response.json()
+        assert document["status"] == "unavailable" and document["checks"]["database"]["ok"] is False
+    wait_until(lambda: requests.get(dashboard.url + "/health", timeout=30).status_code == 200, 30,
+               "the web app to see the database again")

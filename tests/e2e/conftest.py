@@ -64,15 +64,20 @@ class Chat(ReadsReplies):
         self.token = token
         self.last: List[Reply] = []
 
-    def say(self, message: str) -> List[Reply]:
-        """Send a message; return (and remember) the replies."""
-        body = json.dumps({"sender": self.sender, "message": message}).encode("utf-8")
+    def say(self, message: str, message_id: Optional[str] = None) -> List[Reply]:
+        """Send a message (with the client's `message_id`, if given); return (and
+        remember) the replies. `duplicate` tells whether the server had it already."""
+        call = {"sender": self.sender, "message": message}
+        if message_id is not None:
+            call["message_id"] = message_id
+        body = json.dumps(call).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook", data=body, headers=headers)
         with urllib.request.urlopen(request, timeout=120) as response:
             assert response.status == 200
+            self.duplicate = response.headers.get("X-Sedia-Duplicate") == "true"
             raw = json.loads(response.read().decode("utf-8"))
         self.last = [Reply(r.get("text") or "", r.get("buttons") or [], r.get("custom")) for r in raw]
         return self.last

@@ -34,10 +34,15 @@ def test_bad_input_inside_the_interview_is_never_stored(sedia):
     first = INSTRUMENT.items[0]
     assert chat.current_item() == first
     for message, expected in BAD_INPUTS + [("banana", ""), ("45", ""), ("0", ""), ("4 strongly disagree", "")]:
+        calls = len(sedia.action_calls.calls(chat.sender))
         chat.say(message)
         text = chat.joined()
         assert expected in text
-        assert INSTRUMENT.scale.hint.get("en") in text
+        if "too long" in expected:
+            # Refused by the channel before any NLU: not even the form's validation ran.
+            assert len(sedia.action_calls.calls(chat.sender)) == calls
+        else:
+            assert INSTRUMENT.scale.hint.get("en") in text
         assert chat.current_item() == first, f"{message[:20]!r} moved the interview on"
         assert sedia.db.answers(chat.sender) == []
     chat.say("3")
@@ -116,5 +121,80 @@ def test_a_widget_cannot_write_into_a_conversation_it_did_not_open(sedia):
         assert any("May I store your answers?" in (r.get("text") or "") for r in replies), replies
         await intruder.close()
         await again.close()
+
+    asyncio.run(scenario())
+
+
+def _at_the_first_question(sedia):
+    chat = sedia.chat()
+    chat.say("start assessment")
+    chat.press("Yes, I agree")
+    chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
+    assert chat.current_item() == INSTRUMENT.items[0]
+    return chat
+
+
+def test_a_retried_rest_message_is_answered_once_and_gets_the_same_replies(sedia):
+    first, second = INSTRUMENT.items[0], INSTRUMENT.items[1]
+    chat = _at_the_first_question(sedia)
+    replies = chat.say("4", message_id="client-msg-1")
+    assert not chat.duplicate and chat.current_item() == second
+    calls = len(sedia.action_calls.calls(chat.sender))
+    again = chat.say("4", message_id="client-msg-1")  # the client did not hear back: it retries
+    assert chat.duplicate and [r.text for r in again] == [r.text for r in replies]
+    assert len(sedia.action_calls.calls(chat.sender)) == calls  # the retry ran nothing
+    assert [(r["item"], r["value"]) for r in sedia.db.answers(chat.sender)] == [(first.id, 4)]
+    # A new message with a new id is a new answer, to the question now asked.
+    chat.say("2", message_id="client-msg-2")
+    assert sorted((r["item"], r["value"]) for r in sedia.db.answers(chat.sender)) == sorted(
+        [(first.id, 4), (second.id, 2)])
+
+
+def test_an_old_scale_button_does_not_answer_the_current_question(sedia):
+    first, second, third = INSTRUMENT.items[:3]
+    chat = _at_the_first_question(sedia)
+    old_buttons = list(chat.last)
+    chat.press("Agree")
+    assert chat.current_item() == second
+    chat.last = old_buttons  # press "Strongly agree" under the first question's message
+    chat.press("Strongly agree")
+    assert "already answered" in chat.joined() and chat.current_item() == second
+    assert [(r["item"], r["value"]) for r in sedia.db.answers(chat.sender)] == [(first.id, 4)]
+    # A button of a question still unanswered answers that question, and only it.
+    chat.say(f'/answer_scale{{"scale_value": "2", "scale_item": "{third.id}"}}')
+    assert "I recorded that as your answer" in chat.joined() and chat.current_item() == second
+    chat.say("5")
+    assert chat.current_item() == INSTRUMENT.items[3]
+    assert sorted((r["item"], r["value"]) for r in sedia.db.answers(chat.sender)) == sorted(
+        [(first.id, 4), (second.id, 5), (third.id, 2)])
+
+
+def test_the_widget_drops_a_resent_message_and_refuses_a_huge_one_before_the_nlu(sedia):
+    import asyncio
+
+    from tests.e2e.widget_socket import WidgetSocket
+
+    origin = f"http://127.0.0.1:{sedia.stack.web_port}"
+
+    async def scenario() -> None:
+        widget = WidgetSocket(sedia.rasa_url, origin)
+        session = await widget.open()
+        replies = await widget.say("hello", message_id="w-1", wait_for=2)
+        assert replies[-1]["custom"]["sedia_state"]["received"] == "w-1"
+        calls = len(sedia.action_calls.calls(session))
+        # Resent after a reconnect: confirmed again, and nothing else happens.
+        await widget.close()
+        widget = WidgetSocket(sedia.rasa_url, origin)
+        assert await widget.open(session) == session
+        resent = await widget.say("hello", message_id="w-1")
+        assert [r.get("custom", {}).get("sedia_state", {}).get("received") for r in resent] == ["w-1"]
+        assert all(not r.get("text") for r in resent)
+        # 300 000 characters: the channel answers; the conversation never sees it.
+        huge = await widget.say("word " * 60000, message_id="w-2", wait_for=2)
+        assert "too long for me (300000 characters" in huge[0]["text"]
+        assert huge[1]["custom"]["sedia_state"]["received"] == "w-2"
+        await asyncio.sleep(1)
+        assert len(sedia.action_calls.calls(session)) == calls
+        await widget.close()
 
     asyncio.run(scenario())

@@ -37,11 +37,15 @@ class WidgetSocket:
         await asyncio.wait_for(self._confirmed.wait(), 30)
         return self.session
 
-    async def say(self, text: str, session: Optional[str] = None, wait_for: int = 1) -> List[Dict[str, Any]]:
-        """Send `text` for `session` (default: the confirmed one); wait for `wait_for` replies."""
+    async def say(self, text: str, session: Optional[str] = None, wait_for: int = 1,
+                  message_id: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Send `text` for `session` (default: the confirmed one), with the widget's
+        `message_id` if given; wait for `wait_for` replies."""
         before = len(self.replies)
-        await self.client.emit("user_uttered", {"message": text, "session_id": session or self.session,
-                                                "metadata": {"language": "en"}})
+        data = {"message": text, "session_id": session or self.session, "metadata": {"language": "en"}}
+        if message_id is not None:
+            data["message_id"] = message_id
+        await self.client.emit("user_uttered", data)
         for _ in range(600):
             if len(self.replies) - before >= wait_for:
                 break

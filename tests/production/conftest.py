@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,8 +66,11 @@ class RunningProduction:
         return export_answers(self.env, fmt)
 
     def telegram_status(self, server: int) -> str:
-        with urllib.request.urlopen(f"{self.rasa_urls[server]}/webhooks/telegram/", timeout=10) as response:
-            return json.loads(response.read())["status"]
+        try:
+            with urllib.request.urlopen(f"{self.rasa_urls[server]}/webhooks/telegram/", timeout=10) as response:
+                return json.loads(response.read())["status"]
+        except urllib.error.HTTPError as error:  # 503: degraded or stopped
+            return json.loads(error.read())["status"]
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from typing import List
 
 from bot.launcher import Service
 from tests.bot_api_standin import TelegramUser, wait_until
+from tests.conftest import postgres_away
 from tests.e2e.interviews import INSTRUMENT, answer_all, assert_stored, assert_summary_matches, pressing
 
 press_scale = pressing("en")
@@ -145,6 +146,48 @@ def test_the_action_server_restarts_in_the_middle_of_an_interview_and_nothing_is
     sent = {item.id: 4 for item in INSTRUMENT.items[:3]}
     sent.update(answer_all(chat, press_scale, first=3))
     assert_stored(production, chat, sent, PROFILE)
+
+
+def _post(chat, message: str, message_id: str):
+    """A REST call that may fail: (status, replies)."""
+    body = json.dumps({"sender": chat.sender, "message": message, "message_id": message_id}).encode("utf-8")
+    request = urllib.request.Request(f"{chat.base_url}/webhooks/rest/webhook", data=body, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {chat.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_database_goes_away_for_a_while_and_no_answer_is_lost_or_stored_twice(production):
+    first, second, third = INSTRUMENT.items[:3]
+    statuses = lambda: sorted(production.telegram_status(i) for i in (0, 1))
+    wait_until(lambda: statuses() == ["ready", "standby"], 90, "one server polling Telegram")
+    chat = production.chat(0)
+    start_interview(chat)
+    chat.say("agree")
+    telegram = production.telegram
+    user = TelegramUser(telegram, 777000222)
+    user.send("/help")
+    wait_until(lambda: telegram.sent(user.chat_id), 60, "a reply on Telegram")
+    replies = len(telegram.sent(user.chat_id))
+    with postgres_away(production.database_url):
+        status, said = _post(chat, "3", "fault-1")
+        assert status == 503 and "try again in a moment" in said[0]["text"], (status, said)
+        user.send("/help")
+        # The poller keeps polling, backs off, and says it is in trouble.
+        wait_until(lambda: "degraded" in statuses(), 90, "the status page to tell the truth")
+        assert len(telegram.sent(user.chat_id)) == replies
+    wait_until(lambda: len(telegram.sent(user.chat_id)) > replies, 120, "the update handled once the database is back")
+    wait_until(lambda: statuses() == ["ready", "standby"], 60, "the status page to recover")
+    # The message that failed is handled when the client sends it again, once.
+    chat.say("3", message_id="fault-1")
+    assert not chat.duplicate and chat.current_item() == third, chat.texts
+    chat.say("3", message_id="fault-1")
+    assert chat.duplicate and chat.current_item() == third
+    rows = production.db.answers(chat.sender, chat.channel)
+    assert sorted((r["item"], r["value"]) for r in rows) == sorted([(first.id, 4), (second.id, 3)])
 
 
 def test_telegram_is_polled_by_one_server_and_the_other_takes_over_when_it_dies(production):
