@@ -1,7 +1,8 @@
 """rasa_sdk's plugin package: the action server imports it by this name at start.
 
-Sedia's one plugin makes the action server refuse calls without the shared secret
-(`bot.action_secret`).
+Sedia's plugin makes the action server refuse calls without the shared secret
+(`bot.action_secret`), and run each action on a worker thread rather than on the
+server's event loop (`bot.action_threads`).
 """
 import sys
 
@@ -9,6 +10,7 @@ import pluggy
 from sanic import Sanic
 
 from bot.action_secret import require_action_secret
+from bot.action_threads import run_actions_off_loop
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
@@ -20,5 +22,6 @@ def init_hooks(manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def attach_sanic_app_extensions(app: Sanic) -> None:
-    """Guard the action server with the shared secret."""
+    """Guard the action server with the shared secret; run actions off its loop."""
     require_action_secret(app)
+    run_actions_off_loop()

@@ -12,7 +12,7 @@ from bot.dashboard import exports, reports, review
 from bot.dashboard.auth import Refused, require_account, scope_for, text_arg, whole_number
 from bot.dashboard.openapi import openapi_document
 from bot.storage.accounts import Account
-from bot.storage.db import session_scope
+from bot.storage.db import runs_off_loop, session_scope
 from bot.storage.readiness_queries import DIMENSIONS
 
 api = Blueprint("dashboard_api", url_prefix="/api/v1")
@@ -49,12 +49,12 @@ def build_report(name: str, request: Request, account: Account) -> Dict[str, Any
 
 
 def _report_view(name: str):
-    async def view(request: Request) -> HTTPResponse:
+    def view(request: Request) -> HTTPResponse:
         account = require_account(request)
         return json(build_report(name, request, account), headers=NO_STORE)
 
     view.__name__ = f"api_{name.replace('-', '_')}"
-    return view
+    return runs_off_loop(view)
 
 
 for _name, _path in (
@@ -68,13 +68,15 @@ for _name, _path in (
 
 
 @api.get("/conversations")
-async def conversations(request: Request) -> HTTPResponse:
+@runs_off_loop
+def conversations(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
     return json(review.conversation_page(account, request), headers=NO_STORE)
 
 
 @api.get("/conversations/<conversation_id:str>")
-async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
+@runs_off_loop
+def conversation(request: Request, conversation_id: str) -> HTTPResponse:
     account = require_account(request, free_text=True)
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
@@ -83,7 +85,8 @@ async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 
 
 @api.get("/not-understood")
-async def not_understood(request: Request) -> HTTPResponse:
+@runs_off_loop
+def not_understood(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
     return json(review.not_understood(account, request), headers=NO_STORE)
 
@@ -100,7 +103,8 @@ def export_response(request: Request, account: Account) -> HTTPResponse:
 
 
 @api.get("/export")
-async def export(request: Request) -> HTTPResponse:
+@runs_off_loop
+def export(request: Request) -> HTTPResponse:
     return export_response(request, require_account(request))
 
 

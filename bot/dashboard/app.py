@@ -17,7 +17,7 @@ from bot.documents import markdown_to_html
 from bot.health import status_code, web_app_health
 from bot.instrument import LANGUAGES, load_instrument
 from bot.messages import message, section
-from bot.storage.db import session_scope
+from bot.storage.db import off_loop, session_scope
 from bot.storage.plans import plan_by_token
 from bot.web_address import public_url
 
@@ -97,7 +97,7 @@ def create_app(name: str = "sedia_web") -> Sanic:
 
     @app.get("/plan/<token:str>")
     async def plan(request: Request, token: str) -> HTTPResponse:
-        return plan_response(token)
+        return await off_loop(plan_response, token)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -111,7 +111,7 @@ def create_app(name: str = "sedia_web") -> Sanic:
     async def who_is_asking(request: Request) -> None:
         request.ctx.account, request.ctx.csrf_token = None, None
         if request.path.startswith(DASHBOARD_PATHS):
-            request.ctx.account, request.ctx.csrf_token = identify(request)
+            request.ctx.account, request.ctx.csrf_token = await off_loop(identify, request)
 
     @app.exception(Refused)
     async def refused(request: Request, error: Refused) -> HTTPResponse:

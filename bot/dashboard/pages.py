@@ -28,7 +28,7 @@ from bot.instrument import load_instrument
 from bot.privacy import min_group_size
 from bot.storage import accounts
 from bot.storage.accounts import Account
-from bot.storage.db import session_scope
+from bot.storage.db import runs_off_loop, session_scope
 from bot.storage.readiness_queries import DIMENSIONS, institutions
 
 pages = Blueprint("dashboard_pages", url_prefix="/dashboard")
@@ -139,14 +139,16 @@ def _login_page(request: Request, message: str = "", username: str = "", status:
 
 
 @pages.get("/login")
-async def login_form(request: Request) -> HTTPResponse:
+@runs_off_loop
+def login_form(request: Request) -> HTTPResponse:
     if request.ctx.account is not None:
         return redirect("/dashboard")
     return _login_page(request)
 
 
 @pages.post("/login")
-async def login(request: Request) -> HTTPResponse:
+@runs_off_loop
+def login(request: Request) -> HTTPResponse:
     try:
         check_csrf(request, request.cookies.get(LOGIN_CSRF_COOKIE))
     except Refused as refused:
@@ -171,7 +173,8 @@ async def login(request: Request) -> HTTPResponse:
 
 
 @pages.post("/logout")
-async def logout(request: Request) -> HTTPResponse:
+@runs_off_loop
+def logout(request: Request) -> HTTPResponse:
     require_account(request)
     check_csrf(request, request.ctx.csrf_token)
     with session_scope() as session:
@@ -182,7 +185,8 @@ async def logout(request: Request) -> HTTPResponse:
 
 
 @pages.get("/")
-async def overview(request: Request) -> HTTPResponse:
+@runs_off_loop
+def overview(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("overview", request, account)
     total = report["total"]
@@ -200,7 +204,8 @@ async def overview(request: Request) -> HTTPResponse:
 
 
 @pages.get("/heatmap")
-async def heatmap(request: Request) -> HTTPResponse:
+@runs_off_loop
+def heatmap(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("heatmap", request, account)
     return render(request, "heatmap.html", "Heat map", report=report, institutions=_institutions(account),
@@ -208,7 +213,8 @@ async def heatmap(request: Request) -> HTTPResponse:
 
 
 @pages.get("/trend")
-async def trend(request: Request) -> HTTPResponse:
+@runs_off_loop
+def trend(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("trend", request, account)
     chart = charts.trend_chart(report["months"], "Readiness index by month") if report["months"] else ""
@@ -217,7 +223,8 @@ async def trend(request: Request) -> HTTPResponse:
 
 
 @pages.get("/items")
-async def lowest_items(request: Request) -> HTTPResponse:
+@runs_off_loop
+def lowest_items(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("lowest-items", request, account)
     return render(request, "items.html", "Lowest-scoring statements", report=report,
@@ -225,7 +232,8 @@ async def lowest_items(request: Request) -> HTTPResponse:
 
 
 @pages.get("/open-answers")
-async def open_answers(request: Request) -> HTTPResponse:
+@runs_off_loop
+def open_answers(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("open-answers", request, account)
     return render(request, "open_answers.html", "Open answers", report=report, themes=_themes(),
@@ -233,7 +241,8 @@ async def open_answers(request: Request) -> HTTPResponse:
 
 
 @pages.get("/conversations")
-async def conversations(request: Request) -> HTTPResponse:
+@runs_off_loop
+def conversations(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
     page = review.conversation_page(account, request)
     next_args = [(k, v) for k in request.args for v in request.args.getlist(k) if k != "page"]
@@ -242,7 +251,8 @@ async def conversations(request: Request) -> HTTPResponse:
 
 
 @pages.get("/conversations/<conversation_id:str>")
-async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
+@runs_off_loop
+def conversation(request: Request, conversation_id: str) -> HTTPResponse:
     account = require_account(request, free_text=True)
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
@@ -252,19 +262,22 @@ async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 
 
 @pages.get("/not-understood")
-async def not_understood(request: Request) -> HTTPResponse:
+@runs_off_loop
+def not_understood(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
     return render(request, "not_understood.html", "Messages Sedia did not understand",
                   report=review.not_understood(account, request))
 
 
 @pages.get("/export")
-async def export(request: Request) -> HTTPResponse:
+@runs_off_loop
+def export(request: Request) -> HTTPResponse:
     return export_response(request, require_account(request))
 
 
 @pages.get("/api")
-async def api_help(request: Request) -> HTTPResponse:
+@runs_off_loop
+def api_help(request: Request) -> HTTPResponse:
     require_account(request)
     paths = [(path, spec["get"]["summary"]) for path, spec in openapi_document()["paths"].items()]
     return render(request, "api.html", "API", paths=paths, base_url=public_url())

@@ -6,12 +6,13 @@ the first time a URL is used in a process, so every entry point finds the tables
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -131,3 +132,13 @@ async def off_loop(function: Callable[..., _Result], *args: Any) -> _Result:
     """Run blocking database work on a database thread and wait for it without blocking
     the event loop."""
     return await asyncio.get_running_loop().run_in_executor(_database_executor(), function, *args)
+
+
+def runs_off_loop(handler: Callable[..., _Result]) -> Callable[..., Awaitable[_Result]]:
+    """A synchronous request handler that touches the database, as a coroutine that runs
+    it on a database thread (what it raises is raised to the caller)."""
+    @functools.wraps(handler)
+    async def off_loop_handler(*args: Any, **kwargs: Any) -> _Result:
+        return await off_loop(functools.partial(handler, *args, **kwargs))
+
+    return off_loop_handler

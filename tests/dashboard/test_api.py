@@ -183,3 +183,40 @@ def test_health_says_unavailable_while_the_database_is_away(dashboard):
         assert document["status"] == "unavailable" and document["checks"]["database"]["ok"] is False
     wait_until(lambda: requests.get(dashboard.url + "/health", timeout=30).status_code == 200, 30,
                "the web app to see the database again")
+
+
+def test_a_slow_query_does_not_stall_the_other_requests(dashboard):
+    """Issue 16, bug 7: handlers ran their queries on Sanic's event loop, so one slow
+    query held up every request. Here one report waits on a lock; the rest go on."""
+    if not dashboard.database_url.startswith("postgresql"):
+        pytest.skip("the slow query is made with a PostgreSQL table lock")
+    import threading
+
+    import psycopg2
+
+    holder = psycopg2.connect(dashboard.database_url)
+    watcher = psycopg2.connect(dashboard.database_url)
+    watcher.autocommit = True
+    slow = {}
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("LOCK TABLE answers IN ACCESS EXCLUSIVE MODE")
+        thread = threading.Thread(target=lambda: slow.update(response=dashboard.get("/api/v1/overview", "admin")))
+        thread.start()
+
+        def waiting_on_the_lock() -> bool:
+            with watcher.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND wait_event_type = 'Lock'")
+                return cursor.fetchone()[0] > 0
+
+        wait_until(waiting_on_the_lock, 30, "the overview's query to wait on the lock")
+        for path in ("/health", "/dashboard/login", "/api/v1/openapi.json"):
+            assert requests.get(dashboard.url + path, timeout=15).status_code == 200, path
+        assert "response" not in slow  # still waiting: the others were not served after it
+    finally:
+        holder.rollback()
+        holder.close()
+        watcher.close()
+    thread.join(60)
+    assert slow["response"].status_code == 200
