@@ -70,6 +70,9 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
             query=dict(url.query) or None,
             **kwargs,
         )
+        # Rasa's engine hands out pooled connections without checking them, so after the
+        # database restarts every pooled connection fails once. Check each on checkout.
+        self.engine.pool._pre_ping = True
         self._unconsented = held_conversations(os.environ.get(REDIS_URL_VARIABLE) or None)
         self._recent: "OrderedDict[str, Saved]" = OrderedDict()
 

@@ -135,7 +135,12 @@ class TokenRestInput(InputChannel):
         if refusal is not None:
             return response.json([{"recipient_id": sender, "text": refusal}])
         key = f"{sender}\x1f{message_id}" if message_id else None
-        if key is not None and not await self.received.first_delivery(sender, message_id):
+        try:
+            first = await self.received.first_delivery(sender, message_id)
+        except Exception:
+            logger.exception("REST: could not check the message id (the database away?)")
+            return self._try_again(sender, language)
+        if not first:
             return await self._duplicate(key)
         pending: Optional["asyncio.Future[Replies]"] = None
         if key is not None:
@@ -152,15 +157,19 @@ class TokenRestInput(InputChannel):
             self._in_flight.pop(key, None)
             if pending is not None:
                 pending.cancel()
-            return response.json(
-                [{"recipient_id": sender, "text": message("channel.try_again", language)}], status=503,
-                headers={"Retry-After": "5"},
-            )
+            return self._try_again(sender, language)
         if key is not None:
             self._remember(key, collector.messages)
             self._in_flight.pop(key, None)
             pending.set_result(collector.messages)
         return response.json(collector.messages)
+
+    @staticmethod
+    def _try_again(sender: str, language: str) -> HTTPResponse:
+        return response.json(
+            [{"recipient_id": sender, "text": message("channel.try_again", language)}], status=503,
+            headers={"Retry-After": "5"},
+        )
 
     async def _duplicate(self, key: str) -> HTTPResponse:
         pending = self._in_flight.get(key)

@@ -154,7 +154,13 @@ class WidgetSocketIO(SocketIOInput):
                 await output.send_text_message(sender, too_long)
                 await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
                 return
-            if not await received.first_delivery(sender, message_id):
+            try:
+                first = await received.first_delivery(sender, message_id)
+            except Exception:
+                logger.exception("Widget: could not check the message id (the database away?)")
+                await failed(output, sender, message_id, language)
+                return
+            if not first:
                 # Handled already (a resend after a reconnect): confirm it again, so the
                 # widget stops resending, and say nothing else.
                 await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
@@ -166,12 +172,15 @@ class WidgetSocketIO(SocketIOInput):
             except Exception:
                 logger.exception("Widget: a message could not be handled")
                 await received.give_back(sender, message_id)
-                await output.send_text_message(sender, message("channel.try_again", language))
-                # The user was asked to try again: the widget must not resend it later,
-                # when it might answer another question.
-                await output._send_message(sender, {"custom": {"sedia_state": {"language": None, "failed": message_id}}})
+                await failed(output, sender, message_id, language)
                 return
             await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
+
+        async def failed(output: WidgetOutput, sender: str, message_id: Optional[str], language: str) -> None:
+            await output.send_text_message(sender, message("channel.try_again", language))
+            # The user was asked to try again: the widget must not resend it later, when
+            # it might answer another question.
+            await output._send_message(sender, {"custom": {"sedia_state": {"language": None, "failed": message_id}}})
 
         def refusal(data: Dict[str, Any]) -> str:
             metadata = data.get(self.metadata_key)

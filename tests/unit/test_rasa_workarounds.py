@@ -204,3 +204,26 @@ def test_a_call_before_any_user_message_carries_every_event():
     tracker.update(SlotSet("language", "ms"))
     state = rasa_action_call.action_call_format(RemoteAction("x", None), tracker, domain)["tracker"]
     assert [e["event"] for e in state["events"]] == ["action", "slot"]
+
+
+def test_a_failing_tracker_store_fails_the_turn_instead_of_starting_the_conversation_over():
+    import asyncio
+
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    class Away(InMemoryTrackerStore):
+        async def retrieve(self, sender_id):
+            raise ConnectionError("the database is away")
+
+        async def save(self, tracker):
+            raise ConnectionError("the database is away")
+
+    assert rasa_workarounds.install()
+    store = FailSafeTrackerStore(Away(Domain.empty()))
+    with pytest.raises(ConnectionError):
+        asyncio.run(store.retrieve("someone"))  # Rasa's own answered None: a new conversation
+    with pytest.raises(ConnectionError):
+        asyncio.run(store.save(DialogueStateTracker("someone", [])))  # Rasa's own kept it in memory
+    assert store._fallback_tracker_store is None
