@@ -13,12 +13,19 @@ replaying the whole session, which grows with the interview. If another Rasa ser
 wrote to the conversation meanwhile (replicas behind a load balancer), only the events it
 added are read and applied to the kept tracker, provided the kept ones are still there
 unchanged and no new session began; otherwise SQL is read as usual.
+
+Every save also updates the conversation index (`bot.storage.conversation_index`) in the
+same transaction as the events, which the dashboard's review pages in SQL. Reads and
+writes run on database threads (`bot.storage.db.off_loop`), never on the Rasa server's
+event loop, so one slow query does not hold up every other conversation.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable, List, Optional, Text, Tuple
@@ -34,9 +41,9 @@ from sqlalchemy.engine import make_url
 from bot import rasa_workarounds  # noqa: F401  (installs them on import)
 from bot.held_conversations import Saved, held_conversations, remember
 from bot.rasa_endpoints import REDIS_URL_VARIABLE
-from bot.storage import repository
+from bot.storage import conversation_index, repository
 from bot.storage.conversations import tracker_store_url
-from bot.storage.db import session_scope
+from bot.storage.db import off_loop, session_scope
 from bot.storage.pseudonym import respondent_id
 
 logger = logging.getLogger(__name__)
@@ -73,8 +80,11 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         # Rasa's engine hands out pooled connections without checking them, so after the
         # database restarts every pooled connection fails once. Check each on checkout.
         self.engine.pool._pre_ping = True
+        conversation_index.ensure(self.engine)
         self._unconsented = held_conversations(os.environ.get(REDIS_URL_VARIABLE) or None)
         self._recent: "OrderedDict[str, Saved]" = OrderedDict()
+        # The database threads share the kept trackers.
+        self._recent_lock = threading.Lock()
 
     @staticmethod
     def has_consent(tracker: DialogueStateTracker) -> bool:
@@ -85,19 +95,43 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Write to SQL with consent; otherwise keep in memory and delete any SQL copy."""
+        await self.stream_events(tracker)
+        await off_loop(self._save_here, tracker)
+
+    def _save_here(self, tracker: DialogueStateTracker) -> None:
         if self.has_consent(tracker):
             self._unconsented.drop(tracker.sender_id)
-            await super().save(tracker)
-            remember(self._recent, tracker, MAX_RECENT, self._last_event_id(tracker.sender_id))
+            last_id = self._store_new_events(tracker)
+            with self._recent_lock:
+                remember(self._recent, tracker, MAX_RECENT, last_id)
             return
-        self._recent.pop(tracker.sender_id, None)
-        await self.stream_events(tracker)
+        with self._recent_lock:
+            self._recent.pop(tracker.sender_id, None)
         self._unconsented.put(tracker)
         self._delete_stored(tracker.sender_id)
+
+    def _store_new_events(self, tracker: DialogueStateTracker) -> Optional[int]:
+        """Add the events SQL does not hold yet, and fold them into the conversation index,
+        in one transaction; returns the conversation's last event id."""
+        with self.session_scope() as session:
+            added = [event.as_dict() for event in self._additional_events(session, tracker)]
+            for data in added:
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=data.get("event"), timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"), data=json.dumps(data),
+                ))
+            session.flush()
+            conversation_index.record_events(session.connection(), tracker.sender_id, added)
+            last_id = session.query(func.max(self.SQLEvent.id)).filter(
+                self.SQLEvent.sender_id == tracker.sender_id).scalar()
+            session.commit()
+        return last_id
 
     def _delete_stored(self, sender_id: str) -> None:
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            conversation_index.forget(session.connection(), sender_id)
             session.commit()
         if deleted:
             logger.info("Deleted a stored conversation: no consent on record any more.")
@@ -106,10 +140,6 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         if self.domain is None:
             return None
         return self._unconsented.get(sender_id, self.domain)
-
-    def _last_event_id(self, sender_id: Text) -> Optional[int]:
-        with self.session_scope() as session:
-            return session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
 
     def _added_since(self, sender_id: Text, held: Saved) -> Optional[Tuple[List[Event], Optional[int]]]:
         """The events stored after the kept tracker's, and the new last id; None when the
@@ -138,34 +168,40 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         and replaying every event of the session, which grows with the interview. When
         another Rasa server handled this conversation since, only its events are read.
         """
-        held = self._recent.get(sender_id)
+        with self._recent_lock:
+            held = self._recent.get(sender_id)
         if held is None or self.domain is None:
             return None
         found = self._added_since(sender_id, held)
         if found is None:
-            self._recent.pop(sender_id, None)
+            with self._recent_lock:
+                self._recent.pop(sender_id, None)
             return None
         added, last_id = found
         tracker = held.as_saved(self.domain)
-        if added:
-            for event in added:
-                tracker.update(event)
-            remember(self._recent, tracker, MAX_RECENT, last_id)
-        else:
-            self._recent.move_to_end(sender_id)
+        with self._recent_lock:
+            if added:
+                for event in added:
+                    tracker.update(event)
+                remember(self._recent, tracker, MAX_RECENT, last_id)
+            elif sender_id in self._recent:
+                self._recent.move_to_end(sender_id)
         return tracker
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation from memory if it has no consent yet, else from SQL."""
-        return (
-            self._from_memory(sender_id)
-            or self._from_recent(sender_id)
-            or await super().retrieve(sender_id)
-        )
+        return await off_loop(self._retrieve_here, sender_id, False)
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         """All sessions of a conversation, from memory or SQL."""
-        return self._from_memory(conversation_id) or await super().retrieve_full_tracker(conversation_id)
+        return await off_loop(self._retrieve_here, conversation_id, True)
+
+    def _retrieve_here(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        found = self._from_memory(sender_id) or (None if all_sessions else self._from_recent(sender_id))
+        if found is not None:
+            return found
+        # Rasa's SQL read is a coroutine with no await in it: run it in this thread's own loop.
+        return asyncio.run(SQLTrackerStore._retrieve(self, sender_id, fetch_events_from_all_sessions=all_sessions))
 
     async def keys(self) -> Iterable[Text]:
         """Every conversation id, stored or in memory."""

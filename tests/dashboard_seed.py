@@ -69,19 +69,17 @@ def seed(people: List[Person]) -> None:
 
 
 def seed_conversation(url: str, sender: str, messages: List[str], intents: Optional[List[str]] = None,
-                      channel: str = "rest") -> None:
-    """A conversation saved by Rasa's SQLTrackerStore: the user's messages, Sedia's replies."""
-    from rasa.core.tracker_store import SQLTrackerStore
+                      channel: str = "rest", institution: Optional[str] = None) -> None:
+    """A conversation saved by Sedia's tracker store, as Rasa saves it: the user's
+    messages, Sedia's replies, and the profile's institution when given. The person must
+    have consent on record (`seed`), or nothing is stored."""
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
-    from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
-    store = SQLTrackerStore(
-        Domain.empty(), dialect=parsed.drivername, host=parsed.host, port=parsed.port, db=parsed.database,
-        username=parsed.username,
-    )
+    from bot.tracker_store import ConsentAwareTrackerStore
+
+    store = ConsentAwareTrackerStore(Domain.empty(), host=url)
     tracker = DialogueStateTracker(sender, [])
     start = NOW.timestamp()
     for n, text in enumerate(messages):
@@ -94,6 +92,8 @@ def seed_conversation(url: str, sender: str, messages: List[str], intents: Optio
         tracker.update(ActionExecuted("action_explain_input" if intent == "nlu_fallback" else "utter_greet",
                                       timestamp=start + 10 * n + 1))
         tracker.update(BotUttered(f"Reply to: {text}", timestamp=start + 10 * n + 2))
+        if n == 0 and institution:
+            tracker.update(SlotSet("institution", institution, timestamp=start + 10 * n + 3))
     # A thread of its own: Playwright's sync API keeps an event loop running in this one.
     saver = threading.Thread(target=lambda: asyncio.run(store.save(tracker)))
     saver.start()

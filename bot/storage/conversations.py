@@ -13,20 +13,18 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, case, func, inspect, or_, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, false, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 
-from bot.instrument import Theme, load_instrument
+from bot.storage import conversation_index as index
 from bot.storage.db import data_dir
 from bot.storage.pseudonym import conversation_pseudonym
 
 TRACKER_URL_ENV = "SEDIA_TRACKER_URL"
-# The actions that answer a message Sedia could not use.
-FALLBACK_ACTIONS = ("action_explain_input", "action_default_fallback")
 
 _metadata = MetaData()
 # Rasa 3.6's SQLTrackerStore table, declared here only to read it.
@@ -44,6 +42,8 @@ events = Table(
 
 _engines: Dict[str, Engine] = {}
 _lock = threading.Lock()
+# Databases whose conversation index this process has made sure of.
+_indexed: Set[str] = set()
 
 
 def tracker_store_url() -> str:
@@ -69,6 +69,7 @@ def dispose_tracker_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _indexed.clear()
 
 
 def _epoch(day: date, days_later: int = 0) -> float:
@@ -103,6 +104,7 @@ class Conversation:
     user_messages: int
     fallbacks: int
     themes: List[str] = field(default_factory=list)
+    institution: Optional[str] = None
 
     @property
     def pseudonym(self) -> str:
@@ -145,84 +147,84 @@ def _has_events_table(engine: Engine) -> bool:
     return inspect(engine).has_table("events")
 
 
-def _is_fallback():
-    return or_(events.c.intent_name == DEFAULT_NLU_FALLBACK_INTENT_NAME, events.c.action_name.in_(FALLBACK_ACTIONS))
+def _scoped(query, visible: "Visible"):
+    """`query` (on the index) limited to the conversations the reviewer may see."""
+    if visible.everything:
+        return query
+    if visible.institution is None:
+        return query.where(false())
+    return query.where(index.conversation_index.c.institution == visible.institution)
 
 
-def _channels(connection, senders: List[str]) -> Dict[str, str]:
-    """Each sender's channel, from the first message they sent."""
-    if not senders:
-        return {}
-    first = (
-        select(func.min(events.c.id))
-        .where(events.c.type_name == "user", events.c.sender_id.in_(senders))
-        .group_by(events.c.sender_id)
-    )
-    rows = connection.execute(select(events.c.sender_id, events.c.data).where(events.c.id.in_(first)))
-    return {sender: (_event_data(data) or {}).get("input_channel") or "unknown" for sender, data in rows}
+@dataclass(frozen=True)
+class Visible:
+    """Which conversations a reviewer may see: every one, or one institution's."""
+
+    everything: bool = False
+    institution: Optional[str] = None
 
 
-def _touched(theme: Theme):
-    """Events that show a conversation took up a theme: its form ran, or its intent was read."""
-    return or_(events.c.action_name == theme.form_name, events.c.intent_name == theme.intent_name)
+def _conversation(row) -> Conversation:
+    themes = [t for t in row["themes"].split(",") if t]
+    return Conversation(row["sender_id"], row["channel"], row["first_at"], row["last_at"],
+                        int(row["user_messages"]), int(row["fallbacks"]), themes, row["institution"])
 
 
-def list_conversations(wanted: ConversationFilter, engine: Optional[Engine] = None) -> List[Conversation]:
-    """Stored conversations matching the filter, most recent activity first."""
-    engine = engine or tracker_engine()
+def _ready(engine: Engine) -> bool:
+    # Rasa creates `events` when it first starts; the index follows it (built once from
+    # the events of an older database).
+    key = engine.url.render_as_string(hide_password=False)
+    if key in _indexed:
+        return True
     if not _has_events_table(engine):
-        return []
-    is_user = events.c.type_name == "user"
-    query = select(
-        events.c.sender_id,
-        func.min(events.c.timestamp),
-        func.max(events.c.timestamp),
-        func.sum(case((is_user, 1), else_=0)),
-        # Each message Sedia could not use is answered by one fallback action.
-        func.sum(case((events.c.action_name.in_(FALLBACK_ACTIONS), 1), else_=0)),
-    ).group_by(events.c.sender_id)
-    query = _within_dates(query, wanted)
-    if wanted.theme:
-        touched = select(events.c.sender_id).where(_touched(load_instrument().theme(wanted.theme)))
-        query = query.where(events.c.sender_id.in_(touched))
-    if wanted.fallback is not None:
-        fallbacks = func.sum(case((_is_fallback(), 1), else_=0))
-        query = query.having(fallbacks > 0 if wanted.fallback else fallbacks == 0)
-    with engine.connect() as connection:
-        rows = list(connection.execute(query))
-        senders = [row[0] for row in rows]
-        themes = _themes_by_sender(connection, senders)
-        channels = _channels(connection, senders)
-    found = [
-        Conversation(sender, channels.get(sender, "unknown"), first, last, int(users or 0), int(fallbacks or 0),
-                     themes.get(sender, []))
-        for sender, first, last, users, fallbacks in rows
-    ]
+        return False
+    with _lock:
+        if key not in _indexed:
+            index.ensure(engine)
+            _indexed.add(key)
+    return True
+
+
+def list_conversations(
+    wanted: ConversationFilter, visible: Visible, page: int = 1, page_size: int = 50, engine: Optional[Engine] = None,
+) -> Tuple[int, List[Conversation]]:
+    """(how many match, the page asked for), most recent activity first; filtered and
+    paged in SQL on the conversation index. A conversation is within the dates when it
+    had activity between them."""
+    engine = engine or tracker_engine()
+    if not _ready(engine):
+        return 0, []
+    table = index.conversation_index
+    query = _scoped(select(table), visible)
+    if wanted.since:
+        query = query.where(table.c.last_at >= _epoch(wanted.since))
+    if wanted.until:
+        query = query.where(table.c.first_at < _epoch(wanted.until, 1))
     if wanted.channel:
-        found = [c for c in found if c.channel == wanted.channel]
-    return sorted(found, key=lambda c: c.last_at, reverse=True)
+        query = query.where(table.c.channel == wanted.channel)
+    if wanted.theme:
+        query = query.where(table.c.themes.like(index.theme_pattern(wanted.theme)))
+    if wanted.fallback is not None:
+        query = query.where(table.c.fallbacks > 0 if wanted.fallback else table.c.fallbacks == 0)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
+        rows = connection.execute(
+            query.order_by(table.c.last_at.desc(), table.c.sender_id).limit(page_size).offset((page - 1) * page_size)
+        ).mappings().all()
+    return int(total), [_conversation(row) for row in rows]
 
 
-def _themes_by_sender(connection, senders: List[str]) -> Dict[str, List[str]]:
-    if not senders:
-        return {}
-    themes = load_instrument().themes
-    by_form = {theme.form_name: theme.id for theme in themes}
-    by_intent = {theme.intent_name: theme.id for theme in themes}
-    query = select(events.c.sender_id, events.c.action_name, events.c.intent_name).distinct().where(
-        events.c.sender_id.in_(senders), or_(*[_touched(theme) for theme in themes])
-    )
-    touched: Dict[str, set] = {}
-    for sender, action, intent in connection.execute(query):
-        touched.setdefault(sender, set()).add(by_form.get(action) or by_intent.get(intent))
-    return {s: [t.id for t in themes if t.id in ts] for s, ts in touched.items()}
-
-
-def find_conversation(
-    pseudonym: str, candidates: Iterable[Conversation]
-) -> Optional[Conversation]:
-    """The conversation shown under `pseudonym`, among those the reviewer may see."""
-    return next((c for c in candidates if c.pseudonym == pseudonym), None)
+def find_conversation(pseudonym: str, visible: Visible, engine: Optional[Engine] = None) -> Optional[Conversation]:
+    """The conversation shown under `pseudonym`, if the reviewer may see it."""
+    engine = engine or tracker_engine()
+    if not _ready(engine):
+        return None
+    table = index.conversation_index
+    with engine.connect() as connection:
+        row = connection.execute(
+            _scoped(select(table), visible).where(table.c.conversation_id == pseudonym)
+        ).mappings().first()
+    return None if row is None else _conversation(row)
 
 
 def transcript(conversation: Conversation, engine: Optional[Engine] = None) -> List[Dict[str, Any]]:
@@ -272,21 +274,24 @@ class NotUnderstood:
 
 
 def not_understood(
-    visible: Callable[[str], bool], wanted: ConversationFilter, engine: Optional[Engine] = None, limit: int = 200
+    visible: Visible, wanted: ConversationFilter, engine: Optional[Engine] = None, limit: int = 200
 ) -> List[NotUnderstood]:
     """User messages that fell back to "I did not understand", grouped by their text,
-    most frequent first; `visible(sender_id)` says which conversations the reviewer may see."""
+    most frequent first, among the conversations the reviewer may see."""
     engine = engine or tracker_engine()
-    if not _has_events_table(engine):
+    if not _ready(engine):
         return []
     query = select(events.c.sender_id, events.c.timestamp, events.c.data).where(
         events.c.type_name == "user", events.c.intent_name == DEFAULT_NLU_FALLBACK_INTENT_NAME
     )
+    if not visible.everything:
+        shown = _scoped(select(index.conversation_index.c.sender_id), visible)
+        query = query.where(events.c.sender_id.in_(shown))
     query = _within_dates(query, wanted)
     grouped: Dict[str, NotUnderstood] = {}
     with engine.connect() as connection:
         for sender, timestamp, data in connection.execute(query):
-            event = _event_data(data) if visible(sender) else None
+            event = _event_data(data)
             if event is None:
                 continue
             text = (event.get("text") or "").strip()

@@ -90,7 +90,8 @@ def running_dashboard(folder: Path, database_url: str, extra_env: Optional[Dict[
             conversations = {}
             for person in (people[0], people[6], people[13]):
                 seed_conversation(tracker_url, person.sender, ["hello", "qwzx blorf", HTML_ATTACK, "start assessment"],
-                                  ["greet", "nlu_fallback", "nlu_fallback", "start_assessment"])
+                                  ["greet", "nlu_fallback", "nlu_fallback", "start_assessment"],
+                                  institution=person.institution)
                 conversations[person.sender] = person.institution
             service.start(env)
             wait_until(lambda: service.is_ready() or service.has_exited(), 60, "the web app")
