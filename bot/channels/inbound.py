@@ -46,6 +46,17 @@ def reply_language(text: str, hinted: Any = None) -> str:
     return detect_language(text[:_LANGUAGE_SAMPLE]) or "en"
 
 
+async def conversation_language(tracker_store: Any, sender: str) -> Optional[str]:
+    """The conversation's own language (its `language` slot), or None when it has none
+    yet or the tracker store cannot be read."""
+    try:
+        tracker = await tracker_store.retrieve(sender) if tracker_store is not None else None
+    except Exception:
+        return None
+    language = tracker.get_slot("language") if tracker is not None else None
+    return language if language in LANGUAGES else None
+
+
 def too_long_reply(text: str, language: str) -> Optional[str]:
     """The reply to a message too long to read, or None when its size is fine."""
     if not is_too_long(text):

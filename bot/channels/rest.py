@@ -33,7 +33,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import ReceivedMessages, client_message_id, reply_language, too_long_reply
+from bot.channels.inbound import (
+    ReceivedMessages,
+    client_message_id,
+    conversation_language,
+    reply_language,
+    too_long_reply,
+)
+from bot.input_checks import is_too_long
 from bot.health import rasa_health, status_code
 from bot.messages import message
 from bot.shared_secrets import same_secret
@@ -124,22 +131,29 @@ class TokenRestInput(InputChannel):
             call, problem = read_body(body)
             if call is None:
                 return response.json({"error": problem}, status=400)
-            return await self._converse(call, on_new_message)
+            agent = getattr(request.app.ctx, "agent", None)
+            return await self._converse(call, on_new_message, getattr(agent, "tracker_store", None))
 
         return blueprint
 
-    async def _converse(self, call: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+    async def _converse(
+        self, call: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]], tracker_store: Any,
+    ) -> HTTPResponse:
         sender, text, message_id = call["sender"], call["message"], call["message_id"]
-        language = reply_language(text, (call["metadata"] or {}).get("language"))
-        refusal = too_long_reply(text, language)
-        if refusal is not None:
-            return response.json([{"recipient_id": sender, "text": refusal}])
+
+        async def language() -> str:
+            # Asked only when the channel itself answers: the conversation's language first.
+            return await conversation_language(tracker_store, sender) or reply_language(
+                text, (call["metadata"] or {}).get("language"))
+
+        if is_too_long(text):
+            return response.json([{"recipient_id": sender, "text": too_long_reply(text, await language())}])
         key = f"{sender}\x1f{message_id}" if message_id else None
         try:
             first = await self.received.first_delivery(sender, message_id)
         except Exception:
             logger.exception("REST: could not check the message id (the database away?)")
-            return self._try_again(sender, language)
+            return self._try_again(sender, await language())
         if not first:
             return await self._duplicate(key)
         pending: Optional["asyncio.Future[Replies]"] = None
@@ -157,7 +171,7 @@ class TokenRestInput(InputChannel):
             self._in_flight.pop(key, None)
             if pending is not None:
                 pending.cancel()
-            return self._try_again(sender, language)
+            return self._try_again(sender, await language())
         if key is not None:
             self._remember(key, collector.messages)
             self._in_flight.pop(key, None)

@@ -31,7 +31,14 @@ from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
-from bot.channels.inbound import ReceivedMessages, client_message_id, reply_language, too_long_reply
+from bot.channels.inbound import (
+    ReceivedMessages,
+    client_message_id,
+    conversation_language,
+    reply_language,
+    too_long_reply,
+)
+from bot.input_checks import is_too_long
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.instrument import LANGUAGES
 from bot.messages import message
@@ -148,7 +155,9 @@ class WidgetSocketIO(SocketIOInput):
             metadata = metadata if isinstance(metadata, dict) else None
             message_id = client_message_id(data.get("message_id"))
             output = WidgetOutput(sio, self.bot_message_evt)
-            language = reply_language(data["message"], (metadata or {}).get("language"))
+            language = (await conversation_language(agent.get("tracker_store"), sender)
+                        if is_too_long(data["message"]) else None) or reply_language(
+                data["message"], (metadata or {}).get("language"))
             too_long = too_long_reply(data["message"], language)
             if too_long is not None:
                 await output.send_text_message(sender, too_long)

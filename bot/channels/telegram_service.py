@@ -237,7 +237,9 @@ class TelegramService:
     def status(self) -> Dict[str, str]:
         """What the channel is doing, truthfully: off, starting, standby, ready, degraded
         (receiving, but failing and retrying) or stopped (receiving has ended)."""
-        if self._task is not None and self._task.done() and not self._stopping:
+        webhook_set = self.settings.mode == "webhook" and self.ready.is_set()
+        if self._task is not None and self._task.done() and not self._stopping and not webhook_set:
+            # Receiving ended by itself (the token refused, or an error nothing caught).
             return {"status": "stopped", "detail": self.trouble or "receiving ended"}
         if self.role == "standby":
             return {"status": "standby"}

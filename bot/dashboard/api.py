@@ -16,6 +16,12 @@ from bot.storage.db import runs_off_loop, session_scope
 from bot.storage.readiness_queries import DIMENSIONS
 
 api = Blueprint("dashboard_api", url_prefix="/api/v1")
+
+
+@api.middleware("request")
+async def strict_parameters(request: Request) -> None:
+    # The API's parameters are exactly as its OpenAPI description states (auth.text_arg).
+    request.ctx.strict_parameters = True
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_LIMIT = 100
 
@@ -95,6 +101,9 @@ def export_response(request: Request, account: Account) -> HTTPResponse:
     """A report as a CSV or JSON download."""
     name = _choice(request, "report", exports.REPORTS, "overview")
     file_format = _choice(request, "format", exports.FORMATS, "csv")
+    # Checked whatever the report, so a wrong value is never silently ignored.
+    _choice(request, "group_by", DIMENSIONS)
+    _choice(request, "by", DIMENSIONS, "faculty")
     report = build_report(name, request, account)
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="sedia-{name}.{file_format}"'}
     if file_format == "csv":

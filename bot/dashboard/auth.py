@@ -80,7 +80,15 @@ def _own_origin(request: Request) -> str:
 
 
 def text_arg(request: Request, name: str) -> Optional[str]:
-    """A query parameter, trimmed; None when it is missing or blank."""
+    """A query parameter, trimmed; None when it is missing or blank.
+
+    The pages' filter forms send blank fields for "any"; the JSON API takes its
+    parameters as its OpenAPI description states them, so there a blank value or one
+    with spaces around it is refused (400), not guessed at."""
+    if getattr(request.ctx, "strict_parameters", False):
+        given = request.get_args(keep_blank_values=True).get(name)  # request.args drops blank ones
+        if given is not None and (not given or given != given.strip()):
+            raise Refused(400, f"'{name}' must not be blank or have spaces around it; leave it out to mean any.")
     return (request.args.get(name) or "").strip() or None
 
 

@@ -12,12 +12,16 @@ def _query(name: str, description: str, schema: Dict[str, Any]) -> Dict[str, Any
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+# Free text, not blank and without spaces around it (leave a parameter out to mean any).
+TEXT = {"type": "string", "minLength": 1, "pattern": "^\\S([\\s\\S]*\\S)?$"}
+
+
 def _date(name: str, description: str) -> Dict[str, Any]:
     return _query(name, description, {"type": "string", "format": "date"})
 
 
 SCOPE = [
-    _query("institution", "Admins only: limit to one institution. Others always see their own.", {"type": "string"}),
+    _query("institution", "Admins only: limit to one institution. Others always see their own.", TEXT),
     _date("from", "Assessments started on or after this day (UTC)."),
     _date("to", "Assessments started on or before this day (UTC)."),
 ]
@@ -27,17 +31,17 @@ def _review_filters() -> List[Dict[str, Any]]:
     return [
         _date("from", "Conversations active on or after this day (UTC)."),
         _date("to", "Conversations active on or before this day (UTC)."),
-        _query("channel", "telegram, socketio (the web widget) or rest.", {"type": "string"}),
+        _query("channel", "telegram, socketio (the web widget) or rest.", TEXT),
         _query("theme", "Conversations that touched this readiness theme.",
                {"type": "string", "enum": list(load_instrument().theme_ids)}),
         _query("fallback", "yes: only conversations where Sedia did not understand a message; no: none.",
-               {"type": "string", "enum": ["yes", "no"]}),
+               {"type": "string", "enum": ["yes", "no", "true", "false"]}),
     ]
 
 
-def _get(summary: str, parameters: List[Dict[str, Any]], viewer: bool = True) -> Dict[str, Any]:
+def _get(summary: str, parameters: List[Dict[str, Any]], viewer: bool = True, can_be_missing: bool = False) -> Dict[str, Any]:
     who = "admin, manager and viewer" if viewer else "admin and manager (not viewer)"
-    return {
+    operation = {
         "get": {
             "summary": summary,
             "description": f"Open to: {who}. Groups below the minimum group size are suppressed.",
@@ -50,13 +54,19 @@ def _get(summary: str, parameters: List[Dict[str, Any]], viewer: bool = True) ->
             },
         }
     }
+    if can_be_missing:
+        operation["get"]["responses"]["404"] = {
+            "description": "No such conversation, or one the account may not see.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return operation
 
 
 def openapi_document() -> Dict[str, Any]:
     """The API description."""
     dimensions = {"type": "string", "enum": list(DIMENSIONS)}
     themes = {"type": "string", "enum": list(load_instrument().theme_ids)}
-    return {
+    document: Dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {
             "title": "Sedia dashboard API",
@@ -89,18 +99,19 @@ def openapi_document() -> Dict[str, Any]:
                              SCOPE + [_query("by", "Rows of the heat map (default faculty).", dimensions)]),
             "/trend": _get("Completed assessments, respondents, readiness index and theme means by month.", SCOPE),
             "/items/lowest": _get("The statements with the lowest means.",
-                                  SCOPE + [_query("limit", "How many (1-100, default 10).", {"type": "integer"})]),
+                                  SCOPE + [_query("limit", "How many (1-100, default 10).", {"type": "integer", "minimum": 1, "maximum": 100})]),
             "/open-answers": _get(
                 "What coordinators wrote in the open questions, by theme, without who wrote it.",
-                SCOPE + [_query("theme", "Only this theme.", themes), _query("q", "Words to search for.", {"type": "string"})],
+                SCOPE + [_query("theme", "Only this theme.", themes), _query("q", "Words to search for.", TEXT)],
                 viewer=False,
             ),
             "/conversations": _get("Stored conversations (of people who consented), newest first.",
-                                   _review_filters() + [_query("page", "Page, from 1 (50 per page).", {"type": "integer"})],
+                                   _review_filters() + [_query("page", "Page, from 1 (50 per page).", {"type": "integer", "minimum": 1})],
                                    viewer=False),
             "/conversations/{id}": _get(
                 "A pseudonymised transcript.",
                 [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], viewer=False,
+                can_be_missing=True,
             ),
             "/not-understood": _get("Messages Sedia did not understand, grouped by text, with the closest intent.",
                                     _review_filters()[:2], viewer=False),
@@ -115,3 +126,9 @@ def openapi_document() -> Dict[str, Any]:
             ),
         },
     }
+    # The export is a file: CSV or JSON, as `format` asks.
+    document["paths"]["/export"]["get"]["responses"]["200"] = {
+        "description": "The report as a file (Content-Disposition: attachment).",
+        "content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}}},
+    }
+    return document

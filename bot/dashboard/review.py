@@ -29,7 +29,7 @@ def conversation_filter(request: Request) -> ConversationFilter:
     theme = text_arg(request, "theme")
     if theme is not None and theme not in load_instrument().theme_ids:
         raise Refused(400, f"'theme' must be one of {', '.join(load_instrument().theme_ids)}.")
-    fallback_raw = (request.args.get("fallback") or "").strip().lower()
+    fallback_raw = text_arg(request, "fallback") or ""
     if fallback_raw not in ("", "yes", "no", "true", "false"):
         raise Refused(400, "'fallback' must be yes or no.")
     since, until = date_range(request)

@@ -201,3 +201,88 @@ def test_the_widget_drops_a_resent_message_and_refuses_a_huge_one_before_the_nlu
         await widget.close()
 
     asyncio.run(scenario())
+
+
+def _stored_rows(sedia) -> tuple:
+    return tuple(sedia.db.rows(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+                 for table in ("respondents", "profiles", "assessments", "answers"))
+
+
+def test_random_rest_calls_never_break_the_server_and_store_nothing(sedia):
+    """Hypothesis writes the calls: bytes that are not JSON, JSON of every shape, and
+    well-formed calls with odd senders, messages and ids (issue 16, abuse tests)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    before = _stored_rows(sedia)
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                          lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+                          max_leaves=8)
+    calls = st.fixed_dictionaries(
+        {"sender": st.one_of(st.text(max_size=40), values), "message": st.one_of(st.text(max_size=300), values)},
+        optional={"message_id": st.one_of(st.text(max_size=200), values), "metadata": values},
+    )
+    bodies = st.one_of(st.binary(max_size=300), values.map(lambda v: json.dumps(v).encode()),
+                       calls.map(lambda v: json.dumps(v).encode()))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(bodies)
+    def call(body: bytes) -> None:
+        request = urllib.request.Request(f"{sedia.rasa_url}/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                status, answer = response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            status, answer = error.code, json.loads(error.read())
+        assert status in (200, 400), (status, body[:200], answer)
+        if status == 400:
+            assert answer["error"]
+
+    call()
+    assert _stored_rows(sedia) == before
+
+
+def test_random_widget_events_never_break_the_socket(sedia):
+    import asyncio
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.e2e.widget_socket import WidgetSocket
+
+    origin = f"http://127.0.0.1:{sedia.stack.web_port}"
+    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                          lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+                          max_leaves=8)
+    events = st.one_of(values, st.fixed_dictionaries(
+        {"message": st.one_of(st.text(max_size=200), values)},
+        optional={"session_id": values, "message_id": values, "metadata": values}))
+    sent = []
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(events)
+    def collect(event) -> None:
+        sent.append(event)
+
+    collect()
+    before = _stored_rows(sedia)
+
+    async def scenario() -> None:
+        widget = WidgetSocket(sedia.rasa_url, origin)
+        await widget.open()
+        for event in sent:
+            await widget.client.emit("user_uttered", event)
+            await widget.client.emit("session_request", event)
+        # The same socket still works, and answers the conversation it holds now.
+        await asyncio.sleep(2)  # the last session confirmations arrive
+        replies = await widget.say("hello", message_id="after-the-fuzz", wait_for=2)
+        assert any(r.get("text") for r in replies), replies
+        await widget.close()
+
+    asyncio.run(scenario())
+    assert _stored_rows(sedia) == before
