@@ -2,19 +2,20 @@
 
 Rasa loads Sedia's tracker store (endpoints.yml) and its NLU components (config.yml);
 both import this module, so every Rasa server runs with the workarounds whatever way it
-was started. See `bot.rasa_validation`, `bot.rasa_action_call` and
-`bot.rasa_tracker_errors`.
+was started. See `bot.rasa_validation`, `bot.rasa_action_call`, `bot.rasa_tracker_errors`
+and `bot.rasa_action_failures`.
 """
 from __future__ import annotations
 
 from typing import Tuple
 
 from bot.rasa_action_call import ACTION_CALL
+from bot.rasa_action_failures import RUN
 from bot.rasa_pinned import PinnedMethod
 from bot.rasa_tracker_errors import RETRIEVE, SAVE
 from bot.rasa_validation import VALIDATION
 
-WORKAROUNDS: Tuple[PinnedMethod, ...] = (VALIDATION, ACTION_CALL, RETRIEVE, SAVE)
+WORKAROUNDS: Tuple[PinnedMethod, ...] = (VALIDATION, ACTION_CALL, RETRIEVE, SAVE, RUN)
 
 
 def install() -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from sqlalchemy import text
@@ -81,6 +82,22 @@ class Chat(ReadsReplies):
             raw = json.loads(response.read().decode("utf-8"))
         self.last = [Reply(r.get("text") or "", r.get("buttons") or [], r.get("custom")) for r in raw]
         return self.last
+
+    def call(self, message: str, message_id: Optional[str] = None) -> Tuple[int, List[dict]]:
+        """Send a message that may fail: (HTTP status, the replies or error body)."""
+        call = {"sender": self.sender, "message": message}
+        if message_id is not None:
+            call["message_id"] = message_id
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook",
+                                         data=json.dumps(call).encode("utf-8"), headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
 
     def button(self, title: str) -> dict:
         for reply in reversed(self.last):

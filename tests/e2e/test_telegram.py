@@ -139,6 +139,32 @@ def test_rate_limits_server_errors_and_dropped_connections_lose_nothing_and_doub
     wait_until(lambda: answers_to_query() == [502, 200], 30, "the callback query to be answered after a retry")
 
 
+def test_get_updates_failing_for_a_while_loses_nothing_and_doubles_nothing(api, sedia_tg):
+    """Telegram's getUpdates answers 500, 429, a dropped connection and 502 in a row: the
+    poller backs off and goes on (it used to end on an error it did not expect)."""
+    chat = new_chat(api, sedia_tg)
+    api.fail_next("getUpdates", 500, 429, "drop", 502, retry_after=1)
+    chat.say("/help")  # taken by the poll already waiting; the polls after it fail
+    chat.say("/help")  # comes through once polling recovers
+    helps = [c for c in api.sent(chat.chat_id) if "Here is what I can do" in c.params["text"]]
+    assert len(helps) == 2
+    statuses = [c.status for c in api.calls_of("getUpdates")]
+    assert [s for s in statuses if s != 200][-4:] == [500, 429, 0, 502]
+    wait_until(lambda: _status(sedia_tg) == "ready", 30, "the status to say ready again")
+
+
+def _status(sedia: Running) -> str:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{sedia.rasa_url}/webhooks/telegram/", timeout=10) as response:
+            return json.loads(response.read())["status"]
+    except urllib.error.HTTPError as error:  # 503 while degraded
+        return json.loads(error.read())["status"]
+
+
 def test_anything_that_is_not_text_gets_a_polite_answer_and_loses_nothing(api, sedia_tg):
     chat = new_chat(api, sedia_tg)
     start_with_consent(chat)

@@ -148,16 +148,26 @@ def test_the_action_server_restarts_in_the_middle_of_an_interview_and_nothing_is
     assert_stored(production, chat, sent, PROFILE)
 
 
-def _post(chat, message: str, message_id: str):
-    """A REST call that may fail: (status, replies)."""
-    body = json.dumps({"sender": chat.sender, "message": message, "message_id": message_id}).encode("utf-8")
-    request = urllib.request.Request(f"{chat.base_url}/webhooks/rest/webhook", data=body, headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {chat.token}"})
+def test_the_action_server_is_down_for_a_while_and_the_answer_is_asked_again_not_lost(production):
+    chat = production.chat(0)
+    start_interview(chat)
+    chat.say("agree")
+    second = INSTRUMENT.items[1]
+    assert chat.current_item() == second
+    actions: Service = production.stack.service("action server")
+    actions.stop()
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        chat.say("3")
+        assert "Please try again in a moment" in chat.joined(), chat.texts
+        assert chat.current_item() == second  # the same question, asked again
+        assert stored_items(production, chat) == [INSTRUMENT.items[0].id]
+    finally:
+        actions.start(production.env)
+        wait_until(actions.is_ready, 60, "the action server to answer again")
+    chat.say("3")
+    assert chat.current_item() == INSTRUMENT.items[2], chat.texts
+    rows = production.db.answers(chat.sender, chat.channel)
+    assert [(r["item"], r["value"]) for r in rows] == [(INSTRUMENT.items[0].id, 4), (second.id, 3)]
 
 
 def test_the_database_goes_away_for_a_while_and_no_answer_is_lost_or_stored_twice(production):
@@ -173,7 +183,7 @@ def test_the_database_goes_away_for_a_while_and_no_answer_is_lost_or_stored_twic
     wait_until(lambda: telegram.sent(user.chat_id), 60, "a reply on Telegram")
     replies = len(telegram.sent(user.chat_id))
     with postgres_away(production.database_url):
-        status, said = _post(chat, "3", "fault-1")
+        status, said = chat.call("3", "fault-1")
         assert status == 503 and "try again in a moment" in said[0]["text"], (status, said)
         user.send("/help")
         # The poller keeps polling, backs off, and says it is in trouble.

@@ -14,6 +14,7 @@ OWN = {"bot", "actions", "tests", "bench", "rasa_sdk_plugins"}
 KNOWN = {
     "argon2": "argon2-cffi", "jinja2": "jinja2", "jsonschema": "jsonschema", "rasa": "rasa",
     "rasa_sdk": "rasa-sdk", "structlog": "structlog", "telegram": "python-telegram-bot",
+    "hypothesis": "hypothesis", "schemathesis": "schemathesis",
 }
 
 
