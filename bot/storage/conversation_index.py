@@ -62,6 +62,9 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
     by_form = {theme.form_name: theme.id for theme in themes}
     by_intent = {theme.intent_name: theme.id for theme in themes}
     summary = EventSummary()
+    # A message Sedia could not use counts once: read as nlu_fallback, or answered by a
+    # fallback action when the NLU did place it.
+    counted_message = False
     for event in events:
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
@@ -70,6 +73,8 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
         kind = event.get("event")
         if kind == "user":
             summary.user_messages += 1
+            counted_message = ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "nlu_fallback"
+            summary.fallbacks += int(counted_message)
             if summary.channel is None and event.get("input_channel"):
                 summary.channel = str(event["input_channel"])
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
@@ -77,8 +82,9 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
                 summary.themes.add(by_intent[intent])
         elif kind == "action":
             name = event.get("name")
-            if name in FALLBACK_ACTIONS:
+            if name in FALLBACK_ACTIONS and not counted_message:
                 summary.fallbacks += 1
+                counted_message = True
             if name in by_form:
                 summary.themes.add(by_form[name])
         elif kind == "active_loop" and event.get("name") in by_form:
