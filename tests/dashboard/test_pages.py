@@ -112,3 +112,72 @@ def test_five_failed_sign_ins_lock_the_name(dashboard):
                           data={"csrf_token": token, "username": "manager_upm", "password": PASSWORD})
     assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
     assert "sedia_session" not in session.cookies
+
+
+def test_a_session_id_planted_before_sign_in_is_never_the_session(dashboard):
+    """Session fixation: whatever cookie a browser brings to the sign-in, it leaves with
+    a new session the server issued, and the planted value opens nothing."""
+    planted = "planted-session-value-0123456789abcdef"
+    session = requests.Session()
+    session.cookies.set("sedia_session", planted)
+    token = _login_form(session, dashboard.url)
+    response = session.post(dashboard.url + "/dashboard/login", allow_redirects=False, timeout=30,
+                            data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+    issued = re.search(r"sedia_session=([^;]+)", response.headers["Set-Cookie"]).group(1)
+    assert issued != planted
+    again = requests.get(dashboard.url + "/dashboard", cookies={"sedia_session": planted}, allow_redirects=False,
+                         timeout=30)
+    assert again.status_code == 302 and again.headers["Location"] == "/dashboard/login"
+
+
+TRAVERSALS = [
+    "/widget/../dashboard/app.py", "/widget/%2e%2e/dashboard/app.py", "/widget/%2e%2e%2fdashboard%2fapp.py",
+    "/widget/..%2f..%2f..%2fetc%2fpasswd", "/widget/vendor/%2e%2e/%2e%2e/storage/db.py",
+    "/dashboard/static/..%2f..%2fstorage%2fdb.py", "/dashboard/static/%2e%2e/templates/base.html",
+    "/plan/..%2f..%2fetc%2fpasswd", "/plan/%2e%2e%2f%2e%2e%2fvar%2fsedia.db", "/widget/%00.js",
+]
+
+
+def test_no_path_leads_out_of_the_static_folders(dashboard):
+    for path in TRAVERSALS:
+        response = requests.get(dashboard.url + path, timeout=30, allow_redirects=False)
+        assert response.status_code in (400, 404, 410), (path, response.status_code)
+        assert "import " not in response.text and "root:" not in response.text and "SQLite" not in response.text, path
+
+
+INJECTIONS = ["' OR '1'='1", "1; DROP TABLE answers; --", "\" OR \"\"=\"", "UM' UNION SELECT * FROM dashboard_users --",
+              "%' OR 1=1 --", "\\'; SELECT pg_sleep(5); --"]
+TEXT_FILTERS = {
+    "/api/v1/overview": ["institution"], "/api/v1/heatmap": ["institution"], "/api/v1/trend": ["institution"],
+    "/api/v1/items/lowest": ["institution"], "/api/v1/open-answers": ["institution", "q"],
+    "/api/v1/conversations": ["channel"], "/api/v1/not-understood": [], "/api/v1/export": ["institution"],
+}
+
+
+def test_sql_injection_in_any_filter_finds_nothing_and_changes_nothing(dashboard):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(dashboard.database_url)
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT count(*) FROM answers")).scalar()
+    try:
+        for path, names in TEXT_FILTERS.items():
+            for name in names:
+                for attack in INJECTIONS:
+                    for who in ("admin", "manager_um"):
+                        response = dashboard.get(path, who, **{name: attack})
+                        assert response.status_code in (200, 400, 403), (path, name, attack, response.text[:200])
+                        if response.status_code == 200 and path != "/api/v1/export":
+                            body = response.json()
+                            # Nothing matches an injection: it is compared as the text it is.
+                            total = body.get("total")
+                            if isinstance(total, dict):
+                                assert total.get("suppressed") or total["respondents"] == 0, (path, name, attack)
+                            elif isinstance(total, int):
+                                assert total == 0, (path, name, attack)
+                            assert not body.get("conversations") and not body.get("answers"), (path, name, attack)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM answers")).scalar() == before
+    finally:
+        engine.dispose()
