@@ -57,6 +57,12 @@ async def conversation_language(tracker_store: Any, sender: str) -> Optional[str
     return language if language in LANGUAGES else None
 
 
+async def answer_language(tracker_store: Any, sender: str, text: str, hinted: Any = None) -> str:
+    """The language a channel answers in by itself: the conversation's own, else the
+    client's hint or the message's words (`reply_language`)."""
+    return await conversation_language(tracker_store, sender) or reply_language(text, hinted)
+
+
 def too_long_reply(text: str, language: str) -> Optional[str]:
     """The reply to a message too long to read, or None when its size is fine."""
     if not is_too_long(text):

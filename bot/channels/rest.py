@@ -33,13 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import (
-    ReceivedMessages,
-    client_message_id,
-    conversation_language,
-    reply_language,
-    too_long_reply,
-)
+from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
 from bot.input_checks import is_too_long
 from bot.health import rasa_health, status_code
 from bot.messages import message
@@ -142,9 +136,8 @@ class TokenRestInput(InputChannel):
         sender, text, message_id = call["sender"], call["message"], call["message_id"]
 
         async def language() -> str:
-            # Asked only when the channel itself answers: the conversation's language first.
-            return await conversation_language(tracker_store, sender) or reply_language(
-                text, (call["metadata"] or {}).get("language"))
+            # Asked only when the channel itself answers.
+            return await answer_language(tracker_store, sender, text, (call["metadata"] or {}).get("language"))
 
         if is_too_long(text):
             return response.json([{"recipient_id": sender, "text": too_long_reply(text, await language())}])

@@ -31,13 +31,7 @@ from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
-from bot.channels.inbound import (
-    ReceivedMessages,
-    client_message_id,
-    conversation_language,
-    reply_language,
-    too_long_reply,
-)
+from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, reply_language, too_long_reply
 from bot.input_checks import is_too_long
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.instrument import LANGUAGES
@@ -155,9 +149,9 @@ class WidgetSocketIO(SocketIOInput):
             metadata = metadata if isinstance(metadata, dict) else None
             message_id = client_message_id(data.get("message_id"))
             output = WidgetOutput(sio, self.bot_message_evt)
-            language = (await conversation_language(agent.get("tracker_store"), sender)
-                        if is_too_long(data["message"]) else None) or reply_language(
-                data["message"], (metadata or {}).get("language"))
+            hinted = (metadata or {}).get("language")
+            language = (await answer_language(agent.get("tracker_store"), sender, data["message"], hinted)
+                        if is_too_long(data["message"]) else reply_language(data["message"], hinted))
             too_long = too_long_reply(data["message"], language)
             if too_long is not None:
                 await output.send_text_message(sender, too_long)

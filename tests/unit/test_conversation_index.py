@@ -50,12 +50,18 @@ def _rows(url: str) -> List[dict]:
         return [dict(r) for r in connection.execute(select(index.conversation_index)).mappings()]
 
 
-def test_each_save_folds_its_new_events_into_the_row(database_url):
-    store = _store(database_url)
-    _consent("amina")
-    tracker = DialogueStateTracker("amina", [])
+def _greeted(url: str, sender: str) -> tuple:
+    """A consenting person's conversation, saved after its first turn."""
+    store = _store(url)
+    _consent(sender)
+    tracker = DialogueStateTracker(sender, [])
     _turn(tracker, "hello", "greet", DAY)
     _save(store, tracker)
+    return store, tracker
+
+
+def test_each_save_folds_its_new_events_into_the_row(database_url):
+    store, tracker = _greeted(database_url, "amina")
     [row] = _rows(database_url)
     assert row["conversation_id"] == conversation_pseudonym("amina") and row["channel"] == "rest"
     assert row["respondent_id"] == respondent_id("rest", "amina")
@@ -75,11 +81,7 @@ def test_each_save_folds_its_new_events_into_the_row(database_url):
 
 
 def test_a_conversation_without_consent_any_more_leaves_the_index(sqlite_url):
-    store = _store(sqlite_url)
-    _consent("badrul")
-    tracker = DialogueStateTracker("badrul", [])
-    _turn(tracker, "hello", "greet", DAY)
-    _save(store, tracker)
+    store, tracker = _greeted(sqlite_url, "badrul")
     assert len(_rows(sqlite_url)) == 1
     with session_scope() as session:
         repository.erase_respondent(session, respondent_id("rest", "badrul"))
