@@ -4,9 +4,9 @@ Rasa 3.6.21 runs a custom action with `RemoteAction.run`; when the action server
 restarting or answering 5xx, that raises, and Rasa's processor logs the error, drops the
 action's events and carries on, so the user's answer vanishes without a reply. Sedia's
 replacement turns such a failure into one message in the conversation's language,
-"please try again in a moment", and no other event: a form's answer is not validated,
-so not stored, and the form asks the same question again; once the action server is back,
-the user's next answer is taken as usual. A rejection (`ActionExecutionRejection`, the
+"please try again in a moment", and, for a form's validation, takes back the answer it
+could not validate: it is not stored, and the form asks the same question again. Once
+the action server is back, the user's next answer is taken as usual. A rejection (`ActionExecutionRejection`, the
 form's own "not this slot") is Rasa's to handle and passes through. It is pinned to the
 method it wraps (`bot.rasa_pinned`).
 """
@@ -16,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
 from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES
@@ -49,7 +49,13 @@ async def run_or_say_unavailable(
         raise
     except RasaException as error:
         logger.error("The action server could not run %s (%s); the user is asked to try again", self.name(), error)
-        return [unavailable_reply(tracker)]
+        events: List[Event] = [unavailable_reply(tracker)]
+        requested = tracker.get_slot("requested_slot")
+        if self.name().startswith("validate_") and requested:
+            # A form keeps every candidate its validation did not answer for: without this,
+            # the unvalidated (and unstored) answer would fill the slot and the form move on.
+            events.append(SlotSet(requested, None))
+        return events
 
 
 # SHA-256 of the source of RemoteAction.run in rasa 3.6.21.

@@ -37,18 +37,16 @@ def sedia_on_small_disk(small_disk) -> Iterator[Running]:
 
 def _fill(folder: Path) -> Path:
     filler = folder / "filler"
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:  # unbuffered: nothing left to flush on close
         block = b"\0" * (1 << 20)
         try:
             while True:
                 out.write(block)
-                out.flush()
         except OSError:
             pass
         try:  # the last bytes too
             while True:
                 out.write(b"\0" * 512)
-                out.flush()
         except OSError:
             pass
     return filler

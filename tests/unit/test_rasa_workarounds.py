@@ -227,3 +227,33 @@ def test_a_failing_tracker_store_fails_the_turn_instead_of_starting_the_conversa
     with pytest.raises(ConnectionError):
         asyncio.run(store.save(DialogueStateTracker("someone", [])))  # Rasa's own kept it in memory
     assert store._fallback_tracker_store is None
+
+
+def test_an_unreachable_action_server_asks_again_instead_of_keeping_the_raw_answer():
+    import asyncio
+    import socket
+
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert rasa_workarounds.install()
+    domain = Domain.from_dict({"slots": {
+        "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
+        "con_2": {"type": "text", "mappings": [{"type": "custom"}]},
+        "language": {"type": "text", "mappings": [{"type": "custom"}]}}})
+    tracker = DialogueStateTracker.from_events("someone", [
+        SlotSet("language", "ms"), SlotSet("requested_slot", "con_2"), UserUttered("3"), SlotSet("con_2", "3"),
+    ], domain.slots)
+    action = RemoteAction("validate_conceptualisation_form", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    events = asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain))
+    assert isinstance(events[0], BotUttered) and "Sila cuba lagi" in events[0].text
+    assert events[1:] == [SlotSet("con_2", None)]
+    other = RemoteAction("action_next_step", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    assert len(asyncio.run(other.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain))) == 1
