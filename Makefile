@@ -137,9 +137,11 @@ bench: $(MODEL) $(BENCH_INSTALLED)
 bench-production: $(MODEL) $(BENCH_INSTALLED)
 	$(PY) -m bench.production
 
-# The dashboard's aggregate queries at 10k, 100k and 1M answers (bench/dashboard_overview.py).
+# The dashboard's aggregate queries at 10k, 100k and 1M answers (bench/dashboard_overview.py),
+# and other requests beside one held up by a slow query (bench/slow_query.py).
 bench-dashboard: $(INSTALLED)
 	$(PY) -m bench.dashboard_overview
+	$(PY) -m bench.slow_query
 
 clean:
 	rm -rf $(VENV) models results .pytest_cache
