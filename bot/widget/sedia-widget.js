@@ -244,7 +244,7 @@
       self.save();
       self.confirmed = true;
       self.showStatus("connected");
-      self.pending.forEach(function (entry) { self.send(entry); });
+      self.pending.forEach(function (entry) { self.transmit(entry); });
     });
     this.socket.on("disconnect", function () { self.confirmed = false; self.showStatus("offline"); });
     this.socket.on("connect_error", function () { self.confirmed = false; self.showStatus("offline"); });
@@ -262,10 +262,10 @@
   Widget.prototype.queue = function (text) {
     var entry = { id: messageId(), text: text };
     this.pending.push(entry);
-    this.send(entry);
+    this.transmit(entry);
   };
 
-  Widget.prototype.send = function (entry) {
+  Widget.prototype.transmit = function (entry) {
     if (!this.confirmed) return;  // sent when the session is confirmed
     this.socket.emit("user_uttered", {
       message: entry.text, message_id: entry.id, session_id: this.state.sessionId, metadata: { language: this.state.language },

@@ -286,3 +286,13 @@ def test_random_widget_events_never_break_the_socket(sedia):
 
     asyncio.run(scenario())
     assert _stored_rows(sedia) == before
+
+
+def test_the_rasa_health_check_touches_the_model_and_both_stores(sedia):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{sedia.rasa_url}/webhooks/rest/", timeout=30) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"status": "ok", "checks": {
+            "model": {"ok": True}, "tracker_store": {"ok": True}, "database": {"ok": True}}}

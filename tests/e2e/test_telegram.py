@@ -165,6 +165,15 @@ def _status(sedia: Running) -> str:
         return json.loads(error.read())["status"]
 
 
+def test_a_message_too_long_to_read_is_answered_by_the_channel_before_the_nlu(api, sedia_tg):
+    chat = new_chat(api, sedia_tg)
+    chat.say("/start")
+    calls = len(sedia_tg.action_calls.calls())
+    chat.say("word " * 800)  # 4,000 characters: Telegram carries it, Sedia reads 2,000
+    assert "too long for me (4000 characters" in chat.joined()
+    assert len(sedia_tg.action_calls.calls()) == calls  # no turn ran
+
+
 def test_anything_that_is_not_text_gets_a_polite_answer_and_loses_nothing(api, sedia_tg):
     chat = new_chat(api, sedia_tg)
     start_with_consent(chat)
