@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from bot.dashboard.review import MAX_PAGE
 from bot.dashboard.exports import FORMATS, REPORTS
 from bot.instrument import load_instrument
 from bot.storage.readiness_queries import DIMENSIONS
@@ -106,7 +107,7 @@ def openapi_document() -> Dict[str, Any]:
                 viewer=False,
             ),
             "/conversations": _get("Stored conversations (of people who consented), newest first.",
-                                   _review_filters() + [_query("page", "Page, from 1 (50 per page).", {"type": "integer", "minimum": 1})],
+                                   _review_filters() + [_query("page", "Page, from 1 (50 per page).", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE})],
                                    viewer=False),
             "/conversations/{id}": _get(
                 "A pseudonymised transcript.",

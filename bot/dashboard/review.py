@@ -14,6 +14,8 @@ from bot.storage.accounts import Account
 from bot.storage.conversations import ConversationFilter, Visible
 
 PAGE_SIZE = 50
+# Far beyond any real list, and small enough that its offset fits every database's integer.
+MAX_PAGE = 1_000_000
 
 
 def visible_to(account: Account) -> Visible:
@@ -45,7 +47,7 @@ def conversation_filter(request: Request) -> ConversationFilter:
 def conversation_page(account: Account, request: Request) -> dict:
     """One page of the conversation list, as JSON (filtered and paged in SQL)."""
     wanted = conversation_filter(request)
-    page = whole_number(request, "page", 1, 1)
+    page = whole_number(request, "page", 1, 1, MAX_PAGE)
     total, found = logs.list_conversations(wanted, visible_to(account), page, PAGE_SIZE)
     return {
         "total": total,

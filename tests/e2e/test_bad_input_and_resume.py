@@ -229,7 +229,7 @@ def test_random_rest_calls_never_break_the_server_and_store_nothing(sedia):
     bodies = st.one_of(st.binary(max_size=300), values.map(lambda v: json.dumps(v).encode()),
                        calls.map(lambda v: json.dumps(v).encode()))
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
     @given(bodies)
     def call(body: bytes) -> None:
         request = urllib.request.Request(f"{sedia.rasa_url}/webhooks/rest/webhook", data=body,
@@ -264,7 +264,7 @@ def test_random_widget_events_never_break_the_socket(sedia):
         optional={"session_id": values, "message_id": values, "metadata": values}))
     sent = []
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
     @given(events)
     def collect(event) -> None:
         sent.append(event)

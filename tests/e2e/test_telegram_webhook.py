@@ -97,3 +97,26 @@ def test_a_body_that_is_not_an_update_gets_400(api, sedia_hook):
     for body in ("not json", "[1, 2]", {"message": {"text": "no update id"}}):
         code, answer = deliver(sedia_hook, body, SECRET)
         assert code == 400 and answer["ok"] is False, body
+
+
+def test_an_update_that_could_not_be_taken_in_is_not_acknowledged(api, sedia_hook):
+    """The bookkeeping fails (its table is gone for a while): the webhook answers 503, so
+    Telegram delivers the update again, and that delivery is handled once."""
+    import sqlite3
+
+    path = sedia_hook.database_url.replace("sqlite:///", "", 1)
+    user = TelegramUser(api, 810000009)
+    update = {"update_id": 5900, "message": user.message_body(text="/help")}
+    with sqlite3.connect(path) as connection:
+        connection.execute("ALTER TABLE processed_updates RENAME TO processed_updates_away")
+    try:
+        code, body = deliver(sedia_hook, update, SECRET)
+        assert code == 503 and body["ok"] is False
+        assert api.sent(user.chat_id) == []
+    finally:
+        with sqlite3.connect(path) as connection:
+            connection.execute("ALTER TABLE processed_updates_away RENAME TO processed_updates")
+    assert deliver(sedia_hook, update, SECRET) == (200, {"ok": True})
+    assert deliver(sedia_hook, update, SECRET) == (200, {"ok": True})
+    assert len([c for c in api.sent(user.chat_id) if "Here is what I can do" in c.params["text"]]) == 1
+    assert status(sedia_hook)["status"] == "ready"
