@@ -89,6 +89,19 @@ def _database(backend: str, folder: Path):
     return dsn, lambda: psycopg2.connect(dsn), drop
 
 
+def start_web_app(env: Dict[str, str], port: int, folder: Path) -> Service:
+    """`python -m bot.dashboard` on `port`, started and answering its health check."""
+    web = Service("web app", [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
+                  f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}", folder / "web.log")
+    web.start(env)
+    deadline = time.monotonic() + 60
+    while not web.is_ready():
+        if time.monotonic() > deadline or web.has_exited():
+            raise RuntimeError(f"the web app did not start; see {folder / 'web.log'}")
+        time.sleep(0.2)
+    return web
+
+
 def measure(backend: str, answers: int, repeat: int, folder: Path) -> Dict[str, object]:
     """Overview and raw-query timings on a new database of `answers` answers."""
     url, connect, drop = _database(backend, folder)
@@ -106,14 +119,7 @@ def measure(backend: str, answers: int, repeat: int, folder: Path) -> Dict[str, 
             connection.close()
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "SEDIA_DATA_DIR": str(folder), "PYTHONPATH": str(REPO_ROOT)}
-        web = Service("web app", [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
-                      f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}", folder / "web.log")
-        web.start(env)
-        deadline = time.monotonic() + 60
-        while not web.is_ready():
-            if time.monotonic() > deadline or web.has_exited():
-                raise RuntimeError(f"the web app did not start; see {folder / 'web.log'}")
-            time.sleep(0.2)
+        web = start_web_app(env, port, folder)
         http = requests.Session()
         http.headers["Authorization"] = f"Bearer {token}"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -22,9 +21,9 @@ from typing import Dict, List
 import requests
 
 from bench.dashboard_data import generate
-from bench.dashboard_overview import _database, p95
+from bench.dashboard_overview import _database, p95, start_web_app
 from bench.report import write_section
-from bot.launcher import REPO_ROOT, Service, free_port
+from bot.launcher import REPO_ROOT, free_port
 from bot.storage import accounts
 from bot.storage.db import dispose_all, session_scope
 
@@ -61,14 +60,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "DATABASE_URL": url, "SEDIA_TRACKER_URL": url, "SEDIA_DATA_DIR": str(folder),
                "PYTHONPATH": str(REPO_ROOT)}
-        web = Service("web app", [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
-                      base + "/health", base, folder / "web.log")
-        web.start(env)
-        deadline = time.monotonic() + 60
-        while not web.is_ready():
-            if time.monotonic() > deadline or web.has_exited():
-                raise RuntimeError(f"the web app did not start; see {folder / 'web.log'}")
-            time.sleep(0.2)
+        web = start_web_app(env, port, folder)
         quiet = latencies(base)
         holder = connect()
         holder.cursor().execute("LOCK TABLE answers IN ACCESS EXCLUSIVE MODE")
