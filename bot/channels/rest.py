@@ -38,6 +38,7 @@ from bot.input_checks import is_too_long
 from bot.health import rasa_health, status_code
 from bot.messages import message
 from bot.shared_secrets import same_secret
+from bot.storage.received import message_key
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,8 @@ class TokenRestInput(InputChannel):
 
         if is_too_long(text):
             return response.json([{"recipient_id": sender, "text": too_long_reply(text, await language())}])
-        key = f"{sender}\x1f{message_id}" if message_id else None
+        # The key the id is claimed under; memory holds no sender id as given either.
+        key = message_key(sender, message_id) if message_id else None
         try:
             first = await self.received.first_delivery(sender, message_id)
         except Exception:

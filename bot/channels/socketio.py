@@ -31,7 +31,7 @@ from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
-from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, reply_language, too_long_reply
+from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
 from bot.input_checks import is_too_long
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.instrument import LANGUAGES
@@ -149,19 +149,21 @@ class WidgetSocketIO(SocketIOInput):
             metadata = metadata if isinstance(metadata, dict) else None
             message_id = client_message_id(data.get("message_id"))
             output = WidgetOutput(sio, self.bot_message_evt)
-            hinted = (metadata or {}).get("language")
-            language = (await answer_language(agent.get("tracker_store"), sender, data["message"], hinted)
-                        if is_too_long(data["message"]) else reply_language(data["message"], hinted))
-            too_long = too_long_reply(data["message"], language)
-            if too_long is not None:
-                await output.send_text_message(sender, too_long)
+
+            async def language() -> str:
+                # Asked only when the channel itself answers, as the REST channel does.
+                return await answer_language(agent.get("tracker_store"), sender, data["message"],
+                                             (metadata or {}).get("language"))
+
+            if is_too_long(data["message"]):
+                await output.send_text_message(sender, too_long_reply(data["message"], await language()))
                 await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
                 return
             try:
                 first = await received.first_delivery(sender, message_id)
             except Exception:
                 logger.exception("Widget: could not check the message id (the database away?)")
-                await failed(output, sender, message_id, language)
+                await failed(output, sender, message_id, await language())
                 return
             if not first:
                 # Handled already (a resend after a reconnect): confirm it again, so the
@@ -175,7 +177,7 @@ class WidgetSocketIO(SocketIOInput):
             except Exception:
                 logger.exception("Widget: a message could not be handled")
                 await received.give_back(sender, message_id)
-                await failed(output, sender, message_id, language)
+                await failed(output, sender, message_id, await language())
                 return
             await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
 
