@@ -133,9 +133,11 @@ bench: $(MODEL) $(BENCH_INSTALLED)
 	$(PY) -m bench.widget_size
 
 # The production topology (two Rasa servers, PostgreSQL, Redis) under 10 and 50 users,
-# beside `make run`, with profiles (bench/production.py); about 15 minutes.
+# beside `make run`, with profiles (bench/production.py); about 15 minutes. Then one
+# conversation's turns beside another that waits on a slow query (bench/slow_conversation.py).
 bench-production: $(MODEL) $(BENCH_INSTALLED)
 	$(PY) -m bench.production
+	$(PY) -m bench.slow_conversation
 
 # The dashboard's aggregate queries at 10k, 100k and 1M answers (bench/dashboard_overview.py),
 # and other requests beside one held up by a slow query (bench/slow_query.py).

@@ -53,6 +53,40 @@ def postgres_away(url: str) -> Iterator[None]:
         admin.close()
 
 
+@contextmanager
+def rows_locked(url: str, select_for_update: str, **params: object) -> Iterator[int]:
+    """Hold the row locks that `select_for_update` takes on the PostgreSQL database at
+    `url` until the block ends, as a slow transaction of another process would; yields
+    how many rows it locked."""
+    import psycopg2
+
+    holder = psycopg2.connect(url)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute(select_for_update, params)
+            locked = cursor.rowcount
+        yield locked
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def sessions_waiting_for_a_lock(url: str) -> int:
+    """How many sessions on the database at `url` are waiting for a lock right now."""
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(POSTGRES_ADMIN_DSN)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", (name,),
+            )
+            return int(cursor.fetchone()[0])
+    finally:
+        admin.close()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private data folder (database and salt) for one test."""

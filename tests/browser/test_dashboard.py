@@ -1,20 +1,35 @@
 """The management dashboard in Chromium: sign in, read the charts, filter, open a
-transcript with stored HTML in it, and download an export. Screenshots go to
+transcript with stored HTML in it, download an export, and every page that shows stored
+answers, profile fields or transcripts with HTML in them. Screenshots go to
 test-artifacts/browser/dashboard-*.png."""
 from __future__ import annotations
 
 import csv
 import io
-from typing import Iterator
+from typing import Iterator, List
+from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
 from bench.dashboard_data import generate
+from bot.instrument import load_instrument
+from bot.plan import build_plan, comparison, render_markdown
+from bot.storage.aggregates import group_theme_means
+from bot.storage.db import session_scope
+from bot.storage.models import Assessment
+from bot.storage.plans import save_plan
+from bot.storage.pseudonym import conversation_pseudonym
 from tests.browser.conftest import AXE, shot
 from tests.dashboard.conftest import PASSWORD, UM, Dashboard, running_dashboard
-from tests.dashboard_seed import HTML_ATTACK, Person, seed
+from tests.dashboard_seed import HTML_ATTACK, Person, seed, seed_conversation
 
 SMALL_FACULTY = "Faculty of Law"
+# Profile fields as a crafted message or an imported row could store them. Each payload
+# both raises a dialog and sets a flag, so either way of running it is caught.
+FACULTY_ATTACK = 'Faculty of <img src=x onerror="window.__sediaXss=1;alert(1)"> Law'
+INSTITUTION_ATTACK = 'Universiti <script>window.__sediaXss=1;alert(2)</script> Sedia'
+ANSWER_ATTACK = '<svg onload="window.__sediaXss=1;alert(3)"></svg>' + HTML_ATTACK
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +41,34 @@ def dashboard_web(tmp_path_factory) -> Iterator[Dashboard]:
         generate(url, 20_000)
         # A faculty the generator never uses, with two people: it must be suppressed.
         seed([Person(UM, SMALL_FACULTY, value=5) for _ in range(2)])
+        # Stored HTML in profile fields and open answers, in groups big enough to show.
+        attackers = [Person(UM, FACULTY_ATTACK, value=2, open_answer=ANSWER_ATTACK) for _ in range(5)]
+        attackers += [Person(INSTITUTION_ATTACK, FACULTY_ATTACK, value=4, open_answer=ANSWER_ATTACK) for _ in range(5)]
+        seed(attackers)
+        seed_conversation(url, attackers[-1].sender, ["hello", ANSWER_ATTACK], ["greet", "nlu_fallback"],
+                          institution=INSTITUTION_ATTACK)
+        running.attacked_conversation = conversation_pseudonym(attackers[-1].sender)
+        running.attacked_plan = _plan_naming(attackers[-1])
         yield running
+
+
+def _plan_naming(person: Person) -> str:
+    """A stored plan that compares `person` with their faculty and institution, built as
+    "show my plan" builds it; returns its link token."""
+    instrument = load_instrument()
+    with session_scope() as session:
+        groups = {"faculty": {"institution": person.institution, "faculty": person.faculty},
+                  "institution": {"institution": person.institution}}
+        compared = []
+        for name, group in groups.items():
+            means = group_theme_means(session, group)
+            compared.append(comparison(name, group[name], means.respondents, means.theme_means))
+        values = {item.id: 2 for item in instrument.items if not item.is_open}
+        markdown = render_markdown(build_plan(values, instrument, compared), instrument, "en")
+        assessment = session.execute(
+            select(Assessment.id).where(Assessment.respondent_id == person.respondent)
+        ).scalar_one()
+        return save_plan(session, assessment, "en", markdown).token
 
 
 @pytest.fixture
@@ -121,3 +163,44 @@ def test_no_serious_accessibility_violations_and_a_narrow_screen(page, dashboard
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, "the page must not scroll sideways; wide tables scroll inside their box"
     shot(page, "dashboard-overview-360")
+
+
+def _pages_with_stored_html(dashboard: Dashboard) -> List[tuple]:
+    """Every page that shows answers, profile fields or transcripts, with what it must
+    show of the stored HTML, as text."""
+    institution = quote(INSTITUTION_ATTACK)
+    return [
+        ("/dashboard?group_by=faculty", [FACULTY_ATTACK]),
+        ("/dashboard?group_by=institution", [INSTITUTION_ATTACK]),
+        (f"/dashboard?institution={institution}&group_by=faculty", [INSTITUTION_ATTACK, FACULTY_ATTACK]),
+        ("/dashboard/heatmap?by=faculty", [FACULTY_ATTACK]),
+        ("/dashboard/heatmap?by=institution", [INSTITUTION_ATTACK]),
+        (f"/dashboard/items?institution={institution}", [INSTITUTION_ATTACK]),
+        (f"/dashboard/trend?institution={institution}", [INSTITUTION_ATTACK]),
+        (f"/dashboard/open-answers?institution={institution}", [ANSWER_ATTACK]),
+        ("/dashboard/conversations?fallback=yes", []),
+        (f"/dashboard/conversations/{dashboard.attacked_conversation}", [ANSWER_ATTACK]),
+        ("/dashboard/not-understood", [ANSWER_ATTACK]),
+        (f"/plan/{dashboard.attacked_plan}", [FACULTY_ATTACK, INSTITUTION_ATTACK]),
+    ]
+
+
+def test_stored_html_in_answers_profiles_and_transcripts_is_text_on_every_page(page, dashboard_web):
+    # The context bypasses the Content-Security-Policy, so only escaping stands between
+    # the stored HTML and the page: a page that rendered it would run the payloads.
+    _sign_in(page, dashboard_web)
+    for path, shown in _pages_with_stored_html(dashboard_web):
+        response = page.goto(dashboard_web.url + path)
+        assert response.status == 200, path
+        text = page.locator("body").inner_text()
+        options = page.locator("#f-institution option").all_inner_texts()
+        for attack in shown:
+            assert attack in text or attack in options, (path, attack)
+        if "/dashboard" in path and "/conversations" not in path and "not-understood" not in path:
+            assert INSTITUTION_ATTACK in options, path  # the filter lists it, as text
+        assert page.locator("script, img, svg[onload]").count() == 0, path
+        assert page.evaluate("() => window.__sediaXss") is None, path
+        assert page.dialogs == [], path
+    page.goto(dashboard_web.url + "/dashboard?group_by=faculty")
+    page.get_by_role("rowheader", name=FACULTY_ATTACK).scroll_into_view_if_needed()
+    shot(page, "dashboard-stored-html-profile")

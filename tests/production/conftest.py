@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -19,11 +21,59 @@ from bot.launcher import DEFAULT_MODEL, Production, Stack, free_port
 from tests.bot_api_standin import BotApiStandIn
 from tests.conftest import environment, postgres_database
 from tests.e2e.conftest import TEST_SALT, Chat, Database, Reply, export_answers
+from tests.e2e.interviews import INSTRUMENT
 
 # A Redis database of the tests' own, emptied before each stack.
 TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
 REST_TOKEN = "production-test-rest-token"
 ACTION_SECRET = "production-test-action-secret"
+
+
+PROFILE = {
+    "institution": "Universiti Putra Malaysia",
+    "faculty": "Faculty of Education",
+    "role": "programme_coordinator",
+    "zone": "central",
+}
+
+
+def start_interview(chat) -> None:
+    """Greeting, consent and profile, ready for the first question."""
+    chat.say("hello")
+    chat.press("Start the readiness assessment")
+    assert "May I store your answers?" in chat.joined()
+    chat.press("Yes, I agree")
+    chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
+    assert "Your profile: Universiti Putra Malaysia" in chat.joined(), chat.texts
+    assert chat.current_item() == INSTRUMENT.items[0], chat.texts
+
+
+class HeldTurn:
+    """One message sent on a thread of its own, which a held row lock keeps waiting."""
+
+    def __init__(self, chat, text: str) -> None:
+        self.failures: List[BaseException] = []
+        self.seconds: Optional[float] = None  # how long the turn took, once it is done
+        self.thread = threading.Thread(target=self._send, args=(chat, text), daemon=True)
+        self.thread.start()
+
+    def _send(self, chat, text: str) -> None:
+        started = time.perf_counter()
+        try:
+            chat.say(text)
+        except BaseException as error:  # reported in the test's thread
+            self.failures.append(error)
+        self.seconds = time.perf_counter() - started
+
+    def finish(self) -> None:
+        self.thread.join(timeout=180)
+        assert not self.thread.is_alive() and not self.failures, self.failures
+
+
+# The row that the tracker store updates as it saves a conversation's turn, and the
+# assessment row that the action storing an answer updates (and its answer refers to).
+TRACKER_ROW = "SELECT 1 FROM conversation_index WHERE sender_id = %(sender)s FOR UPDATE"
+ASSESSMENT_ROW = "SELECT 1 FROM assessments WHERE respondent_id = %(respondent)s AND status = 'started' FOR UPDATE"
 
 
 class AlternatingChat(Chat):

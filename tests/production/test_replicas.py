@@ -11,29 +11,15 @@ import urllib.error
 import urllib.request
 from typing import List
 
+import pytest
+
 from bot.launcher import Service
 from tests.bot_api_standin import TelegramUser, wait_until
-from tests.conftest import postgres_away
+from tests.conftest import postgres_away, rows_locked, sessions_waiting_for_a_lock
 from tests.e2e.interviews import INSTRUMENT, answer_all, assert_stored, assert_summary_matches, pressing
+from tests.production.conftest import ASSESSMENT_ROW, PROFILE, TRACKER_ROW, HeldTurn, start_interview
 
 press_scale = pressing("en")
-PROFILE = {
-    "institution": "Universiti Putra Malaysia",
-    "faculty": "Faculty of Education",
-    "role": "programme_coordinator",
-    "zone": "central",
-}
-
-
-def start_interview(chat) -> None:
-    """Greeting, consent and profile, ready for the first question."""
-    chat.say("hello")
-    chat.press("Start the readiness assessment")
-    assert "May I store your answers?" in chat.joined()
-    chat.press("Yes, I agree")
-    chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
-    assert "Your profile: Universiti Putra Malaysia" in chat.joined(), chat.texts
-    assert chat.current_item() == INSTRUMENT.items[0], chat.texts
 
 
 def stored_items(production, chat) -> List[str]:
@@ -168,6 +154,34 @@ def test_the_action_server_is_down_for_a_while_and_the_answer_is_asked_again_not
     assert chat.current_item() == INSTRUMENT.items[2], chat.texts
     rows = production.db.answers(chat.sender, chat.channel)
     assert [(r["item"], r["value"]) for r in rows] == [(INSTRUMENT.items[0].id, 4), (second.id, 3)]
+
+
+@pytest.mark.parametrize("held", ["the tracker store", "the action server"])
+def test_one_conversation_waiting_on_a_slow_query_holds_up_no_other(production, held):
+    # Bug 7: a query that waits in one conversation must not stop the Rasa server's or the
+    # action server's event loop, so another conversation on the same servers goes on.
+    waiting, other = production.chat(0), production.chat(0)
+    start_interview(waiting)
+    start_interview(other)
+    url = production.database_url
+    if held == "the tracker store":
+        lock = rows_locked(url, TRACKER_ROW, sender=waiting.sender)
+    else:
+        lock = rows_locked(url, ASSESSMENT_ROW, respondent=production.db.respondent(waiting.sender))
+    with lock as locked:
+        assert locked == 1
+        turn = HeldTurn(waiting, "agree")
+        wait_until(lambda: sessions_waiting_for_a_lock(url) >= 1, 60, f"{held} to wait for the held row")
+        for _ in range(3):
+            other.say("agree")
+        with urllib.request.urlopen(f"{production.actions_url}/health", timeout=10) as response:
+            assert response.status == 200
+        # Still waiting: the other conversation went on beside it, not after it.
+        assert turn.thread.is_alive() and sessions_waiting_for_a_lock(url) >= 1
+    turn.finish()
+    assert stored_items(production, other) == [item.id for item in INSTRUMENT.items[:3]]
+    assert stored_items(production, waiting) == [INSTRUMENT.items[0].id]
+    assert waiting.current_item() == INSTRUMENT.items[1], waiting.texts
 
 
 def test_the_database_goes_away_for_a_while_and_no_answer_is_lost_or_stored_twice(production):
