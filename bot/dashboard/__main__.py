@@ -1,4 +1,5 @@
 """Run the web app: `python -m bot.dashboard [--port 8000]`."""
+
 import argparse
 
 from bot.dashboard.app import create_app

@@ -1,5 +1,6 @@
 """The Sanic web app: a page that says what Sedia is, action plans at private links,
 the management dashboard (/dashboard and its JSON API under /api/v1), and a health check."""
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,9 @@ def widget_labels_document() -> dict:
     """The widget's labels in each language, and the theme names for its chart."""
     labels = section("widget")
     document = {language: {key: w.get(language) for key, w in labels.items()} for language in LANGUAGES}
-    document["themes"] = {t.id: {language: t.name.get(language) for language in LANGUAGES} for t in load_instrument().themes}
+    document["themes"] = {
+        t.id: {language: t.name.get(language) for language in LANGUAGES} for t in load_instrument().themes
+    }
     return document
 
 
@@ -57,7 +60,7 @@ def render_index() -> str:
     instrument = load_instrument()
     themes = "\n".join(
         f"      <li><strong>{theme.name.get('en')}</strong> "
-        f"(<span lang=\"ms\">{theme.name.get('ms')}</span>): {len(theme.items)} questions</li>"
+        f'(<span lang="ms">{theme.name.get("ms")}</span>): {len(theme.items)} questions</li>'
         for theme in instrument.themes
     )
     values = {

@@ -1,9 +1,9 @@
-"""Who is asking, and what they may see: session cookies for the browser, bearer tokens
-for scripts, CSRF checks on forms, and the institution a request is limited to."""
+"""Who is asking: session cookies for the browser, bearer tokens for scripts, the role's
+limits, and CSRF checks on forms."""
+
 from __future__ import annotations
 
 import hmac
-from datetime import date
 from typing import Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -12,7 +12,6 @@ from sanic.request import Request
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
-from bot.storage.readiness_queries import Scope
 from bot.web_address import public_url
 
 LOGIN_CSRF_COOKIE = "sedia_login_csrf"
@@ -77,57 +76,3 @@ def check_csrf(request: Request, expected: Optional[str]) -> None:
 
 def _own_origin(request: Request) -> str:
     return f"{request.scheme}://{request.host}"
-
-
-def text_arg(request: Request, name: str) -> Optional[str]:
-    """A query parameter, trimmed; None when it is missing or blank.
-
-    The pages' filter forms send blank fields for "any"; the JSON API takes its
-    parameters as its OpenAPI description states them, so there a blank value or one
-    with spaces around it is refused (400), not guessed at."""
-    if getattr(request.ctx, "strict_parameters", False):
-        given = request.get_args(keep_blank_values=True).get(name)  # request.args drops blank ones
-        if given is not None and (not given or given != given.strip()):
-            raise Refused(400, f"'{name}' must not be blank or have spaces around it; leave it out to mean any.")
-    return (request.args.get(name) or "").strip() or None
-
-
-def whole_number(request: Request, name: str, default: int, low: int, high: Optional[int] = None) -> int:
-    """A whole-number query parameter between `low` and `high` (if given), or Refused(400)."""
-    raw = text_arg(request, name) or str(default)
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
-        limits = f"from {low} to {high}" if high is not None else f"from {low}"
-        raise Refused(400, f"'{name}' must be a whole number {limits}.")
-    return int(raw)
-
-
-def _day(request: Request, name: str) -> Optional[date]:
-    raw = text_arg(request, name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as error:
-        raise Refused(400, f"'{name}' must be a date like 2026-11-29.") from error
-
-
-def date_range(request: Request) -> Tuple[Optional[date], Optional[date]]:
-    """The days of `from` and `to` (YYYY-MM-DD), or Refused(400)."""
-    since, until = _day(request, "from"), _day(request, "to")
-    if since and until and since > until:
-        raise Refused(400, "'from' must not be after 'to'.")
-    return since, until
-
-
-def scope_for(request: Request, account: Account) -> Scope:
-    """The assessments a request covers: admins may name an institution, everyone else
-    is held to their own (and refused when they ask for another)."""
-    asked = text_arg(request, "institution")
-    if account.sees_everything:
-        institution = asked
-    elif asked is not None and asked != account.institution:
-        raise Refused(403, "You can see your own institution only.")
-    else:
-        institution = account.institution
-    since, until = date_range(request)
-    return Scope(institution=institution, since=since, until=until)

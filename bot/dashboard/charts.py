@@ -1,5 +1,6 @@
 """Charts drawn on the server as SVG: nothing to load from anywhere, readable without
 JavaScript, and every label escaped. Each chart has a title and a text alternative."""
+
 from __future__ import annotations
 
 from html import escape
@@ -26,21 +27,26 @@ def _svg(width: int, height: int, title: str, body: List[str]) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>'
-        + "".join(body) + "</svg>"
+        + "".join(body)
+        + "</svg>"
     )
 
 
 def _text(x: float, y: float, content: str, anchor: str = "start", fill: str = "#1a1a1a", size: int = 13) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">'
-            f"{escape(content)}</text>")
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}" font-size="{size}">'
+        f"{escape(content)}</text>"
+    )
 
 
 def theme_means_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
     """Horizontal bars of each theme's mean on the 1-5 scale; a suppressed theme says so."""
     height = ROW_HEIGHT * len(themes) + 30
     body = []
-    for x, label in ((LABEL_WIDTH + PLOT_WIDTH * (v - SCALE_MIN) / (SCALE_MAX - SCALE_MIN), str(v))
-                     for v in range(SCALE_MIN, SCALE_MAX + 1)):
+    for x, label in (
+        (LABEL_WIDTH + PLOT_WIDTH * (v - SCALE_MIN) / (SCALE_MAX - SCALE_MIN), str(v))
+        for v in range(SCALE_MIN, SCALE_MAX + 1)
+    ):
         body.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 24}" stroke="#dddddd"/>')
         body.append(_text(x, height - 8, label, "middle", MUTED, 12))
     for row, theme in enumerate(themes):
@@ -50,7 +56,9 @@ def theme_means_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
             body.append(_text(LABEL_WIDTH + 6, y + 21, theme.get("note") or "suppressed", fill=MUTED))
             continue
         width = PLOT_WIDTH * (theme["mean"] - SCALE_MIN) / (SCALE_MAX - SCALE_MIN)
-        body.append(f'<rect x="{LABEL_WIDTH}" y="{y + 6}" width="{max(width, 1):.1f}" height="20" fill="{BAR_COLOUR}"/>')
+        body.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y + 6}" width="{max(width, 1):.1f}" height="20" fill="{BAR_COLOUR}"/>'
+        )
         body.append(_text(LABEL_WIDTH + max(width, 1) + 6, y + 21, f"{theme['mean']:.2f}"))
     return _svg(LABEL_WIDTH + PLOT_WIDTH + 50, height, title, body)
 
@@ -78,8 +86,10 @@ def distribution_chart(themes: Sequence[Dict[str, Any]], title: str) -> Markup:
             width = PLOT_WIDTH * count / total
             if width <= 0:
                 continue
-            body.append(f'<rect x="{x:.1f}" y="{y + 6}" width="{width:.1f}" height="20" fill="{colour}">'
-                        f"<title>{escape(name)}: {count}</title></rect>")
+            body.append(
+                f'<rect x="{x:.1f}" y="{y + 6}" width="{width:.1f}" height="20" fill="{colour}">'
+                f"<title>{escape(name)}: {count}</title></rect>"
+            )
             x += width
     return _svg(LABEL_WIDTH + PLOT_WIDTH + 50, height, title, body)
 
@@ -101,13 +111,17 @@ def trend_chart(months: Sequence[Dict[str, Any]], title: str) -> Markup:
         index: Optional[int] = None if month.get("suppressed") else month.get("readiness_index")
         if index is None:
             if len(segment) > 1:
-                body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{BAR_COLOUR}" stroke-width="2"/>')
+                body.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{BAR_COLOUR}" stroke-width="2"/>'
+                )
             segment = []
             body.append(_text(x, top + plot_h / 2, "–", "middle", MUTED))
             continue
         y = top + plot_h * (1 - index / 100)
         segment.append(f"{x:.1f},{y:.1f}")
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BAR_COLOUR}"><title>{escape(month["month"])}: {index}</title></circle>')
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BAR_COLOUR}"><title>{escape(month["month"])}: {index}</title></circle>'
+        )
         body.append(_text(x, y - 8, str(index), "middle", size=11))
     if len(segment) > 1:
         body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{BAR_COLOUR}" stroke-width="2"/>')

@@ -1,5 +1,6 @@
 """Reports as flat tables for download, as CSV or JSON, with the same suppression as on
 screen: a suppressed group is a row that says so and carries no numbers."""
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def _theme_columns(theme: Dict[str, Any]) -> Dict[str, Any]:
     if theme.get("suppressed"):
         return {"theme": theme["theme"], "theme_suppressed": True, "note": theme.get("note")}
-    row = {"theme": theme["theme"], "theme_suppressed": False, "theme_mean": theme.get("mean"),
-           "theme_respondents": theme.get("respondents")}
+    row = {
+        "theme": theme["theme"],
+        "theme_suppressed": False,
+        "theme_mean": theme.get("mean"),
+        "theme_respondents": theme.get("respondents"),
+    }
     # Trend rows carry means only; overview rows carry the answer distribution too.
     for key, count in theme.get("distribution", {}).items():
         row[f"answers_{key}"] = count
@@ -28,9 +33,20 @@ def _group_rows(block: Dict[str, Any], dimension: str) -> List[Dict[str, Any]]:
     base = {"dimension": dimension, "group": block["group"], "suppressed": block["suppressed"]}
     if block["suppressed"]:
         return [{**base, "note": block["note"]}]
-    base.update({key: block.get(key) for key in (
-        "respondents", "assessments_started", "assessments_completed", "completion_rate", "readiness_index", "level",
-    ) if key in block})
+    base.update(
+        {
+            key: block.get(key)
+            for key in (
+                "respondents",
+                "assessments_started",
+                "assessments_completed",
+                "completion_rate",
+                "readiness_index",
+                "level",
+            )
+            if key in block
+        }
+    )
     return [{**base, **_theme_columns(theme)} for theme in block["themes"]]
 
 
@@ -49,9 +65,17 @@ def rows_of(report_name: str, report: Dict[str, Any]) -> List[Dict[str, Any]]:
                 rows.append({**base, "note": row["note"]})
                 continue
             for cell in row["cells"]:
-                rows.append({**base, "respondents": row["respondents"], "theme": cell["theme"],
-                             "theme_suppressed": cell["suppressed"], "theme_mean": cell.get("mean"),
-                             "theme_respondents": cell.get("respondents"), "note": cell.get("note")})
+                rows.append(
+                    {
+                        **base,
+                        "respondents": row["respondents"],
+                        "theme": cell["theme"],
+                        "theme_suppressed": cell["suppressed"],
+                        "theme_mean": cell.get("mean"),
+                        "theme_respondents": cell.get("respondents"),
+                        "note": cell.get("note"),
+                    }
+                )
         return rows
     if report_name == "trend":
         return [r for month in report["months"] for r in _group_rows({**month, "group": month["month"]}, "month")]
@@ -90,7 +114,12 @@ def to_csv(rows: Sequence[Dict[str, Any]]) -> str:
 def to_json(report_name: str, report: Dict[str, Any]) -> str:
     """The report with its rows, as JSON."""
     return json.dumps(
-        {"report": report_name, "scope": report.get("scope"), "min_group_size": report.get("min_group_size"),
-         "rows": rows_of(report_name, report)},
-        ensure_ascii=False, indent=2,
+        {
+            "report": report_name,
+            "scope": report.get("scope"),
+            "min_group_size": report.get("min_group_size"),
+            "rows": rows_of(report_name, report),
+        },
+        ensure_ascii=False,
+        indent=2,
     )

@@ -1,10 +1,11 @@
 """The OpenAPI 3.0 description of /api/v1/, served at /api/v1/openapi.json."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from bot.dashboard.review import MAX_PAGE
 from bot.dashboard.exports import FORMATS, REPORTS
+from bot.dashboard.review import MAX_PAGE
 from bot.instrument import load_instrument
 from bot.storage.readiness_queries import DIMENSIONS
 
@@ -33,14 +34,22 @@ def _review_filters() -> List[Dict[str, Any]]:
         _date("from", "Conversations active on or after this day (UTC)."),
         _date("to", "Conversations active on or before this day (UTC)."),
         _query("channel", "telegram, socketio (the web widget) or rest.", TEXT),
-        _query("theme", "Conversations that touched this readiness theme.",
-               {"type": "string", "enum": list(load_instrument().theme_ids)}),
-        _query("fallback", "yes: only conversations where Sedia did not understand a message; no: none.",
-               {"type": "string", "enum": ["yes", "no", "true", "false"]}),
+        _query(
+            "theme",
+            "Conversations that touched this readiness theme.",
+            {"type": "string", "enum": list(load_instrument().theme_ids)},
+        ),
+        _query(
+            "fallback",
+            "yes: only conversations where Sedia did not understand a message; no: none.",
+            {"type": "string", "enum": ["yes", "no", "true", "false"]},
+        ),
     ]
 
 
-def _get(summary: str, parameters: List[Dict[str, Any]], viewer: bool = True, can_be_missing: bool = False) -> Dict[str, Any]:
+def _get(
+    summary: str, parameters: List[Dict[str, Any]], viewer: bool = True, can_be_missing: bool = False
+) -> Dict[str, Any]:
     who = "admin, manager and viewer" if viewer else "admin and manager (not viewer)"
     operation = {
         "get": {
@@ -49,9 +58,18 @@ def _get(summary: str, parameters: List[Dict[str, Any]], viewer: bool = True, ca
             "parameters": parameters,
             "responses": {
                 "200": {"description": "The report.", "content": {"application/json": {"schema": {"type": "object"}}}},
-                "400": {"description": "A parameter is not valid; `error` says which.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "401": {"description": "No valid token or session.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "403": {"description": "The account may not see this.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "400": {
+                    "description": "A parameter is not valid; `error` says which.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+                "401": {
+                    "description": "No valid token or session.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+                "403": {
+                    "description": "The account may not see this.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
             },
         }
     }
@@ -96,29 +114,46 @@ def openapi_document() -> Dict[str, Any]:
                 "theme's mean and answer distribution; `group_by` adds a breakdown.",
                 SCOPE + [_query("group_by", "Break down by this profile field.", dimensions)],
             ),
-            "/heatmap": _get("Theme means by faculty, zone, role or institution.",
-                             SCOPE + [_query("by", "Rows of the heat map (default faculty).", dimensions)]),
+            "/heatmap": _get(
+                "Theme means by faculty, zone, role or institution.",
+                SCOPE + [_query("by", "Rows of the heat map (default faculty).", dimensions)],
+            ),
             "/trend": _get("Completed assessments, respondents, readiness index and theme means by month.", SCOPE),
-            "/items/lowest": _get("The statements with the lowest means.",
-                                  SCOPE + [_query("limit", "How many (1-100, default 10).", {"type": "integer", "minimum": 1, "maximum": 100})]),
+            "/items/lowest": _get(
+                "The statements with the lowest means.",
+                SCOPE
+                + [_query("limit", "How many (1-100, default 10).", {"type": "integer", "minimum": 1, "maximum": 100})],
+            ),
             "/open-answers": _get(
                 "What coordinators wrote in the open questions, by theme, without who wrote it.",
                 SCOPE + [_query("theme", "Only this theme.", themes), _query("q", "Words to search for.", TEXT)],
                 viewer=False,
             ),
-            "/conversations": _get("Stored conversations (of people who consented), newest first.",
-                                   _review_filters() + [_query("page", "Page, from 1 (50 per page).", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE})],
-                                   viewer=False),
+            "/conversations": _get(
+                "Stored conversations (of people who consented), newest first.",
+                _review_filters()
+                + [
+                    _query(
+                        "page", "Page, from 1 (50 per page).", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}
+                    )
+                ],
+                viewer=False,
+            ),
             "/conversations/{id}": _get(
                 "A pseudonymised transcript.",
-                [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], viewer=False,
+                [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                viewer=False,
                 can_be_missing=True,
             ),
-            "/not-understood": _get("Messages Sedia did not understand, grouped by text, with the closest intent.",
-                                    _review_filters()[:2], viewer=False),
+            "/not-understood": _get(
+                "Messages Sedia did not understand, grouped by text, with the closest intent.",
+                _review_filters()[:2],
+                viewer=False,
+            ),
             "/export": _get(
                 "A report as a CSV or JSON download (open-answers: admin and manager only).",
-                SCOPE + [
+                SCOPE
+                + [
                     _query("report", "Which report.", {"type": "string", "enum": list(REPORTS)}),
                     _query("format", "csv or json.", {"type": "string", "enum": list(FORMATS)}),
                     _query("group_by", "For the overview.", dimensions),

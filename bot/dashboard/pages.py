@@ -1,5 +1,6 @@
 """The dashboard's HTML pages under /dashboard: sign-in and sign-out, and one page per
 report, each rendered from the same report dicts as the JSON API."""
+
 from __future__ import annotations
 
 import secrets
@@ -13,7 +14,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, html, raw, redirect
 
 from bot.dashboard import charts, review
-from bot.dashboard.api import build_report, export_response
 from bot.dashboard.auth import (
     LOGIN_CSRF_COOKIE,
     Refused,
@@ -24,6 +24,7 @@ from bot.dashboard.auth import (
     session_cookie_name,
 )
 from bot.dashboard.openapi import openapi_document
+from bot.dashboard.report_requests import build_report
 from bot.instrument import load_instrument
 from bot.privacy import min_group_size
 from bot.storage import accounts
@@ -65,7 +66,9 @@ _templates.filters["theme_name"] = _theme_name
 
 def _nav(account: Account) -> List[Tuple[str, str]]:
     items = [
-        ("/dashboard", "Overview"), ("/dashboard/heatmap", "Heat map"), ("/dashboard/trend", "Trend"),
+        ("/dashboard", "Overview"),
+        ("/dashboard/heatmap", "Heat map"),
+        ("/dashboard/trend", "Trend"),
         ("/dashboard/items", "Lowest items"),
     ]
     if account.may_review_conversations:
@@ -84,7 +87,9 @@ def render(request: Request, template: str, title: str, status: int = 200, **val
         "csrf_token": getattr(request.ctx, "csrf_token", None),
         "min_group_size": min_group_size(),
         "args": {k: request.args.get(k) for k in request.args},
-        "query": urlencode([(k, v) for k in request.args for v in request.args.getlist(k) if k not in ("report", "format", "page")]),
+        "query": urlencode(
+            [(k, v) for k in request.args for v in request.args.getlist(k) if k not in ("report", "format", "page")]
+        ),
         "channel_name": lambda c: CHANNEL_NAMES.get(c, c),
         **values,
     }
@@ -96,7 +101,9 @@ def refused_page(request: Request, refused: Refused) -> HTTPResponse:
     if refused.status == 401:
         return redirect("/dashboard/login", headers=PAGE_HEADERS)
     titles = {400: "That request cannot be shown", 403: "Not available to your account"}
-    return render(request, "error.html", titles.get(refused.status, "Error"), status=refused.status, message=refused.message)
+    return render(
+        request, "error.html", titles.get(refused.status, "Error"), status=refused.status, message=refused.message
+    )
 
 
 def _institutions(account: Account) -> List[str]:
@@ -112,8 +119,11 @@ def _themes() -> List[Tuple[str, str]]:
 
 @pages.get("/static/dashboard.css")
 async def stylesheet(request: Request) -> HTTPResponse:
-    return raw((HERE / "static" / "dashboard.css").read_bytes(), content_type="text/css; charset=utf-8",
-               headers={"Cache-Control": "no-cache"})
+    return raw(
+        (HERE / "static" / "dashboard.css").read_bytes(),
+        content_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 def _set_cookie(response: HTTPResponse, name: str, value: str, path: str, max_age: int) -> None:
@@ -131,8 +141,16 @@ def _login_page(request: Request, message: str = "", username: str = "", status:
     token = secrets.token_urlsafe(32)
     with session_scope() as session:
         no_users = accounts.user_count(session) == 0
-    response = render(request, "login.html", "Sign in", status=status, login_csrf=token, message=message,
-                      username=username, no_users=no_users)
+    response = render(
+        request,
+        "login.html",
+        "Sign in",
+        status=status,
+        login_csrf=token,
+        message=message,
+        username=username,
+        no_users=no_users,
+    )
     # Double-submit: the form's token must match this cookie, which another site cannot set.
     _set_cookie(response, LOGIN_CSRF_COOKIE, token, LOGIN_PATH, LOGIN_FORM_SECONDS)
     return response
@@ -195,10 +213,17 @@ def overview(request: Request) -> HTTPResponse:
         values["theme_chart"] = charts.theme_means_chart(total["themes"], "Mean score by theme, 1 to 5")
         values["distribution"] = charts.distribution_chart(total["themes"], "Share of each answer by theme")
     return render(
-        request, "overview.html", "Readiness overview", report=report, institutions=_institutions(account),
-        dimensions=DIMENSIONS, theme_names=[name for _, name in _themes()],
+        request,
+        "overview.html",
+        "Readiness overview",
+        report=report,
+        institutions=_institutions(account),
+        dimensions=DIMENSIONS,
+        theme_names=[name for _, name in _themes()],
         pct=lambda rate: "–" if rate is None else f"{rate * 100:.0f}%",
-        level_name=lambda level_id: next(l.label.get("en") for l in load_instrument().levels if l.id == level_id),
+        level_name=lambda level_id: next(
+            level.label.get("en") for level in load_instrument().levels if level.id == level_id
+        ),
         **values,
     )
 
@@ -208,8 +233,15 @@ def overview(request: Request) -> HTTPResponse:
 def heatmap(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("heatmap", request, account)
-    return render(request, "heatmap.html", "Heat map", report=report, institutions=_institutions(account),
-                  dimensions=DIMENSIONS, heat_class=charts.heat_class)
+    return render(
+        request,
+        "heatmap.html",
+        "Heat map",
+        report=report,
+        institutions=_institutions(account),
+        dimensions=DIMENSIONS,
+        heat_class=charts.heat_class,
+    )
 
 
 @pages.get("/trend")
@@ -218,8 +250,15 @@ def trend(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("trend", request, account)
     chart = charts.trend_chart(report["months"], "Readiness index by month") if report["months"] else ""
-    return render(request, "trend.html", "Trend by month", report=report, chart=chart,
-                  institutions=_institutions(account), theme_names=[name for _, name in _themes()])
+    return render(
+        request,
+        "trend.html",
+        "Trend by month",
+        report=report,
+        chart=chart,
+        institutions=_institutions(account),
+        theme_names=[name for _, name in _themes()],
+    )
 
 
 @pages.get("/items")
@@ -227,8 +266,9 @@ def trend(request: Request) -> HTTPResponse:
 def lowest_items(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("lowest-items", request, account)
-    return render(request, "items.html", "Lowest-scoring statements", report=report,
-                  institutions=_institutions(account))
+    return render(
+        request, "items.html", "Lowest-scoring statements", report=report, institutions=_institutions(account)
+    )
 
 
 @pages.get("/open-answers")
@@ -236,8 +276,14 @@ def lowest_items(request: Request) -> HTTPResponse:
 def open_answers(request: Request) -> HTTPResponse:
     account = require_account(request)
     report = build_report("open-answers", request, account)
-    return render(request, "open_answers.html", "Open answers", report=report, themes=_themes(),
-                  institutions=_institutions(account))
+    return render(
+        request,
+        "open_answers.html",
+        "Open answers",
+        report=report,
+        themes=_themes(),
+        institutions=_institutions(account),
+    )
 
 
 @pages.get("/conversations")
@@ -246,8 +292,15 @@ def conversations(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
     page = review.conversation_page(account, request)
     next_args = [(k, v) for k in request.args for v in request.args.getlist(k) if k != "page"]
-    return render(request, "conversations.html", "Conversations", page=page, themes=_themes(),
-                  channels=list(CHANNEL_NAMES.items()), next_query=urlencode(next_args + [("page", page["page"] + 1)]))
+    return render(
+        request,
+        "conversations.html",
+        "Conversations",
+        page=page,
+        themes=_themes(),
+        channels=list(CHANNEL_NAMES.items()),
+        next_query=urlencode(next_args + [("page", page["page"] + 1)]),
+    )
 
 
 @pages.get("/conversations/<conversation_id:str>")
@@ -256,8 +309,13 @@ def conversation(request: Request, conversation_id: str) -> HTTPResponse:
     account = require_account(request, free_text=True)
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
-        return render(request, "error.html", "Conversation not found", status=404,
-                      message="There is no such conversation, or you may not see it.")
+        return render(
+            request,
+            "error.html",
+            "Conversation not found",
+            status=404,
+            message="There is no such conversation, or you may not see it.",
+        )
     return render(request, "transcript.html", f"Conversation {found['id']}", conversation=found)
 
 
@@ -265,14 +323,12 @@ def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 @runs_off_loop
 def not_understood(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
-    return render(request, "not_understood.html", "Messages Sedia did not understand",
-                  report=review.not_understood(account, request))
-
-
-@pages.get("/export")
-@runs_off_loop
-def export(request: Request) -> HTTPResponse:
-    return export_response(request, require_account(request))
+    return render(
+        request,
+        "not_understood.html",
+        "Messages Sedia did not understand",
+        report=review.not_understood(account, request),
+    )
 
 
 @pages.get("/api")

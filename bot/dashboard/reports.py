@@ -5,6 +5,7 @@ render and the exports flatten, so all three show the same numbers. A group smal
 than the minimum group size, or one whose numbers a total minus the shown groups would
 reveal, appears only as {"suppressed": true, "note": "fewer than 5 respondents"}.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy.orm import Session
 
 from bot.instrument import Instrument, load_instrument
-from bot.privacy import min_group_size, may_show, suppressed_groups, suppression_note
+from bot.privacy import may_show, min_group_size, suppressed_groups, suppression_note
 from bot.profile import label_of
 from bot.scoring import to_index
 from bot.storage import readiness_queries as queries
@@ -65,7 +66,10 @@ def _theme_block(
         return block
     distribution = {key: stats.distribution.get(value, 0) for key, value in zip(DISTRIBUTION_KEYS, ANSWER_VALUES)}
     block.update(
-        suppressed=False, mean=round(mean_value, 2), respondents=respondents, answers=stats.answered,
+        suppressed=False,
+        mean=round(mean_value, 2),
+        respondents=respondents,
+        answers=stats.answered,
         distribution=distribution,
     )
     return block
@@ -120,8 +124,10 @@ def overview(session: Session, scope: Scope, group_by: Optional[str] = None) -> 
     report["total"] = _group_block(
         "everyone",
         total_counts,
-        [_theme_block(t, total_stats.get((EVERYONE, t)), total_counts.completed_respondents, means_hidden, names)
-         for t in theme_ids],
+        [
+            _theme_block(t, total_stats.get((EVERYONE, t)), total_counts.completed_respondents, means_hidden, names)
+            for t in theme_ids
+        ],
         instrument,
     )
     if group_by is not None:
@@ -144,8 +150,9 @@ def _breakdown(session: Session, scope: Scope, group_by: str, names: Labels) -> 
             groups.append(_suppressed(label))
             continue
         done = counts[group].completed_respondents
-        themes = [_theme_block(t, stats.get((group, t)), done, group in hidden_means, names)
-                  for t in instrument.theme_ids]
+        themes = [
+            _theme_block(t, stats.get((group, t)), done, group in hidden_means, names) for t in instrument.theme_ids
+        ]
         groups.append(_group_block(label, counts[group], themes, instrument))
     return groups
 
@@ -164,7 +171,8 @@ def heatmap(session: Session, scope: Scope, by: str) -> Dict[str, Any]:
             rows.append(group)
             continue
         cells = [
-            {"theme": t["theme"], "suppressed": True, "note": t["note"]} if t["suppressed"]
+            {"theme": t["theme"], "suppressed": True, "note": t["note"]}
+            if t["suppressed"]
             else {"theme": t["theme"], "suppressed": False, "mean": t["mean"], "respondents": t["respondents"]}
             for t in group["themes"]
         ]
@@ -194,15 +202,17 @@ def trend(session: Session, scope: Scope) -> Dict[str, Any]:
         done = counts[month].completed_respondents
         themes = [_theme_block(t, stats.get((month, t)), done, False, names) for t in theme_ids]
         overall = _overall(themes)
-        months.append({
-            "month": month,
-            "group": month,
-            "suppressed": False,
-            "assessments_completed": counts[month].completed,
-            "respondents": done,
-            "readiness_index": to_index(overall, instrument) if overall is not None else None,
-            "themes": [{k: v for k, v in t.items() if k != "distribution"} for t in themes],
-        })
+        months.append(
+            {
+                "month": month,
+                "group": month,
+                "suppressed": False,
+                "assessments_completed": counts[month].completed,
+                "respondents": done,
+                "readiness_index": to_index(overall, instrument) if overall is not None else None,
+                "themes": [{k: v for k, v in t.items() if k != "distribution"} for t in themes],
+            }
+        )
     return {"scope": _scope_document(scope), "min_group_size": min_group_size(), "months": months}
 
 
@@ -216,8 +226,12 @@ def lowest_items(session: Session, scope: Scope, limit: int = LOWEST_ITEMS) -> D
         "min_group_size": min_group_size(),
         "items": [
             {
-                "item": r.item, "theme": r.theme, "theme_name": names.theme(r.theme),
-                "text": names.item(r.item), "mean": round(r.mean, 2), "respondents": r.respondents,
+                "item": r.item,
+                "theme": r.theme,
+                "theme_name": names.theme(r.theme),
+                "text": names.item(r.item),
+                "mean": round(r.mean, 2),
+                "respondents": r.respondents,
             }
             for r in shown[: max(1, limit)]
         ],
@@ -239,7 +253,10 @@ def open_answers(
         raise ValueError(f"theme must be one of {', '.join(instrument.theme_ids)}")
     people = queries.group_counts(session, scope).get(EVERYONE)
     document: Dict[str, Any] = {
-        "scope": _scope_document(scope), "min_group_size": min_group_size(), "theme": theme, "search": search,
+        "scope": _scope_document(scope),
+        "min_group_size": min_group_size(),
+        "theme": theme,
+        "search": search,
     }
     if people is None or not may_show(people.respondents):
         document.update(suppressed=True, note=suppression_note(), themes=[])
@@ -251,8 +268,7 @@ def open_answers(
     document.update(
         suppressed=False,
         themes=[
-            {"theme": t, "name": names.theme(t), "answers": by_theme[t]}
-            for t in instrument.theme_ids if t in by_theme
+            {"theme": t, "name": names.theme(t), "answers": by_theme[t]} for t in instrument.theme_ids if t in by_theme
         ],
     )
     return document

@@ -1,13 +1,15 @@
 """Conversation review within what an account may see: a manager only the conversations
 whose profile names their institution (as the conversation index holds it), an admin
 all of them."""
+
 from __future__ import annotations
 
 from typing import Optional
 
 from sanic.request import Request
 
-from bot.dashboard.auth import Refused, date_range, text_arg, whole_number
+from bot.dashboard.auth import Refused
+from bot.dashboard.parameters import date_range, text_arg, whole_number
 from bot.instrument import load_instrument
 from bot.storage import conversations as logs
 from bot.storage.accounts import Account
