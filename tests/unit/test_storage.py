@@ -1,20 +1,31 @@
 """Storage on SQLite and PostgreSQL: migrations, idempotent writes, erasure, export."""
+
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.storage import repository
-from bot.storage.plans import plan_by_token, save_plan
 from bot.storage.db import get_engine, session_scope
 from bot.storage.export import EXPORT_COLUMNS, export_rows, write_csv, write_json
 from bot.storage.models import Answer, Assessment, Plan, metadata
+from bot.storage.plans import plan_by_token, save_plan
 from bot.storage.pseudonym import pseudonymous_sender, respondent_id
 
-PROFILE = {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Education", "role": "lecturer", "zone": "central"}
+PROFILE = {
+    "institution": "Universiti Putra Malaysia",
+    "faculty": "Faculty of Education",
+    "role": "lecturer",
+    "zone": "central",
+}
 
 
 def start(session, rid="r1"):
@@ -28,6 +39,19 @@ def test_migrations_match_the_models(database_url):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
+
+
+def test_the_alembic_command_line_works_from_the_repository_root(database_url):
+    # alembic.ini, so that `alembic revision --autogenerate` and `alembic check` work on
+    # the database the environment names.
+    get_engine(database_url)  # created and migrated as Sedia does
+    root = Path(__file__).resolve().parents[2]
+    alembic = [sys.executable, "-m", "alembic"]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    check = subprocess.run([*alembic, "check"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "No new upgrade operations detected" in check.stdout + check.stderr, check.stderr
+    current = subprocess.run([*alembic, "current"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert current.returncode == 0 and "(head)" in current.stdout, current.stdout + current.stderr
 
 
 def test_an_answer_is_written_once_and_updated_when_changed(database_url):
@@ -48,7 +72,7 @@ def test_an_answer_is_written_once_and_updated_when_changed(database_url):
 def test_values_off_the_scale_are_rejected_by_the_database(database_url):
     with session_scope() as session:
         assessment_id = start(session).id
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         with session_scope() as session:
             repository.record_answer(session, assessment_id, "training", "trn_1", 9, None, "en", "rest")
 
@@ -96,7 +120,9 @@ def test_export_lists_every_answer_with_its_profile(database_url):
     with session_scope() as session:
         assessment_id = start(session).id
         repository.record_answer(session, assessment_id, "training", "trn_1", 4, None, "en", "rest")
-        repository.record_answer(session, assessment_id, "training", "trn_open", None, "No time, \"really\"", "en", "rest")
+        repository.record_answer(
+            session, assessment_id, "training", "trn_open", None, 'No time, "really"', "en", "rest"
+        )
         other = start(session, "r2")
         repository.save_profile(session, "r2", {**PROFILE, "institution": "Universiti Malaya"})
         repository.record_answer(session, other.id, "training", "trn_1", 2, None, "en", "rest")
