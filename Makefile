@@ -21,7 +21,7 @@ MODEL := models/sedia.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train spacy run run-prod shell test test-unit test-stories test-e2e test-production test-browser chromium vendor validate nlu-eval sync-rasa bench bench-production bench-dashboard clean
+.PHONY: install train spacy run run-prod shell lint test test-unit test-stories test-e2e test-production test-browser chromium vendor validate nlu-eval sync-rasa bench bench-production bench-dashboard clean
 
 # Installing also builds Sedia's spaCy pipeline, which config.yml names, so plain
 # `rasa train` works straight after it.
@@ -103,7 +103,22 @@ chromium:
 test-browser: $(MODEL) chromium
 	$(PY) -m pytest tests/browser -q
 
-test: validate test-unit test-stories test-e2e test-production test-browser
+# Lint, format, the layers' import contracts and types (pyproject.toml holds the settings).
+LINT_INSTALLED := $(VENV)/.lint-installed
+
+$(LINT_INSTALLED): requirements-lint.txt constraints.txt $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lint.txt -c constraints.txt
+	$(PY) -m pip check
+	touch $@
+
+lint: $(LINT_INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
+
+test: lint validate test-unit test-stories test-e2e test-production test-browser
 
 # Refresh the vendored front-end files from the exact versions in bot/widget/package.json
 # (only needed to upgrade them; the repo carries the files).

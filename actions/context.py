@@ -1,4 +1,5 @@
 """What every action needs to know about the current turn, read once from the tracker."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

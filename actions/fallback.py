@@ -1,4 +1,5 @@
 """The reply to messages Sedia cannot use or did not understand."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -19,9 +20,7 @@ class ActionExplainInput(Action):
     def name(self) -> str:
         return "action_explain_input"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn.of(tracker)
         problem = find_problem(turn.text)
         if problem is None and detect_topic(turn.text):

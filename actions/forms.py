@@ -7,6 +7,7 @@ profile", "delete my data", "show my plan", another language, an empty or unread
 message) gets its reply, and the form asks the same question again, or ends when the
 command ends the interview (a pause, a profile edit, an erasure).
 """
+
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
@@ -24,7 +25,6 @@ from actions.interview import pause_assessment
 from actions.language import confirm_switch
 from actions.plan import deliver_plan
 from actions.privacy import erase_and_report
-from bot.commands import is_guarded, names_command
 from bot.answers import (
     normalise,
     parse_open_answer,
@@ -33,11 +33,12 @@ from bot.answers import (
     scale_button_item,
     slot_value,
 )
+from bot.commands import is_guarded, names_command
+from bot.guidance.mqa import mqa_question_topic
 from bot.input_checks import explain_problem, find_problem
 from bot.instrument import Item, Wording, load_instrument
-from bot.messages import message
-from bot.guidance.mqa import mqa_question_topic
 from bot.language import detect_language, requested_language
+from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import facts_from_entities, parse_profile_field
 from bot.rasa_domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
@@ -45,7 +46,13 @@ from bot.storage import repository
 from bot.storage.db import session_scope
 
 DIGRESSION_INTENTS = (
-    "ask_mqa", "help", "ask_why", "bot_challenge", "show_plan", "forget_me", "update_profile",
+    "ask_mqa",
+    "help",
+    "ask_why",
+    "bot_challenge",
+    "show_plan",
+    "forget_me",
+    "update_profile",
 )
 FORGET_PENDING = "forget_pending"
 # How sure the NLU must be before a message that could be an open answer is taken
@@ -54,29 +61,43 @@ DIGRESSION_CONFIDENCE = 0.8
 DIGRESSION_MAX_WORDS = 10
 # Short messages that are clearly commands, not names, when a name is expected.
 COMMAND_INTENTS = (
-    *DIGRESSION_INTENTS, "continue_assessment", "start_assessment", "pause_assessment", "greet",
-    "goodbye", "thanks", "affirm", "deny", "forget_me", "update_profile", "switch_language",
+    *DIGRESSION_INTENTS,
+    "continue_assessment",
+    "start_assessment",
+    "pause_assessment",
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "forget_me",
+    "update_profile",
+    "switch_language",
 )
 COMMAND_MAX_WORDS = 3
 PAUSE_WORDS = {
-    "stop", "pause", "later", "stop for now", "continue later",
-    "berhenti", "nanti", "berhenti dulu", "berhenti sekejap", "sambung nanti", "nanti dulu", "stop dulu",
+    "stop",
+    "pause",
+    "later",
+    "stop for now",
+    "continue later",
+    "berhenti",
+    "nanti",
+    "berhenti dulu",
+    "berhenti sekejap",
+    "sambung nanti",
+    "nanti dulu",
+    "stop dulu",
 }
 
 
 def is_pause(turn: Turn) -> bool:
     """True when the user asks to stop for now."""
-    return normalise(turn.text) in PAUSE_WORDS or (
-        turn.intent == "pause_assessment" and turn.confidence >= 0.6
-    )
+    return normalise(turn.text) in PAUSE_WORDS or (turn.intent == "pause_assessment" and turn.confidence >= 0.6)
 
 
 def _is_short_and_sure(turn: Turn, intents: tuple, max_words: int) -> bool:
-    return (
-        turn.intent in intents
-        and turn.confidence >= DIGRESSION_CONFIDENCE
-        and len(turn.text.split()) <= max_words
-    )
+    return turn.intent in intents and turn.confidence >= DIGRESSION_CONFIDENCE and len(turn.text.split()) <= max_words
 
 
 def looks_like_digression(turn: Turn) -> bool:
@@ -148,7 +169,7 @@ def reply_to_non_answer(
 
 
 def ask_to_confirm_erasure(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
-    """"Delete my data" inside a form: ask to confirm, or say there is nothing stored."""
+    """ "Delete my data" inside a form: ask to confirm, or say there is nothing stored."""
     if not turn.consent():
         dispatcher.utter_message(response="utter_nothing_to_forget")
         return {slot: None}
@@ -202,9 +223,7 @@ def _store_answer(turn: Turn, item: Item, value: Optional[int], text: Optional[s
         # Only a respondent who consented has a row; everyone else stays in slots only.
         if not repository.has_consent(session, turn.respondent):
             return
-        assessment = repository.start_assessment(
-            session, turn.respondent, turn.channel, instrument.version
-        )
+        assessment = repository.start_assessment(session, turn.respondent, turn.channel, instrument.version)
         repository.record_answer(
             session, assessment.id, item.theme_id, item.id, value, text, answer_language(turn), turn.channel
         )
@@ -272,7 +291,10 @@ class ValidateConsentForm(InstrumentFormValidation):
             dispatcher.utter_message(response="utter_consent_declined")
             return {"consent": CONSENT_DECLINED}
         return reply_to_non_answer(
-            turn, dispatcher, "consent", Reply(response="utter_why_consent"),
+            turn,
+            dispatcher,
+            "consent",
+            Reply(response="utter_why_consent"),
             Reply(response="utter_consent_hint"),
         )
 
@@ -360,7 +382,9 @@ def _item_validator(item: Item) -> Callable:
     return validate
 
 
-def answer_for_another_item(turn: Turn, dispatcher: CollectingDispatcher, asked: Item, pressed_for: str) -> Dict[Text, Any]:
+def answer_for_another_item(
+    turn: Turn, dispatcher: CollectingDispatcher, asked: Item, pressed_for: str
+) -> Dict[Text, Any]:
     """A scale button pressed under another statement than the one being asked (an old
     message, a retry, buttons from before a restart): it answers its own statement while
     that is still unanswered, and never the current one. The form then asks again."""

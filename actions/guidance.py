@@ -1,4 +1,5 @@
 """Actions that give guidance: on a theme raised in free text, and on MQA."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -9,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.guidance import theme_guidance_answer
-from bot.guidance.mqa import answer as mqa_answer, choose_topic, detect_topic, mqa_question_topic
+from bot.guidance.mqa import answer as mqa_answer
+from bot.guidance.mqa import choose_topic, detect_topic, mqa_question_topic
 from bot.instrument import load_instrument
 
 
@@ -29,9 +31,7 @@ class ActionAnswerMqa(Action):
     def name(self) -> str:
         return "action_answer_mqa"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         topic = utter_mqa_answer(dispatcher, Turn.of(tracker))
         return [SlotSet("mqa_topic", topic)]
 
@@ -42,9 +42,7 @@ class ActionThemeGuidance(Action):
     def name(self) -> str:
         return "action_theme_guidance"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn.of(tracker)
         if mqa_question_topic(turn.text):
             # "What quality assurance do we need?" asks about MQA's rules, not a problem.
@@ -57,7 +55,5 @@ class ActionThemeGuidance(Action):
             return []
         language = turn.language
         dispatcher.utter_message(text=theme_guidance_answer(theme_id, language))
-        dispatcher.utter_message(
-            response="utter_theme_offer", theme_name=instrument.theme(theme_id).name.get(language)
-        )
+        dispatcher.utter_message(response="utter_theme_offer", theme_name=instrument.theme(theme_id).name.get(language))
         return [SlotSet("focus_theme", theme_id)]

@@ -1,4 +1,5 @@
 """Actions that drive the interview: choose the next step, pause, and summarise."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, List, Optional
@@ -43,7 +44,8 @@ def only_changes(events: List[EventType], tracker: Tracker) -> List[EventType]:
     itself is always set, since the form rules follow it.
     """
     return [
-        event for event in events
+        event
+        for event in events
         if not (
             event.get("event") == "slot"
             and event.get("name") != STEP_SLOT
@@ -52,9 +54,7 @@ def only_changes(events: List[EventType], tracker: Tracker) -> List[EventType]:
     ]
 
 
-def introduce_theme(
-    dispatcher: CollectingDispatcher, theme: Theme, answered: FrozenSet[str], language: str
-) -> None:
+def introduce_theme(dispatcher: CollectingDispatcher, theme: Theme, answered: FrozenSet[str], language: str) -> None:
     """Introduce a theme before its form asks the first question, unless it was begun."""
     if not any(item.id in answered for item in theme.items):
         dispatcher.utter_message(text=f"**{theme.name.get(language)}**. {theme.intro.get(language)}")
@@ -66,9 +66,7 @@ class ActionNextStep(Action):
     def name(self) -> str:
         return "action_next_step"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn.of(tracker)
         instrument = load_instrument()
         if turn.slot(STEP_SLOT) == "paused" and not turn.from_user:
@@ -158,9 +156,7 @@ class ActionNextStep(Action):
         if consent:
             with session_scope() as session:
                 existing = repository.current_assessment(session, turn.respondent)
-                assessment = repository.start_assessment(
-                    session, turn.respondent, turn.channel, instrument.version
-                )
+                assessment = repository.start_assessment(session, turn.respondent, turn.channel, instrument.version)
                 if assessment.status == "paused":
                     repository.set_status(session, assessment.id, "started")
                 values = stored_item_slots(session, assessment.id, instrument)
@@ -174,21 +170,19 @@ class ActionNextStep(Action):
                 values, is_new = {}, True
         events += _item_slot_events(values, instrument)
         answered = answered_in_slots(values, instrument)
-        state = interview.InterviewState(
-            consent=consent, profile_complete=True, answered=answered, focus_theme=focus
-        )
+        state = interview.InterviewState(consent=consent, profile_complete=True, answered=answered, focus_theme=focus)
         step = interview.next_step(state, instrument)
-        if consent and turn.tracker.latest_action_name != PROFILE_FORM and (
-            is_new or turn.user_intent == "start_assessment"
+        if (
+            consent
+            and turn.tracker.latest_action_name != PROFILE_FORM
+            and (is_new or turn.user_intent == "start_assessment")
         ):
             text = profile_text(profile, instrument, turn.language)
             dispatcher.utter_message(response="utter_profile_reused", profile_text=text)
         if is_new and step != interview.SUMMARY:
             dispatcher.utter_message(response="utter_new_assessment", total=total)
         elif turn.user_intent in FRESH_START_INTENTS and answered:
-            dispatcher.utter_message(
-                response="utter_resuming", answered=len(answered), total=total
-            )
+            dispatcher.utter_message(response="utter_resuming", answered=len(answered), total=total)
         if step in instrument.theme_ids:
             introduce_theme(dispatcher, instrument.theme(step), answered, turn.language)
         return step, events
@@ -200,9 +194,7 @@ class ActionSummary(Action):
     def name(self) -> str:
         return "action_summary"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn.of(tracker)
         instrument = load_instrument()
         consent = turn.consent()
@@ -211,9 +203,7 @@ class ActionSummary(Action):
                 assessment = repository.current_assessment(session, turn.respondent)
                 if assessment is None:
                     assessment = repository.latest_completed(session, turn.respondent)
-                values = (
-                    stored_item_slots(session, assessment.id, instrument) if assessment else {}
-                )
+                values = stored_item_slots(session, assessment.id, instrument) if assessment else {}
                 # An assessment finished under an older instrument stays complete: it was
                 # never asked the items added since (migration 0005).
                 finished = assessment is not None and assessment.status == "completed"
@@ -270,9 +260,7 @@ class ActionPauseAssessment(Action):
     def name(self) -> str:
         return "action_pause_assessment"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if not pause_assessment(Turn.of(tracker), dispatcher):
             dispatcher.utter_message(response="utter_nothing_to_pause")
         return []

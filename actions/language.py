@@ -1,5 +1,6 @@
 """Confirming a language switch. The language itself is set by the NLU pipeline
 (bot/nlp/conversation_language.py) through built-in slot mappings."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -23,9 +24,7 @@ class ActionLanguageSwitched(Action):
     def name(self) -> str:
         return "action_language_switched"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         confirm_switch(Turn.of(tracker), dispatcher)
         dispatcher.utter_message(response="utter_what_next")
         return []

@@ -1,4 +1,5 @@
 """The action plan in chat and as a document at a private link ("show my plan")."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
@@ -66,22 +67,26 @@ def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher) -> bool:
     dispatcher.utter_message(
         text=message("plan.link", language, url=url, date=saved.expires_at.date().isoformat()),
         # Channels that can send files (Telegram) build the document from `markdown`.
-        json_message={"sedia_document": {
-            "kind": "action_plan", "url": url, "markdown_url": f"{url}.md", "language": language,
-            "markdown": markdown, "filename": "sedia-action-plan.html",
-        }},
+        json_message={
+            "sedia_document": {
+                "kind": "action_plan",
+                "url": url,
+                "markdown_url": f"{url}.md",
+                "language": language,
+                "markdown": markdown,
+                "filename": "sedia-action-plan.html",
+            }
+        },
     )
     return True
 
 
 class ActionShowPlan(Action):
-    """"Show my plan": the plan for the current or latest assessment, with a new link."""
+    """ "Show my plan": the plan for the current or latest assessment, with a new link."""
 
     def name(self) -> str:
         return "action_show_plan"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         deliver_plan(Turn.of(tracker), dispatcher)
         return []

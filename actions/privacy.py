@@ -1,4 +1,5 @@
 """Erasure of a user's stored data on request (PDPA 2010)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -35,7 +36,5 @@ class ActionForgetMe(Action):
     def name(self) -> str:
         return "action_forget_me"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         return erase_and_report(Turn.of(tracker), dispatcher)

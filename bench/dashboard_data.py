@@ -5,6 +5,7 @@ Institutions and faculties come from the project's gazetteer, roles and zones fr
 instrument, so every group the dashboard can show exists. 85% of assessments are
 completed; the rest stopped part-way. Dates spread over the last twelve months.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,11 +86,19 @@ def generate(url: str, answers: int, seed: int = 7) -> Dict[str, int]:
         assessment_id = uuid.uuid4().hex
         channel = rng.choice(("telegram", "socketio"))
         people.append({"id": respondent, "channel": channel, "consent_at": started, "created_at": started})
-        assessments.append({
-            "id": assessment_id, "respondent_id": respondent, "status": "completed" if completed else "started",
-            "channel": channel, "instrument_version": instrument.version, "started_at": started,
-            "updated_at": started, "completed_at": started + timedelta(minutes=12) if completed else None, **profile,
-        })
+        assessments.append(
+            {
+                "id": assessment_id,
+                "respondent_id": respondent,
+                "status": "completed" if completed else "started",
+                "channel": channel,
+                "instrument_version": instrument.version,
+                "started_at": started,
+                "updated_at": started,
+                "completed_at": started + timedelta(minutes=12) if completed else None,
+                **profile,
+            }
+        )
         answered = instrument.items if completed else instrument.items[: rng.randint(1, per_assessment - 1)]
         lean = rng.gauss(0, 0.6)
         for item in answered:
@@ -98,10 +107,18 @@ def generate(url: str, answers: int, seed: int = 7) -> Dict[str, int]:
                 text = rng.choice(OPEN_TEXTS)
             elif rng.random() > 0.05:
                 value = min(5, max(1, round(rng.gauss(3.2 + lean + THEME_LEAN.get(item.theme_id, 0), 1.0))))
-            rows.append({
-                "assessment_id": assessment_id, "theme": item.theme_id, "item": item.id, "value": value,
-                "text": text, "language": "en", "channel": channel, "answered_at": started,
-            })
+            rows.append(
+                {
+                    "assessment_id": assessment_id,
+                    "theme": item.theme_id,
+                    "item": item.id,
+                    "value": value,
+                    "text": text,
+                    "language": "en",
+                    "channel": channel,
+                    "answered_at": started,
+                }
+            )
         counts["respondents"] += 1
         counts["assessments"] += 1
         counts["answers"] += len(answered)

@@ -12,6 +12,7 @@ and times, over the same data:
 It prints a table of median and p95 and writes it to docs/benchmarks.md. The target is
 the overview at 100k answers within 2x the raw query.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,8 +92,13 @@ def _database(backend: str, folder: Path):
 
 def start_web_app(env: Dict[str, str], port: int, folder: Path) -> Service:
     """`python -m bot.dashboard` on `port`, started and answering its health check."""
-    web = Service("web app", [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
-                  f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}", folder / "web.log")
+    web = Service(
+        "web app",
+        [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
+        f"http://127.0.0.1:{port}/health",
+        f"http://127.0.0.1:{port}",
+        folder / "web.log",
+    )
     web.start(env)
     deadline = time.monotonic() + 60
     while not web.is_ready():
@@ -128,6 +134,7 @@ def measure(backend: str, answers: int, repeat: int, folder: Path) -> Dict[str, 
                 response = http.get(f"http://127.0.0.1:{port}/api/v1/overview{params}", timeout=120)
                 response.raise_for_status()
                 return response.json()
+
             return call
 
         connection = connect()
@@ -173,19 +180,22 @@ def main() -> int:
                 print(rows[-1], flush=True)
                 if size == "100k":
                     verdicts.append(f"{backend}: {ratio:.2f}x ({'met' if ratio <= TARGET_RATIO else 'NOT met'})")
-    table = "\n".join([
-        "| Database | Answers | Raw GROUP BY median (ms) | Raw p95 | Overview API median (ms) | Overview p95 | "
-        "Overview / raw (median) | By faculty median (ms) | By faculty p95 |",
-        "|---|---|---|---|---|---|---|---|---|",
-        *rows,
-    ])
+    table = "\n".join(
+        [
+            "| Database | Answers | Raw GROUP BY median (ms) | Raw p95 | Overview API median (ms) | Overview p95 | "
+            "Overview / raw (median) | By faculty median (ms) | By faculty p95 |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
     body = (
         f"{args.repeat} timed runs each after 3 warm-up runs, on a new database filled by `bench.dashboard_data` "
         "(85% of assessments completed; 8 institutions, 10 faculties). The API time is the whole HTTP call with a "
         "bearer token: authentication, the SQL, suppression and JSON. The raw time is the GROUP BY alone through "
         "the database driver.\n\n"
         f"{table}\n\nTarget: the overview at 100k answers within {TARGET_RATIO:.0f}x the raw query. "
-        + "; ".join(verdicts) + "."
+        + "; ".join(verdicts)
+        + "."
     )
     write_section("dashboard-overview", "Dashboard overview API", body)
     print(body)

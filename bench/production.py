@@ -11,6 +11,7 @@ latency, errors and lost answers (sent but not stored), and records a py-spy pro
 every server process of the production stack under 50 users, to say what limits it.
 The table goes to docs/benchmarks.md (section `production`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,16 @@ def _measure(name: str, stack: Stack, database: str, users: Sequence[int], profi
         result.startup_seconds = _first_reply_with_token(urls, started, headers if stack.production else None)
         pids = {s.name: s.process.pid for s in stack.services}
         with MemoryWatch(pids) as memory:
-            _measure_loads(result, urls, sedia_interview, TURNS, 1, users, _stored_counter(database),
-                           headers if stack.production else None)
+            _measure_loads(
+                result,
+                urls,
+                sedia_interview,
+                TURNS,
+                1,
+                users,
+                _stored_counter(database),
+                headers if stack.production else None,
+            )
             if profile:
                 result.profiles = _profile(stack, urls, headers)
         result.peak_rss = memory.peaks
@@ -135,8 +144,8 @@ def table(results: List[BotResult], users: Sequence[int]) -> str:
         for result in results:
             load = result.loads[count][0]
             lines.append(
-                f"| {result.name} | {count} | {load.turns_per_second:.1f} | {_ms(percentile(load.latencies, .5))} | "
-                f"{_ms(percentile(load.latencies, .95))} | {load.errors} | {load.lost_answers} |"
+                f"| {result.name} | {count} | {load.turns_per_second:.1f} | {_ms(percentile(load.latencies, 0.5))} | "
+                f"{_ms(percentile(load.latencies, 0.95))} | {load.errors} | {load.lost_answers} |"
             )
     return "\n".join(lines)
 
@@ -208,30 +217,50 @@ def main(argv: Optional[List[str]] = None) -> int:
         dev_db = f"sqlite:///{folder / 'dev' / 'sedia.db'}"
         common = {"SEDIA_ID_SALT": SALT, "RASA_MAX_CACHE_SIZE": "0"}
         print("make run...", flush=True)
-        dev = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), log_dir=folder / "dev" / "logs",
-                    extra_env={**common, "SEDIA_DATA_DIR": str(folder / "dev"), "DATABASE_URL": dev_db})
+        dev = Stack(
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            web_port=free_port(),
+            log_dir=folder / "dev" / "logs",
+            extra_env={**common, "SEDIA_DATA_DIR": str(folder / "dev"), "DATABASE_URL": dev_db},
+        )
         results = [_measure("make run", dev, dev_db, args.users, False)]
         print("make run-prod...", flush=True)
-        prod = Stack(rasa_port=free_port(), replica_ports=[free_port()], actions_port=free_port(), web_port=free_port(),
-                     log_dir=folder / "prod" / "logs", production=Production(url, REDIS_URL),
-                     extra_env={**common, "SEDIA_DATA_DIR": str(folder / "prod"), "DATABASE_URL": url,
-                                "SEDIA_TRACKER_URL": url, "SEDIA_REDIS_URL": REDIS_URL, "SEDIA_REST_TOKEN": TOKEN})
+        prod = Stack(
+            rasa_port=free_port(),
+            replica_ports=[free_port()],
+            actions_port=free_port(),
+            web_port=free_port(),
+            log_dir=folder / "prod" / "logs",
+            production=Production(url, REDIS_URL),
+            extra_env={
+                **common,
+                "SEDIA_DATA_DIR": str(folder / "prod"),
+                "DATABASE_URL": url,
+                "SEDIA_TRACKER_URL": url,
+                "SEDIA_REDIS_URL": REDIS_URL,
+                "SEDIA_REST_TOKEN": TOKEN,
+            },
+        )
         results.append(_measure("make run-prod", prod, url, args.users, True))
-    body = "\n\n".join([
-        f"Machine: {_machine()}. One complete interview per user (consent, profile, 33 questions, "
-        "summary); `make run-prod`'s turns alternate between its two Rasa servers.",
-        table(results, args.users),
-        "Start-up until every Rasa server answers: " + ", ".join(
-            f"{r.name} {r.startup_seconds:.0f} s" for r in results) + ".",
-        memory_table(results),
-        "Where the CPU went while 50 users completed interviews on `make run-prod` (each "
-        "process with its children; PostgreSQL and Redis are the rest of the whole machine):",
-        cpu_table(),
-        "What `make run-prod`'s servers spent their busy samples on under 50 users (py-spy; "
-        "share of each process's busy samples with that part on the stack):",
-        profile_section(results[-1].profiles),
-        limits(results[-1].profiles),
-    ])
+    body = "\n\n".join(
+        [
+            f"Machine: {_machine()}. One complete interview per user (consent, profile, 33 questions, "
+            "summary); `make run-prod`'s turns alternate between its two Rasa servers.",
+            table(results, args.users),
+            "Start-up until every Rasa server answers: "
+            + ", ".join(f"{r.name} {r.startup_seconds:.0f} s" for r in results)
+            + ".",
+            memory_table(results),
+            "Where the CPU went while 50 users completed interviews on `make run-prod` (each "
+            "process with its children; PostgreSQL and Redis are the rest of the whole machine):",
+            cpu_table(),
+            "What `make run-prod`'s servers spent their busy samples on under 50 users (py-spy; "
+            "share of each process's busy samples with that part on the stack):",
+            profile_section(results[-1].profiles),
+            limits(results[-1].profiles),
+        ]
+    )
     print(body)
     if not args.no_write:
         write_section("production", "The production topology under load, beside make run", body)

@@ -5,6 +5,7 @@ outermost to the innermost, separated by ";", then the number of samples. The su
 gives each function's inclusive share (the samples in which it is anywhere on the stack)
 and its own share (the samples in which it is the innermost frame).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,13 @@ _FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^:()]+)(?::\d+)?\)$")
 # Frames of the waiting event loop or idle threads: not work.
 # (Sanic runs uvloop, whose loop is C code: an idle server shows its `serve` frame last.)
 IDLE = (
-    "select (selectors.py", "_run_once (asyncio/base_events.py", "wait (threading.py", "poll (",
-    "serve (sanic/server/runners.py", "run_forever (", "_worker (concurrent/futures/thread.py",
+    "select (selectors.py",
+    "_run_once (asyncio/base_events.py",
+    "wait (threading.py",
+    "poll (",
+    "serve (sanic/server/runners.py",
+    "run_forever (",
+    "_worker (concurrent/futures/thread.py",
 )
 
 
@@ -124,9 +130,23 @@ def comparison(paths: Dict[str, Path], parts: Dict[str, Tuple[str, ...]]) -> str
 
 
 # Frames that only carry a request to the code that does the work.
-PLUMBING = ("dask/", "sanic/", "asyncio/", "rasa/engine/", "rasa/cli/", "rasa/__main__", "rasa/api.py",
-            "rasa/core/run.py", "rasa/core/agent.py", "rasa/core/channels/", "<module>", "handle_request (",
-            "connection_task (", "http1 (", "process ")
+PLUMBING = (
+    "dask/",
+    "sanic/",
+    "asyncio/",
+    "rasa/engine/",
+    "rasa/cli/",
+    "rasa/__main__",
+    "rasa/api.py",
+    "rasa/core/run.py",
+    "rasa/core/agent.py",
+    "rasa/core/channels/",
+    "<module>",
+    "handle_request (",
+    "connection_task (",
+    "http1 (",
+    "process ",
+)
 
 
 def markdown_table(path: Path, top: int = 12) -> str:
@@ -144,8 +164,18 @@ class Recorder:
     def __init__(self, pid: int, out: Path, rate: int = 50) -> None:
         self.out = out
         self.command = [
-            py_spy(), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
-            "--subprocesses", "--nonblocking", "-o", str(out),
+            py_spy(),
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(rate),
+            "--format",
+            "raw",
+            "--subprocesses",
+            "--nonblocking",
+            "-o",
+            str(out),
         ]
         self.process: Optional[subprocess.Popen] = None
 

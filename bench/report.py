@@ -1,4 +1,5 @@
 """Writing benchmark tables into docs/benchmarks.md, one section per benchmark."""
+
 from __future__ import annotations
 
 import re

@@ -14,6 +14,7 @@ While the tracker store and the actions ran their queries on the servers' event 
 the waiting turn held the loop and every other conversation waited with it. The table
 goes to docs/benchmarks.md (section `slow-conversation`).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -74,8 +75,10 @@ def measure(production: RunningProduction) -> Dict[str, Dict[str, object]]:
 
 def table(found: Dict[str, Dict[str, object]]) -> str:
     """The markdown table."""
-    rows = ["| another conversation waits in | turns | median (ms) | p95 | max | the waiting turn took (ms) |",
-            "|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| another conversation waits in | turns | median (ms) | p95 | max | the waiting turn took (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for phase in PHASES:
         turns = found[phase]["turns"]
         waiting = found[phase]["waiting"]
@@ -83,8 +86,10 @@ def table(found: Dict[str, Dict[str, object]]) -> str:
         if found[phase].get("still_waiting") is False:
             took += " (finished early)"
         label = "nothing (quiet)" if phase == "quiet" else phase
-        rows.append(f"| {label} | {len(turns)} | {statistics.median(turns) * 1000:.0f} | "
-                    f"{p95(turns) * 1000:.0f} | {max(turns) * 1000:.0f} | {took} |")
+        rows.append(
+            f"| {label} | {len(turns)} | {statistics.median(turns) * 1000:.0f} | "
+            f"{p95(turns) * 1000:.0f} | {max(turns) * 1000:.0f} | {took} |"
+        )
     return "\n".join(rows)
 
 
@@ -99,8 +104,7 @@ def main() -> None:
         "finishes when it is released (last column). Had either server's event loop waited "
         "with the held turn, each of the first user's turns would have waited until the "
         "release; tests/production/test_replicas.py checks that they do not, without timing "
-        "them, and fails when the tracker store or the actions run on their loops.\n\n"
-        + table(found)
+        "them, and fails when the tracker store or the actions run on their loops.\n\n" + table(found)
     )
     print(body)
     write_section("slow-conversation", "One conversation waiting on a slow query beside another", body)

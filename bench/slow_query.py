@@ -8,6 +8,7 @@ Before the handlers ran their queries on database threads, the first waiting ove
 held Sanic's event loop, and every other request waited with it. It writes the table
 to docs/benchmarks.md.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,13 @@ def main() -> None:
             token = accounts.issue_token(session, "bench")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DATABASE_URL": url, "SEDIA_TRACKER_URL": url, "SEDIA_DATA_DIR": str(folder),
-               "PYTHONPATH": str(REPO_ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SEDIA_TRACKER_URL": url,
+            "SEDIA_DATA_DIR": str(folder),
+            "PYTHONPATH": str(REPO_ROOT),
+        }
         web = start_web_app(env, port, folder)
         quiet = latencies(base)
         holder = connect()
@@ -87,19 +93,22 @@ def main() -> None:
             web.stop()
         dispose_all()
         drop()
-    rows = ["| path | quiet median (ms) | quiet p95 | quiet max | while 4 overviews wait: median (ms) | p95 | max |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| path | quiet median (ms) | quiet p95 | quiet max | while 4 overviews wait: median (ms) | p95 | max |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for path in PATHS:
         q, h = quiet[path], held[path]
-        rows.append(f"| `{path}` | {statistics.median(q) * 1000:.1f} | {p95(q) * 1000:.1f} | {max(q) * 1000:.1f} "
-                    f"| {statistics.median(h) * 1000:.1f} | {p95(h) * 1000:.1f} | {max(h) * 1000:.1f} |")
+        rows.append(
+            f"| `{path}` | {statistics.median(q) * 1000:.1f} | {p95(q) * 1000:.1f} | {max(q) * 1000:.1f} "
+            f"| {statistics.median(h) * 1000:.1f} | {p95(h) * 1000:.1f} | {max(h) * 1000:.1f} |"
+        )
     body = (
         f"PostgreSQL, 10k answers; {REPEAT} requests per path. An exclusive lock on `answers` held "
         f"{WAITING} overview requests for the whole second column; {still_waiting} of them were still "
         f"waiting when it was measured, and all finished {after_release * 1000:.0f} ms after the lock "
         "was released. While the handlers ran their queries on the event loop, these requests "
-        "waited for the lock too (tests/dashboard/test_api.py's slow-query test failed so).\n\n"
-        + "\n".join(rows)
+        "waited for the lock too (tests/dashboard/test_api.py's slow-query test failed so).\n\n" + "\n".join(rows)
     )
     print(body)
     write_section("slow-query", "One slow query beside other dashboard requests", body)

@@ -13,6 +13,7 @@ It writes the tables, the plot (docs/benchmarks-latency.png) and the profiles in
 docs/benchmarks.md. `--before PATH` also measures another checkout (with its trained
 model in PATH/models) the same way, to show a change's effect.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,14 @@ class Talker:
     """One user's REST conversation with a bot, timing every turn. Given several URLs
     (replicas), the turns go to each in turn, as a round-robin load balancer sends them."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: Urls, sender: str, load: Load,
-                 headers: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: Urls,
+        sender: str,
+        load: Load,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> None:
         self.session, self.sender, self.load = session, sender, load
         self.urls = itertools.cycle([url] if isinstance(url, str) else list(url))
         self.headers = headers or {}
@@ -96,7 +103,9 @@ class Talker:
         started = time.perf_counter()
         try:
             async with self.session.post(
-                next(self.urls), json={"sender": self.sender, "message": text}, headers=self.headers,
+                next(self.urls),
+                json={"sender": self.sender, "message": text},
+                headers=self.headers,
                 timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT),
             ) as response:
                 body = await response.text()
@@ -149,8 +158,9 @@ async def stock_conversation(talker: Talker, turns: int) -> None:
         await talker.say(STOCK_SCRIPT[turn % len(STOCK_SCRIPT)])
 
 
-async def _run_users(url: Urls, users: int, conversation: Callable, turns: int, tag: str,
-                     headers: Optional[Dict[str, str]] = None) -> Load:
+async def _run_users(
+    url: Urls, users: int, conversation: Callable, turns: int, tag: str, headers: Optional[Dict[str, str]] = None
+) -> Load:
     load = Load(users)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -251,7 +261,9 @@ def _environment() -> Dict[str, str]:
 def train_seconds(command: List[str], cwd: Path) -> float:
     """Seconds one `rasa train` takes (Rasa's cache off, so it trains everything)."""
     started = time.monotonic()
-    subprocess.run(command, cwd=cwd, env=_environment(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, cwd=cwd, env=_environment(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.monotonic() - started
 
 
@@ -259,14 +271,27 @@ def prepare_stock_bot(folder: Path) -> Path:
     """A `rasa init` bot in `folder`, trained; returns its model."""
     rasa = str(VENV_BIN / "rasa")
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([rasa, "init", "--no-prompt", "--init-dir", str(folder)], cwd=folder.parent, env=_environment(),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [rasa, "init", "--no-prompt", "--init-dir", str(folder)],
+        cwd=folder.parent,
+        env=_environment(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return max((folder / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
 
 
-def _measure_loads(result: BotResult, url: Urls, conversation: Callable, turns: int, repeat: int,
-                   concurrency: Sequence[int], count_stored: Optional[Callable[[str], int]] = None,
-                   headers: Optional[Dict[str, str]] = None) -> None:
+def _measure_loads(
+    result: BotResult,
+    url: Urls,
+    conversation: Callable,
+    turns: int,
+    repeat: int,
+    concurrency: Sequence[int],
+    count_stored: Optional[Callable[[str], int]] = None,
+    headers: Optional[Dict[str, str]] = None,
+) -> None:
     asyncio.run(_run_users(url, 1, conversation, turns, f"{result.name}-warmup", headers))
     for users in concurrency:
         result.loads[users] = []
@@ -276,9 +301,12 @@ def _measure_loads(result: BotResult, url: Urls, conversation: Callable, turns: 
             if count_stored is not None:
                 load.stored_answers = count_stored(f"bench-{tag}-{users}-")
             result.loads[users].append(load)
-            print(f"  {result.name}: {users} users, run {run + 1}: p50 {percentile(load.latencies, .5) * 1000:.0f} ms, "
-                  f"p95 {percentile(load.latencies, .95) * 1000:.0f} ms, {load.turns_per_second:.1f} turns/s, "
-                  f"{load.errors} errors, {load.lost_answers} lost", flush=True)
+            print(
+                f"  {result.name}: {users} users, run {run + 1}: p50 {percentile(load.latencies, 0.5) * 1000:.0f} ms, "
+                f"p95 {percentile(load.latencies, 0.95) * 1000:.0f} ms, {load.turns_per_second:.1f} turns/s, "
+                f"{load.errors} errors, {load.lost_answers} lost",
+                flush=True,
+            )
 
 
 def bench_stock(folder: Path, repeat: int, concurrency: Sequence[int], turns: int, train: bool) -> BotResult:
@@ -290,9 +318,14 @@ def bench_stock(folder: Path, repeat: int, concurrency: Sequence[int], turns: in
     if train:
         result.training_seconds = train_seconds([rasa, "train", "--out", str(folder / "stock-models")], bot)
     port = free_port()
-    service = Service("stock Rasa server", [rasa, "run", "--model", str(model), "--port", str(port),
-                                            "--interface", "127.0.0.1"],
-                      f"http://127.0.0.1:{port}/", "", folder / "logs" / "stock.log", root=bot)
+    service = Service(
+        "stock Rasa server",
+        [rasa, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1"],
+        f"http://127.0.0.1:{port}/",
+        "",
+        folder / "logs" / "stock.log",
+        root=bot,
+    )
     started = time.monotonic()
     service.start(_environment())
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
@@ -317,29 +350,43 @@ def _stored_counter(database: Union[Path, str]) -> Callable[[str], int]:
     def count(prefix: str) -> int:
         # The senders of one run are prefix + 0..n-1; their answers are keyed by pseudonym.
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT s.respondent_id AS rid, COUNT(*) AS n FROM answers a "
-                "JOIN assessments s ON s.id = a.assessment_id GROUP BY s.respondent_id")).all()
+            rows = connection.execute(
+                text(
+                    "SELECT s.respondent_id AS rid, COUNT(*) AS n FROM answers a "
+                    "JOIN assessments s ON s.id = a.assessment_id GROUP BY s.respondent_id"
+                )
+            ).all()
         by_respondent = {r.rid: r.n for r in rows}
         return sum(by_respondent.get(respondent_id("rest", f"{prefix}{i}"), 0) for i in range(200))
 
     return count
 
 
-def bench_sedia(name: str, root: Path, folder: Path, repeat: int, concurrency: Sequence[int], turns: int,
-                train: bool, profile: bool) -> BotResult:
+def bench_sedia(
+    name: str, root: Path, folder: Path, repeat: int, concurrency: Sequence[int], turns: int, train: bool, profile: bool
+) -> BotResult:
     """Measure Sedia (the checkout at `root`, with its trained model) on a new SQLite database."""
     result = BotResult(name)
     data = folder / re.sub(r"\W", "-", name)
     data.mkdir(parents=True)
     if train:
-        result.training_seconds = train_seconds(
-            [str(VENV_BIN / "rasa"), "train", "--out", str(data / "models")], root)
+        result.training_seconds = train_seconds([str(VENV_BIN / "rasa"), "train", "--out", str(data / "models")], root)
     database = data / "sedia.db"
-    env = {"SEDIA_DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{database}", "SEDIA_ID_SALT": SALT,
-           "RASA_MAX_CACHE_SIZE": "0"}
-    stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), model=root / "models" / "sedia.tar.gz",
-                  log_dir=data / "logs", extra_env=env, root=root)
+    env = {
+        "SEDIA_DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SEDIA_ID_SALT": SALT,
+        "RASA_MAX_CACHE_SIZE": "0",
+    }
+    stack = Stack(
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        web_port=free_port(),
+        model=root / "models" / "sedia.tar.gz",
+        log_dir=data / "logs",
+        extra_env=env,
+        root=root,
+    )
     url = f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook"
     started = time.monotonic()
     stack.start(timeout=600)
@@ -366,10 +413,17 @@ def _profile(stack: Stack, data: Path, url: str, turns: int) -> Dict[str, Path]:
 
 
 def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     return f"{os.cpu_count()} cores ({cpu}), {memory / 2**20:.0f} GiB, Python {platform.python_version()}"
 
 
@@ -379,50 +433,66 @@ def _ms(seconds: float) -> str:
 
 def tables(results: List[BotResult], stock: BotResult, repeat: int) -> str:
     """The Markdown body: latency, throughput, memory, start-up, ratios and targets."""
-    lines = [f"Machine: {_machine()}. Each level ran {repeat} times (50 users: {max(1, repeat - 1)}) "
-             "unless the runs column says otherwise; the figures are the medians over those runs of "
-             "each run's percentile and throughput. A turn is one REST message and its replies, with "
-             "the action server and the database writes in the path; one warm-up conversation ran "
-             "before the first level.",
-             "", "| bot | users | runs | p50 ms | p95 ms | p99 ms | turns/s | errors | lost answers |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"Machine: {_machine()}. Each level ran {repeat} times (50 users: {max(1, repeat - 1)}) "
+        "unless the runs column says otherwise; the figures are the medians over those runs of "
+        "each run's percentile and throughput. A turn is one REST message and its replies, with "
+        "the action server and the database writes in the path; one warm-up conversation ran "
+        "before the first level.",
+        "",
+        "| bot | users | runs | p50 ms | p95 ms | p99 ms | turns/s | errors | lost answers |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for result in results:
         for users, loads in result.loads.items():
             lost = sum(load.lost_answers for load in loads) if result is not stock else None
             lines.append(
                 f"| {result.name} | {users} | {len(loads)} | "
-                f"{_ms(result.median(users, lambda l: percentile(l.latencies, .5)))} | "
-                f"{_ms(result.median(users, lambda l: percentile(l.latencies, .95)))} | "
-                f"{_ms(result.median(users, lambda l: percentile(l.latencies, .99)))} | "
-                f"{result.median(users, lambda l: l.turns_per_second):.1f} | {sum(l.errors for l in loads)} | "
-                f"{'n/a' if lost is None else lost} |")
-    lines += ["", "| bot | training s | start-up to first reply s | peak RSS per process | total peak RSS |",
-              "|---|---:|---:|---|---:|"]
+                f"{_ms(result.median(users, lambda run: percentile(run.latencies, 0.5)))} | "
+                f"{_ms(result.median(users, lambda run: percentile(run.latencies, 0.95)))} | "
+                f"{_ms(result.median(users, lambda run: percentile(run.latencies, 0.99)))} | "
+                f"{result.median(users, lambda run: run.turns_per_second):.1f} | {sum(run.errors for run in loads)} | "
+                f"{'n/a' if lost is None else lost} |"
+            )
+    lines += [
+        "",
+        "| bot | training s | start-up to first reply s | peak RSS per process | total peak RSS |",
+        "|---|---:|---:|---|---:|",
+    ]
     for result in results:
         per = ", ".join(f"{name} {rss / 2**20:,.0f} MiB" for name, rss in result.peak_rss.items())
         training = f"{result.training_seconds:.0f}" if result.training_seconds is not None else "not timed"
-        lines.append(f"| {result.name} | {training} | {result.startup_seconds:.1f} | {per} | "
-                     f"{sum(result.peak_rss.values()) / 2**30:.2f} GiB |")
+        lines.append(
+            f"| {result.name} | {training} | {result.startup_seconds:.1f} | {per} | "
+            f"{sum(result.peak_rss.values()) / 2**30:.2f} GiB |"
+        )
     lines += ["", "### Against the targets", ""]
     sedia = results[0]
 
     def p(result: BotResult, users: int, share: float) -> float:
-        return result.median(users, lambda l: percentile(l.latencies, share))
+        return result.median(users, lambda run: percentile(run.latencies, share))
 
     if 10 in sedia.loads and 10 in stock.loads:
-        ratio = p(sedia, 10, .95) / p(stock, 10, .95)
-        lines.append(f"- p95 with 10 users: {_ms(p(sedia, 10, .95))} ms against the stock bot's "
-                     f"{_ms(p(stock, 10, .95))} ms: **{ratio:.1f}x** (target 2x).")
+        ratio = p(sedia, 10, 0.95) / p(stock, 10, 0.95)
+        lines.append(
+            f"- p95 with 10 users: {_ms(p(sedia, 10, 0.95))} ms against the stock bot's "
+            f"{_ms(p(stock, 10, 0.95))} ms: **{ratio:.1f}x** (target 2x)."
+        )
     if 1 in sedia.loads:
-        lines.append(f"- One user alone, p50: **{_ms(p(sedia, 1, .5))} ms** (target 100 ms).")
+        lines.append(f"- One user alone, p50: **{_ms(p(sedia, 1, 0.5))} ms** (target 100 ms).")
     if 50 in sedia.loads:
         loads = sedia.loads[50]
-        lines.append(f"- 50 users: {sum(l.errors for l in loads)} errors, {sum(l.lost_answers for l in loads)} lost "
-                     f"answers, p95 **{_ms(p(sedia, 50, .95))} ms** (target 0, 0 and 3,000 ms).")
-    lines.append(f"- Start-up to first reply: {sedia.startup_seconds:.0f} s against {stock.startup_seconds:.0f} s: "
-                 f"**{sedia.startup_seconds / stock.startup_seconds:.2f}x** (target 1.2x).")
-    lines.append(f"- Total peak RSS of Sedia's services: **{sum(sedia.peak_rss.values()) / 2**30:.2f} GiB** "
-                 "(target 2.5 GB).")
+        lines.append(
+            f"- 50 users: {sum(run.errors for run in loads)} errors, {sum(run.lost_answers for run in loads)} lost "
+            f"answers, p95 **{_ms(p(sedia, 50, 0.95))} ms** (target 0, 0 and 3,000 ms)."
+        )
+    lines.append(
+        f"- Start-up to first reply: {sedia.startup_seconds:.0f} s against {stock.startup_seconds:.0f} s: "
+        f"**{sedia.startup_seconds / stock.startup_seconds:.2f}x** (target 1.2x)."
+    )
+    lines.append(
+        f"- Total peak RSS of Sedia's services: **{sum(sedia.peak_rss.values()) / 2**30:.2f} GiB** (target 2.5 GB)."
+    )
     lines += ["", f"![p50 and p95 latency per turn against concurrent users]({PLOT.name})"]
     lines += ["", profile_section({r.name: r.profiles for r in results if r.profiles})]
     return "\n".join(lines)
@@ -430,17 +500,28 @@ def tables(results: List[BotResult], stock: BotResult, repeat: int) -> str:
 
 def profile_section(recorded: Dict[str, Dict[str, Path]]) -> str:
     """Where each server's time went under 10 users, one column per bot that was profiled."""
-    lines = ["### Where the time goes (py-spy, 10 users, one complete interview each)", "",
-             "Each column profiled the same work: 10 users doing a complete interview at once. A share "
-             "is the part of the server's busy samples (the event loop waiting is left out) with that "
-             "part of a turn on the stack; parts overlap (a form's validation is an action-server call). "
-             "The raw profiles are kept in `results/bench/` by the run."]
-    for service, parts in (("Rasa server", profiles.RASA_SERVER_PARTS), ("action server", profiles.ACTION_SERVER_PARTS)):
+    lines = [
+        "### Where the time goes (py-spy, 10 users, one complete interview each)",
+        "",
+        "Each column profiled the same work: 10 users doing a complete interview at once. A share "
+        "is the part of the server's busy samples (the event loop waiting is left out) with that "
+        "part of a turn on the stack; parts overlap (a form's validation is an action-server call). "
+        "The raw profiles are kept in `results/bench/` by the run.",
+    ]
+    for service, parts in (
+        ("Rasa server", profiles.RASA_SERVER_PARTS),
+        ("action server", profiles.ACTION_SERVER_PARTS),
+    ):
         paths = {bot: files[service] for bot, files in recorded.items() if service in files}
         lines += ["", f"**{service}**", "", profiles.comparison(paths, parts)]
         top = next(iter(paths.values()), None)
         if top is not None and top.exists():
-            lines += ["", f"The busiest functions of {next(iter(paths))}'s {service}:", "", profiles.markdown_table(top, 10)]
+            lines += [
+                "",
+                f"The busiest functions of {next(iter(paths))}'s {service}:",
+                "",
+                profiles.markdown_table(top, 10),
+            ]
     return "\n".join(lines)
 
 
@@ -454,8 +535,8 @@ def plot(results: List[BotResult]) -> None:
     figure, axes = plt.subplots(figsize=(7, 4.2))
     for result in results:
         users = sorted(result.loads)
-        for share, style in ((.5, "-o"), (.95, "--s")):
-            values = [result.median(u, lambda l: percentile(l.latencies, share)) * 1000 for u in users]
+        for share, style in ((0.5, "-o"), (0.95, "--s")):
+            values = [result.median(u, lambda run, share=share: percentile(run.latencies, share)) * 1000 for u in users]
             axes.plot(users, values, style, label=f"{result.name} p{int(share * 100)}")
     axes.set_xscale("log")
     axes.set_yscale("log")
@@ -490,8 +571,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         results = [bench_sedia("Sedia", REPO_ROOT, folder, args.repeat, args.users, turns, not args.no_training, True)]
         if args.before:
             print(f"Sedia before ({args.before})...", flush=True)
-            results.append(bench_sedia("Sedia before", args.before.resolve(), folder, args.before_repeat,
-                                       args.before_users, turns, False, True))
+            results.append(
+                bench_sedia(
+                    "Sedia before",
+                    args.before.resolve(),
+                    folder,
+                    args.before_repeat,
+                    args.before_users,
+                    turns,
+                    False,
+                    True,
+                )
+            )
         results.append(stock)
         body = tables(results, stock, args.repeat)
         print(body)

@@ -3,6 +3,7 @@
 Run: `.venv/bin/python -m bench.widget_size`. Prints a table and writes it into
 docs/benchmarks.md (between this benchmark's markers).
 """
+
 from __future__ import annotations
 
 import gzip

@@ -11,6 +11,7 @@ Commands:
   users token USERNAME                              print a new API token for a user
   users revoke USERNAME [--token ID]                revoke a user's API tokens (or one of them)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -120,14 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
-    db.add_argument("--create", action="store_true",
-                    help="create missing PostgreSQL databases and Rasa's conversation table too")
+    db.add_argument(
+        "--create", action="store_true", help="create missing PostgreSQL databases and Rasa's conversation table too"
+    )
     db.set_defaults(run=_db)
     sync = commands.add_parser("sync-rasa", help="regenerate domain.yml and the form rules")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")
     sync.set_defaults(run=_sync_rasa)
     endpoints = commands.add_parser(
-        "endpoints", help="write Rasa's endpoints file from ACTION_ENDPOINT_URL and SEDIA_REDIS_URL")
+        "endpoints", help="write Rasa's endpoints file from ACTION_ENDPOINT_URL and SEDIA_REDIS_URL"
+    )
     endpoints.add_argument("--out", required=True, help="where to write it")
     endpoints.set_defaults(run=_endpoints)
     users = commands.add_parser("users", help="dashboard users and API tokens")

@@ -13,6 +13,7 @@ carries `X-Sedia-Action-Secret`, and the action server runs nothing without it.
 The secret is `SEDIA_ACTION_SECRET`, or one generated into the data folder that both
 servers of one machine read (`bot.shared_secrets`).
 """
+
 from __future__ import annotations
 
 import logging

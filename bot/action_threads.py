@@ -6,6 +6,7 @@ up every other action call and the health check. Each call now runs on a worker
 thread, in an event loop of its own (an action may still be a coroutine), and the
 server's loop only waits for it.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -4,12 +4,13 @@ Buttons send payloads (`/answer_scale{"scale_value": "4"}`); people type "4", "a
 "strongly disagree" or "not sure". Anything that is not clearly one answer is rejected,
 so the caller asks again instead of storing a guess.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from bot.input_checks import clean_text
 from bot.instrument import Instrument, OpenQuestionRules
@@ -28,16 +29,66 @@ _NEGATIVE_NUMBER = re.compile(r"^-\s*\d")
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 
 _YES = {
-    "yes", "y", "yeah", "yep", "yup", "ok", "okay", "sure", "i agree", "agree", "agreed",
-    "i consent", "consent", "go ahead", "yes please", "yes i agree", "of course", "fine",
-    "ya", "ye", "boleh", "setuju", "saya setuju", "baik", "ok boleh", "ya saya setuju",
-    "ya setuju", "baiklah", "sudah tentu", "tentu", "ya boleh", "ya sila",
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "ok",
+    "okay",
+    "sure",
+    "i agree",
+    "agree",
+    "agreed",
+    "i consent",
+    "consent",
+    "go ahead",
+    "yes please",
+    "yes i agree",
+    "of course",
+    "fine",
+    "ya",
+    "ye",
+    "boleh",
+    "setuju",
+    "saya setuju",
+    "baik",
+    "ok boleh",
+    "ya saya setuju",
+    "ya setuju",
+    "baiklah",
+    "sudah tentu",
+    "tentu",
+    "ya boleh",
+    "ya sila",
 }
 _NO = {
-    "no", "n", "nope", "no thanks", "no thank you", "i don't agree", "i dont agree",
-    "don't", "dont", "do not", "decline", "i decline", "i do not consent", "not now",
-    "don't store", "dont store", "tak", "tidak", "tak nak", "tidak setuju", "jangan",
-    "tak setuju", "tidak mahu", "jangan simpan", "tidak terima kasih", "tak payah",
+    "no",
+    "n",
+    "nope",
+    "no thanks",
+    "no thank you",
+    "i don't agree",
+    "i dont agree",
+    "don't",
+    "dont",
+    "do not",
+    "decline",
+    "i decline",
+    "i do not consent",
+    "not now",
+    "don't store",
+    "dont store",
+    "tak",
+    "tidak",
+    "tak nak",
+    "tidak setuju",
+    "jangan",
+    "tak setuju",
+    "tidak mahu",
+    "jangan simpan",
+    "tidak terima kasih",
+    "tak payah",
 }
 
 
@@ -99,7 +150,7 @@ def _scale_from_value(raw: str, instrument: Instrument) -> Optional[ScaleAnswer]
 def _scale_from_words(said: str, instrument: Instrument) -> Optional[ScaleAnswer]:
     if len(said.split()) > _MAX_TYPED_WORDS:
         return None
-    candidates = [
+    candidates: List[Tuple[str, Optional[int]]] = [
         (phrase, None) for words in instrument.scale.not_sure_typed.values() for phrase in words
     ]
     for point in instrument.scale.points:

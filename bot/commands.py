@@ -5,6 +5,7 @@ so Sedia acts on them only when the words say so (bot/command_cues.yml) or a but
 the intent. The NLU's intent alone is not enough: it reads some stray words with high
 confidence as one of them.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def is_guarded(intent: Optional[str]) -> bool:
 
 def names_command(intent: Optional[str], text: Optional[str]) -> bool:
     """True when `text` is a button payload for `intent`, or contains one of its words."""
-    if not is_guarded(intent):
+    if intent is None or not is_guarded(intent):
         return False
     said = clean_text(text or "").strip().lower()
     if said.startswith(f"/{intent}"):

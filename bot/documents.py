@@ -3,6 +3,7 @@
 Every character of the source is escaped before the few Markdown marks are turned into
 tags, so nothing in a stored plan can inject HTML.
 """
+
 from __future__ import annotations
 
 import html

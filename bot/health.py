@@ -5,6 +5,7 @@ answer 200 only when every check passes, else 503 with the failing check named, 
 launcher, a load balancer or an operator sees a server that cannot work. Errors are
 reported by their kind only: a health page is public.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional
@@ -36,10 +37,12 @@ def report(checks: Dict[str, Check]) -> Dict[str, Any]:
 
 async def web_app_health() -> Dict[str, Any]:
     """The web app reads Sedia's database and the conversation logs (the tracker store)."""
-    return report({
-        "database": await off_loop(engine_check, get_engine),
-        "tracker_store": await off_loop(engine_check, tracker_engine),
-    })
+    return report(
+        {
+            "database": await off_loop(engine_check, get_engine),
+            "tracker_store": await off_loop(engine_check, tracker_engine),
+        }
+    )
 
 
 async def rasa_health(agent: Optional[Any]) -> Dict[str, Any]:

@@ -10,6 +10,7 @@ to the dashboard.
 Both keep the tracker object they saved last. Redis is asked only how many events it
 holds for the conversation; when another replica added some, they are read back.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,10 @@ class Saved:
 
 
 def remember(
-    held: "OrderedDict[str, Saved]", tracker: DialogueStateTracker, limit: int, last_id: Optional[int] = None,
+    held: "OrderedDict[str, Saved]",
+    tracker: DialogueStateTracker,
+    limit: int,
+    last_id: Optional[int] = None,
 ) -> None:
     """Keep `tracker` as saved, dropping the least recently used beyond `limit`."""
     held[tracker.sender_id] = Saved(tracker, len(tracker.events), last_id)

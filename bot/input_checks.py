@@ -3,6 +3,7 @@
 The checks are about the form of a message (empty, too long, no words, another
 script), not its meaning; meaning is the NLU's job.
 """
+
 from __future__ import annotations
 
 import re

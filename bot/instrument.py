@@ -3,12 +3,13 @@
 Everything else (the Rasa domain, the actions, the scoring, the export) asks this module
 for themes, items, scales and wording, so a question is written down exactly once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -249,9 +250,8 @@ def _tidy(text: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
 
 
-def _typed(raw: object) -> Dict[str, Tuple[str, ...]]:
-    raw = raw or {}
-    return {lang: tuple(str(t).lower() for t in words) for lang, words in raw.items()}
+def _typed(raw: Optional[Mapping[str, Iterable[object]]]) -> Dict[str, Tuple[str, ...]]:
+    return {lang: tuple(str(t).lower() for t in words) for lang, words in (raw or {}).items()}
 
 
 def _item(raw: dict, theme_id: str, is_open: bool) -> Item:
@@ -272,8 +272,7 @@ def _item(raw: dict, theme_id: str, is_open: bool) -> Item:
 def _theme(raw: dict) -> Theme:
     theme_id = raw["id"]
     sub_themes = tuple(
-        SubTheme(s["id"], parse_wording(s.get("name"), f"sub-theme {s['id']}"))
-        for s in raw.get("sub_themes", [])
+        SubTheme(s["id"], parse_wording(s.get("name"), f"sub-theme {s['id']}")) for s in raw.get("sub_themes", [])
     )
     theme = Theme(
         id=theme_id,
@@ -292,8 +291,7 @@ def _check_theme(theme: Theme) -> None:
     count = len(theme.scale_items)
     if not MIN_ITEMS_PER_THEME <= count <= MAX_ITEMS_PER_THEME:
         raise InstrumentError(
-            f"theme {theme.id}: {count} statements, needs "
-            f"{MIN_ITEMS_PER_THEME} to {MAX_ITEMS_PER_THEME}"
+            f"theme {theme.id}: {count} statements, needs {MIN_ITEMS_PER_THEME} to {MAX_ITEMS_PER_THEME}"
         )
     sub_ids = {s.id for s in theme.sub_themes}
     if not sub_ids:
@@ -338,8 +336,7 @@ def parse_instrument(raw: dict) -> Instrument:
         hint=parse_wording(open_raw.get("hint"), "open_question hint"),
     )
     levels = tuple(
-        Level(lv["id"], float(lv["from"]), parse_wording(lv.get("label"), f"level {lv['id']}"))
-        for lv in raw["levels"]
+        Level(lv["id"], float(lv["from"]), parse_wording(lv.get("label"), f"level {lv['id']}")) for lv in raw["levels"]
     )
     bounds = [lv.lower_bound for lv in levels]
     if bounds != sorted(bounds) or bounds[0] != scale.minimum:

@@ -4,6 +4,7 @@ The same rule serves a fresh start, a resume after a pause or a server restart, 
 single theme picked from free text: consent first, then the profile, then the first
 theme with unanswered questions, then the summary.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Sedia speaks English (`en`) and Bahasa Melayu (`ms`). Malaysian coordinators oft
 both in one sentence ("lecturer kami takde masa nak belajar LMS"); such a message counts
 as Malay, because its grammar words are Malay. The cue words live in language_cues.yml.
 """
+
 from __future__ import annotations
 
 import re
@@ -111,9 +112,7 @@ class LanguageChoice:
     source: str
 
 
-def choose_language(
-    text: Optional[str], current_source: Optional[str], user_messages: int
-) -> Optional[LanguageChoice]:
+def choose_language(text: Optional[str], current_source: Optional[str], user_messages: int) -> Optional[LanguageChoice]:
     """The language to use after this message, or None to keep the current one.
 
     `user_messages` counts the user's messages so far, this one included.

@@ -7,6 +7,7 @@ tracker store and a Redis lock store, the action server, and the web app on Post
 Every server binds 127.0.0.1. The tests use `Stack` to start the same servers on free
 ports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,8 +85,13 @@ class Service:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            self.command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.command,
+            cwd=self.root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
 
@@ -160,7 +166,8 @@ class Stack:
                 raise PortTaken(
                     f"port {port} ({name}) is already in use, perhaps by another Sedia. "
                     f"Stop it, or pick other ports: RASA_PORT, ACTIONS_PORT, WEB_PORT"
-                    + (", REPLICA_PORT" if self.replica_ports else "") + "."
+                    + (", REPLICA_PORT" if self.replica_ports else "")
+                    + "."
                 )
 
     def environment(self) -> Dict[str, str]:
@@ -193,7 +200,8 @@ class Stack:
         with replicas, the Redis lock store."""
         return write_endpoints(
             self.log_dir.parent / "run" / f"endpoints-{rasa_port}.yml",
-            env["ACTION_ENDPOINT_URL"], env.get(REDIS_URL_VARIABLE) or None,
+            env["ACTION_ENDPOINT_URL"],
+            env.get(REDIS_URL_VARIABLE) or None,
         )
 
     def build(self, env: Optional[Dict[str, str]] = None) -> List[Service]:
@@ -214,19 +222,32 @@ class Stack:
         ]
         names = self.ports()
         for port in self.rasa_ports:
-            services.append(Service(
-                names[port],
-                [
-                    rasa, "run", "--model", str(self.model), "--port", str(port),
-                    "--interface", self.bind_host, "--credentials", "credentials.yml",
-                    "--endpoints", str(self.endpoints_file(port, env)), "--cors", *origins,
-                ],
-                # Sedia's REST health: 200 once the model is loaded and the stores answer.
-                f"http://127.0.0.1:{port}/webhooks/rest/",
-                f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-                self.log_dir / ("rasa.log" if port == self.rasa_port else f"rasa-{port}.log"),
-                root=self.root,
-            ))
+            services.append(
+                Service(
+                    names[port],
+                    [
+                        rasa,
+                        "run",
+                        "--model",
+                        str(self.model),
+                        "--port",
+                        str(port),
+                        "--interface",
+                        self.bind_host,
+                        "--credentials",
+                        "credentials.yml",
+                        "--endpoints",
+                        str(self.endpoints_file(port, env)),
+                        "--cors",
+                        *origins,
+                    ],
+                    # Sedia's REST health: 200 once the model is loaded and the stores answer.
+                    f"http://127.0.0.1:{port}/webhooks/rest/",
+                    f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                    self.log_dir / ("rasa.log" if port == self.rasa_port else f"rasa-{port}.log"),
+                    root=self.root,
+                )
+            )
         if self.with_web:
             services.append(
                 Service(
@@ -293,7 +314,10 @@ def prepare_databases(env: Dict[str, str]) -> None:
     """Create the PostgreSQL database if missing, apply the migrations and create Rasa's
     conversation table, once, before several servers start and would race to do it."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade", "--create"], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "bot", "db", "upgrade", "--create"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no output"]
@@ -319,15 +343,18 @@ def dashboard_status(web_port: int, database_url: Optional[str] = None) -> str:
     with session_scope(database_url) as session:
         if user_count(session):
             return url
-    return (f"{url} (no account yet: create the first admin with "
-            f"`{prefix}.venv/bin/python -m bot users add admin --role admin`)")
+    return (
+        f"{url} (no account yet: create the first admin with "
+        f"`{prefix}.venv/bin/python -m bot users add admin --role admin`)"
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the stack until Ctrl-C."""
     parser = argparse.ArgumentParser(description="Start Sedia's servers")
-    parser.add_argument("--prod", action="store_true",
-                        help="the production topology: two Rasa servers on PostgreSQL and Redis")
+    parser.add_argument(
+        "--prod", action="store_true", help="the production topology: two Rasa servers on PostgreSQL and Redis"
+    )
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--replica-port", type=int, default=int(os.environ.get("REPLICA_PORT", REPLICA_PORT)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
@@ -358,8 +385,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     for service in stack.services:
         print(f"  {service.name:<14} {service.public_url}")
     if args.prod:
-        print(f"  {'Databases':<14} {stack.production.database_url.split('@')[-1]} (PostgreSQL), "
-              f"{stack.production.redis_url.split('@')[-1]} (Redis lock store)")
+        print(
+            f"  {'Databases':<14} {stack.production.database_url.split('@')[-1]} (PostgreSQL), "
+            f"{stack.production.redis_url.split('@')[-1]} (Redis lock store)"
+        )
         print(f"  {'REST token':<14} SEDIA_REST_TOKEN, or the file var/rest_token")
     print(f"  {'Telegram':<14} {telegram_status(telegram, args.rasa_port)}")
     print(f"  {'Dashboard':<14} {dashboard_status(args.web_port, stack.environment().get('DATABASE_URL'))}")

@@ -11,6 +11,7 @@ This subclass makes every change to a lock one optimistic Redis transaction (WAT
 key, read, change, MULTI/EXEC, and start again if another server changed it meanwhile),
 so ticket numbers are unique and "done" never deletes a ticket someone just took.
 """
+
 from __future__ import annotations
 
 import json

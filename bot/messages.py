@@ -1,4 +1,5 @@
 """Wording used by Sedia's own logic, from `bot/messages.yml`, in the user's language."""
+
 from __future__ import annotations
 
 import re
@@ -33,12 +34,12 @@ def message(key: str, language: str = "en", **values: Any) -> str:
 
 
 def source_line(sources: Sequence[str], language: str = "en") -> str:
-    """"Source: a; b." in `language`, the line that ends an answer, a plan or a summary."""
+    """ "Source: a; b." in `language`, the line that ends an answer, a plan or a summary."""
     return f"{message('summary.source', language)}: {'; '.join(sources)}."
 
 
 def counted(noun: str, count: int, language: str = "en") -> str:
-    """"1 answer", "3 answers" or "0 answers" (and their Malay), from `counts.<noun>`."""
+    """ "1 answer", "3 answers" or "0 answers" (and their Malay), from `counts.<noun>`."""
     form = "one" if count == 1 else "other"
     return message(f"counts.{noun}.{form}", language, count=count)
 
@@ -65,6 +66,6 @@ def name_mqa_in_full(text: str, language: str) -> str:
     """
     full = MQA_FULL_NAME.get(language)
     bare = _FIRST_MQA.search(text) if full else None
-    if bare is None or -1 < text.find(full) < bare.start():
+    if full is None or bare is None or -1 < text.find(full) < bare.start():
         return text
-    return text[: bare.start()] + full + text[bare.end():]
+    return text[: bare.start()] + full + text[bare.end() :]

@@ -8,6 +8,7 @@ good practice come from the MQA knowledge base's checklist topic, with its sourc
 `render_markdown` gives the text that is sent in chat, stored with the assessment, and
 served as a document.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,15 +58,16 @@ class ActionPlan:
 
 
 def _actions_for(theme: ThemeScore, values: Mapping[str, Optional[int]], instrument: Instrument) -> Tuple[Step, ...]:
-    chosen: List[Step] = [recommendation(theme.theme_id, theme.level.id)]
-    low_items = sorted(
-        (item for item in instrument.theme(theme.theme_id).scale_items
-         if values.get(item.id) is not None and values[item.id] <= LOW_ITEM_VALUE),
-        key=lambda item: values[item.id],
-    )
+    chosen: List[Step] = [recommendation(theme.theme_id, theme.scored_level.id)]
+    low = [
+        (value, item)
+        for item in instrument.theme(theme.theme_id).scale_items
+        if (value := values.get(item.id)) is not None and value <= LOW_ITEM_VALUE
+    ]
+    low_items = [item for _, item in sorted(low, key=lambda pair: pair[0])]
     # The lowest statements get their own step first: they are the most specific advice.
     chosen += [item_step(item.id) for item in low_items]
-    chosen += theme_actions(theme.theme_id, theme.level.id)
+    chosen += theme_actions(theme.theme_id, theme.scored_level.id)
     unique: List[Step] = []
     for action in chosen:
         if action.text.get("en") not in {a.text.get("en") for a in unique}:
@@ -82,7 +84,7 @@ def build_plan(
     if not scored:
         return None
     ready = instrument.levels[-1].id
-    below = [t for t in scored if t.level.id != ready]
+    below = [t for t in scored if t.scored_level.id != ready]
     ranked = below[:TOP_GAPS] if below else scored[:1]
     gaps = tuple(PlanGap(theme, _actions_for(theme, values, instrument)) for theme in ranked)
     return ActionPlan(profile, gaps, all_ready=not below, comparisons=tuple(comparisons))
@@ -159,9 +161,14 @@ def _comparison_lines(plan: ActionPlan, instrument: Instrument, language: str) -
     for c in plan.comparisons:
         group = message(f"plan.{c.group}", language)
         if c.theme_means is None:
-            lines.append("- " + message("plan.suppressed", language, group=group.capitalize(), name=c.name, minimum=min_group_size()))
+            lines.append(
+                "- "
+                + message("plan.suppressed", language, group=group.capitalize(), name=c.name, minimum=min_group_size())
+            )
         else:
-            lines.append("- " + message("plan.group_size", language, group=group.capitalize(), name=c.name, count=c.respondents))
+            lines.append(
+                "- " + message("plan.group_size", language, group=group.capitalize(), name=c.name, count=c.respondents)
+            )
     lines.append("")
     if shown:
         for theme in plan.profile.themes:
@@ -169,8 +176,12 @@ def _comparison_lines(plan: ActionPlan, instrument: Instrument, language: str) -
                 continue
             cells = [f"{message('plan.you', language)} {theme.score:.1f}"]
             for c in shown:
-                mean = c.theme_means.get(theme.theme_id)
-                cells.append(f"{message(f'plan.{c.group}', language)} {mean:.1f}" if mean is not None else f"{message(f'plan.{c.group}', language)} –")
+                mean = (c.theme_means or {}).get(theme.theme_id)
+                cells.append(
+                    f"{message(f'plan.{c.group}', language)} {mean:.1f}"
+                    if mean is not None
+                    else f"{message(f'plan.{c.group}', language)} –"
+                )
             lines.append(f"- {instrument.theme(theme.theme_id).name.get(language)}: " + " · ".join(cells))
         lines.append("")
     return lines

@@ -1,4 +1,5 @@
 """Privacy rules shared by everything that shows numbers about groups (PDPA 2010)."""
+
 from __future__ import annotations
 
 import os

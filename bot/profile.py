@@ -3,6 +3,7 @@
 Stored values are canonical, so answers aggregate cleanly: the institution's full name,
 a faculty such as "Faculty of Education", and the role and zone ids of instrument.yml.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Iterable, List, Mapping, Optional
@@ -55,7 +56,9 @@ def facts_from_entities(entities: Iterable[Mapping], gazetteer: Gazetteer) -> Di
 def _choice_from_text(text: str, choices, lookup) -> Optional[str]:
     said = normalise(text)
     for choice in choices:
-        if said in (choice.id, choice.id.replace("_", " ")) or any(said == normalise(v) for v in choice.label.variants()):
+        if said in (choice.id, choice.id.replace("_", " ")) or any(
+            said == normalise(v) for v in choice.label.variants()
+        ):
             return choice.id
     return lookup(text)
 
@@ -82,7 +85,7 @@ def parse_profile_field(
     found = facts_from_entities(entities, gazetteer)
     if field in found:
         return found[field]
-    if not clean_text(text):
+    if text is None or not clean_text(text):
         return None
     if field == INSTITUTION:
         known = gazetteer.institution_for(text)

@@ -14,6 +14,7 @@ provenance in the data files, written as one short string:
 
 Only `theme.N` sections are findings, so only they may be said as "the study found".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

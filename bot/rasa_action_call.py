@@ -10,6 +10,7 @@ validation finds at the end. The replacement sends the same state with just thos
 events, so the payload no longer grows with the conversation. It is pinned to the method
 it replaces (`bot.rasa_pinned`); the domain is sent exactly as Rasa would.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Text
@@ -58,7 +59,8 @@ def action_call_format(self: RemoteAction, tracker: "DialogueStateTracker", doma
 
 # SHA-256 of the source of RemoteAction._action_call_format in rasa 3.6.21.
 ACTION_CALL = PinnedMethod(
-    RemoteAction, "_action_call_format",
+    RemoteAction,
+    "_action_call_format",
     "428795b944f22edba142d278ec47a30098975b01463ba337ec447dade52a0492",
     action_call_format,
 )

@@ -10,6 +10,7 @@ the action server is back, the user's next answer is taken as usual. A rejection
 form's own "not this slot") is Rasa's to handle and passes through. It is pinned to the
 method it wraps (`bot.rasa_pinned`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,11 @@ def unavailable_reply(tracker: "DialogueStateTracker") -> BotUttered:
 
 
 async def run_or_say_unavailable(
-    self: RemoteAction, output_channel: "OutputChannel", nlg: "NaturalLanguageGenerator",
-    tracker: "DialogueStateTracker", domain: "Domain",
+    self: RemoteAction,
+    output_channel: "OutputChannel",
+    nlg: "NaturalLanguageGenerator",
+    tracker: "DialogueStateTracker",
+    domain: "Domain",
 ) -> List[Event]:
     """Rasa's RemoteAction.run; when the action server fails, a "try again" message instead."""
     try:
@@ -60,7 +64,8 @@ async def run_or_say_unavailable(
 
 # SHA-256 of the source of RemoteAction.run in rasa 3.6.21.
 RUN = PinnedMethod(
-    RemoteAction, "run",
+    RemoteAction,
+    "run",
     "ccabf6f1160d527a157fad5bd285ce69e8221b1bcad23f8a61499b4360a1c17e",
     run_or_say_unavailable,
 )

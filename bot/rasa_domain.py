@@ -7,6 +7,7 @@ responses; it also writes `data/rules/interview.yml`. `python -m bot sync-rasa -
 (run by the tests) fails when either is stale, so the domain can never drift from its
 sources.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,9 +62,7 @@ def _text_slot(slot: str, form: str) -> dict:
     return {
         "type": "text",
         "influence_conversation": False,
-        "mappings": [
-            {"type": "from_text", "conditions": [{"active_loop": form, "requested_slot": slot}]}
-        ],
+        "mappings": [{"type": "from_text", "conditions": [{"active_loop": form, "requested_slot": slot}]}],
     }
 
 
@@ -81,7 +80,7 @@ def _escaped(text: str) -> str:
 def _variations(wording: Wording, buttons: Callable[[str], List[dict]]) -> List[dict]:
     """A response's variations: Malay when the `language` slot says so, English otherwise."""
     variations = []
-    for language in (*(l for l in LANGUAGES if l != DEFAULT_LANGUAGE), DEFAULT_LANGUAGE):
+    for language in (*(other for other in LANGUAGES if other != DEFAULT_LANGUAGE), DEFAULT_LANGUAGE):
         variation: dict = {"text": _escaped(wording.get(language))}
         if language != DEFAULT_LANGUAGE:
             variation = {"condition": [{"type": "slot", "name": "language", "value": language}], **variation}
@@ -96,6 +95,7 @@ def scale_buttons(instrument: Instrument, item_id: str, language: str) -> List[d
     """The answer buttons of a scale statement: each point of the scale, then "not sure".
     Each names its statement, so a press under an earlier question cannot answer the
     current one."""
+
     def button(title: str, value: str) -> dict:
         data = f'"{SCALE_ENTITY}": "{value}", "{SCALE_ITEM_ENTITY}": "{item_id}"'
         return {"title": title, "payload": f"/{SCALE_INTENT}{{{data}}}"}
@@ -107,10 +107,7 @@ def scale_buttons(instrument: Instrument, item_id: str, language: str) -> List[d
 def profile_buttons(instrument: Instrument, field: str, language: str) -> List[dict]:
     """The buttons of a profile question with a closed list (roles and zones)."""
     choices = {"role": instrument.profile.roles, "zone": instrument.profile.zones}.get(field) or ()
-    return [
-        {"title": c.label.get(language), "payload": f'/{PROFILE_INTENT}{{"{field}": "{c.id}"}}'}
-        for c in choices
-    ]
+    return [{"title": c.label.get(language), "payload": f'/{PROFILE_INTENT}{{"{field}": "{c.id}"}}'} for c in choices]
 
 
 def ask_responses(instrument: Instrument) -> Dict[str, List[dict]]:
@@ -124,10 +121,12 @@ def ask_responses(instrument: Instrument) -> Dict[str, List[dict]]:
             question, lambda language, f=field: profile_buttons(instrument, f, language)
         )
     for item in instrument.items:
-        text = Wording({
-            language: f"{instrument.progress_mark(item, language)} {item.text.get(language)}"
-            for language in LANGUAGES
-        })
+        text = Wording(
+            {
+                language: f"{instrument.progress_mark(item, language)} {item.text.get(language)}"
+                for language in LANGUAGES
+            }
+        )
         responses[f"utter_ask_{item.id}"] = _variations(
             text, lambda language, i=item: [] if i.is_open else scale_buttons(instrument, i.id, language)
         )
@@ -158,7 +157,10 @@ def domain_part(instrument: Instrument) -> dict:
         forms[theme.form_name] = {"required_slots": item_ids}
         actions.append(_without_domain(f"validate_{theme.form_name}"))
     return {
-        "version": "3.1", "slots": slots, "forms": forms, "actions": actions,
+        "version": "3.1",
+        "slots": slots,
+        "forms": forms,
+        "actions": actions,
         "responses": ask_responses(instrument),
     }
 

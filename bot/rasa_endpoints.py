@@ -8,6 +8,7 @@ one after the other whichever server receives them. The launcher writes the copi
 containers write theirs at start (`python -m bot endpoints --out PATH`), from
 `ACTION_ENDPOINT_URL` and `SEDIA_REDIS_URL`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

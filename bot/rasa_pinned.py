@@ -6,6 +6,7 @@ A replacement is installed only while Rasa's method still has the source it was 
 for, and a unit test fails when Rasa's method changes, so an upgrade cannot silently
 keep a replacement of code that no longer exists.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,8 @@ class PinnedMethod:
         if not self.matches_rasa():
             logger.warning(
                 "Rasa's %s.%s is not the rasa 3.6.21 method Sedia replaces; keeping Rasa's own.",
-                self.owner.__name__, self.name,
+                self.owner.__name__,
+                self.name,
             )
             return False
         setattr(self.owner, self.name, self.replacement)

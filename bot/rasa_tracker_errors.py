@@ -9,6 +9,7 @@ through instead: the turn fails, the channel tells the user to try again shortly
 (`bot/channels/`), and the retry, once the database is back, finds the conversation
 where it was. Both are pinned to the methods they replace (`bot.rasa_pinned`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,12 +43,14 @@ async def save_or_fail(self: FailSafeTrackerStore, tracker: DialogueStateTracker
 
 # SHA-256 of the sources of FailSafeTrackerStore.retrieve and .save in rasa 3.6.21.
 RETRIEVE = PinnedMethod(
-    FailSafeTrackerStore, "retrieve",
+    FailSafeTrackerStore,
+    "retrieve",
     "35d77318b0cc79771af3c667bc8c34cd5a56e494eaa8c4d713fd754b9d00d276",
     retrieve_or_fail,
 )
 SAVE = PinnedMethod(
-    FailSafeTrackerStore, "save",
+    FailSafeTrackerStore,
+    "save",
     "8426dc08f58d71102f7c031ade8a26b0b1458c8bae162be7b091d288699a5e9b",
     save_or_fail,
 )

@@ -8,6 +8,7 @@ response against the same schema with a validator class and instance made once: 
 responses pass, invalid ones raise the same `jsonschema.ValidationError` with Rasa's own
 hint appended. It is pinned to the method it replaces (`bot.rasa_pinned`).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -48,7 +49,8 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 # SHA-256 of the source of RemoteAction._validate_action_result in rasa 3.6.21.
 VALIDATION = PinnedMethod(
-    RemoteAction, "_validate_action_result",
+    RemoteAction,
+    "_validate_action_result",
     "f8cdb4be6812396167ced74161b2ccd65c5ea676ad86d7d359d8c322d9d8dc42",
     validate_action_result,
 )

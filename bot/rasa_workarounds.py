@@ -5,6 +5,7 @@ both import this module, so every Rasa server runs with the workarounds whatever
 was started. See `bot.rasa_validation`, `bot.rasa_action_call`, `bot.rasa_tracker_errors`
 and `bot.rasa_action_failures`.
 """
+
 from __future__ import annotations
 
 from typing import Tuple

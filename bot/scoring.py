@@ -8,6 +8,7 @@ Rules (documented in the README):
 - A level comes from the thresholds in instrument.yml (`levels`).
 - Gaps are the scored themes ranked lowest first; ties keep the instrument's order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,13 @@ class ThemeScore:
         """True when at least one statement of the theme was answered."""
         return self.score is not None
 
+    @property
+    def scored_level(self) -> Level:
+        """The level of a scored theme (gaps hold only those); ValueError for one without answers."""
+        if self.level is None:
+            raise ValueError(f"theme {self.theme_id} has no answers, so no level")
+        return self.level
+
 
 @dataclass(frozen=True)
 class ItemScore:
@@ -45,6 +53,13 @@ class ReadinessProfile:
     overall_level: Optional[Level]
     gaps: Tuple[ThemeScore, ...]
     weakest_items: Tuple[ItemScore, ...]
+
+    @property
+    def scored_level(self) -> Level:
+        """The overall level when anything was scored; ValueError otherwise."""
+        if self.overall_level is None:
+            raise ValueError("nothing was scored, so there is no overall level")
+        return self.overall_level
 
     def theme(self, theme_id: str) -> ThemeScore:
         """Return the score of one theme."""
@@ -82,7 +97,7 @@ def score_answers(answers: Mapping[str, Optional[int]], instrument: Instrument) 
             )
         )
     scored = [t for t in theme_scores if t.is_scored]
-    overall = mean(t.score for t in scored) if scored else None
+    overall = mean(t.score for t in scored if t.score is not None) if scored else None
     order = {theme_id: n for n, theme_id in enumerate(instrument.theme_ids)}
     gaps = sorted(scored, key=lambda t: (t.score, order[t.theme_id]))
     item_order = {item.id: n for n, item in enumerate(instrument.items)}

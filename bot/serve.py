@@ -12,6 +12,7 @@ environment, and replaces itself with it. Settings:
 - SEDIA_REDIS_URL with DATABASE_URL: the production topology (lock store, shared
   conversations, one Telegram poller); without them, the embedded defaults.
 """
+
 from __future__ import annotations
 
 import argparse

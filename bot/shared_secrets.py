@@ -5,6 +5,7 @@ store, the same value in every replica). Otherwise it is generated on first use 
 in the data folder with owner-only permissions, so the servers of one machine (`make run`,
 `make run-prod`, plain `rasa run` beside `rasa run actions`) share it with no set-up.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -3,6 +3,7 @@
 If Sedia is not running yet, the shell starts it (and stops it on exit). Buttons are
 shown as numbered choices: type the number to press one, or type anything else.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -19,6 +19,7 @@ same transaction as the events, which the dashboard's review pages in SQL. Reads
 writes run on database threads (`bot.storage.db.off_loop`), never on the Rasa server's
 event loop, so one slow query does not hold up every other conversation.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -116,15 +117,21 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             added = [event.as_dict() for event in self._additional_events(session, tracker)]
             for data in added:
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=data.get("event"), timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"), data=json.dumps(data),
-                ))
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=data.get("event"),
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
             session.flush()
             conversation_index.record_events(session.connection(), tracker.sender_id, added)
-            last_id = session.query(func.max(self.SQLEvent.id)).filter(
-                self.SQLEvent.sender_id == tracker.sender_id).scalar()
+            last_id = (
+                session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == tracker.sender_id).scalar()
+            )
             session.commit()
         return last_id
 

@@ -1,4 +1,5 @@
 """Where Sedia's web app is reached: SEDIA_PUBLIC_URL, or where `make run` serves it."""
+
 from __future__ import annotations
 
 import os

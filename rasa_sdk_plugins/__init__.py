@@ -4,6 +4,7 @@ Sedia's plugin makes the action server refuse calls without the shared secret
 (`bot.action_secret`), and run each action on a worker thread rather than on the
 server's event loop (`bot.action_threads`).
 """
+
 import sys
 
 import pluggy

@@ -5,6 +5,7 @@ passes every request on unchanged and notes which action was called, for whom, a
 large the request was. Tests count the calls per turn with it: a count, unlike a timing,
 is stable on a busy machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,14 @@ class ActionCallRelay:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 relay._note(body)
                 request = urllib.request.Request(
-                    f"{relay.target}{self.path}", data=body, method="POST",
-                    headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type", "content-encoding", "x-sedia-action-secret")},
+                    f"{relay.target}{self.path}",
+                    data=body,
+                    method="POST",
+                    headers={
+                        k: v
+                        for k, v in self.headers.items()
+                        if k.lower() in ("content-type", "content-encoding", "x-sedia-action-secret")
+                    },
                 )
                 try:
                     with urllib.request.urlopen(request, timeout=120) as response:
@@ -71,7 +78,9 @@ class ActionCallRelay:
         except ValueError:
             request = {}
         call = ActionCall(
-            str(request.get("next_action")), str(request.get("sender_id")), len(body),
+            str(request.get("next_action")),
+            str(request.get("sender_id")),
+            len(body),
             len((request.get("tracker") or {}).get("events") or []),
         )
         with self._lock:

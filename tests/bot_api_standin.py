@@ -8,6 +8,7 @@ deleteWebhook and setMyCommands. Tests play the users: they add updates and read
 the bot sent. Any method can be made to fail next with 429 (with `retry_after`), a 5xx
 status or a dropped connection.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,16 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Union
 from aiohttp import web
 
 # Parameters Telegram takes as plain strings; every other value arrives JSON-encoded.
-PLAIN_PARAMETERS = {"text", "caption", "secret_token", "url", "callback_query_id", "parse_mode", "action", "language_code"}
+PLAIN_PARAMETERS = {
+    "text",
+    "caption",
+    "secret_token",
+    "url",
+    "callback_query_id",
+    "parse_mode",
+    "action",
+    "language_code",
+}
 HOLD_LIMIT = 25.0
 Failure = Union[int, str]  # an HTTP status, or "drop" to close the connection unanswered
 
@@ -165,7 +175,8 @@ class BotApiStandIn:
         """Successful calls of `method`, optionally to one chat, in order."""
         with self._lock:
             return [
-                c for c in self.calls
+                c
+                for c in self.calls
                 if c.method == method and c.status == 200 and (chat_id is None or c.params.get("chat_id") == chat_id)
             ]
 
@@ -180,8 +191,15 @@ class BotApiStandIn:
     # ----- the protocol ----------------------------------------------------------
 
     def _bot_user(self) -> Dict[str, Any]:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Sedia", "username": self.username,
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Sedia",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _params(self, request: web.Request) -> tuple:
         params: Dict[str, Any] = {}
@@ -229,8 +247,9 @@ class BotApiStandIn:
                 request.transport.close()
                 return web.Response(status=500)
             if status == 429:
-                return self._error(method, params, 429, f"Too Many Requests: retry after {retry_after}",
-                                   {"retry_after": retry_after})
+                return self._error(
+                    method, params, 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+                )
             return self._error(method, params, int(status), "Internal Server Error")
         if method == "getUpdates":
             return await self._get_updates(params)
@@ -244,8 +263,14 @@ class BotApiStandIn:
             self.calls.append(Call(method, params, 200, file=upload, result=result))
         return web.json_response({"ok": True, "result": result})
 
-    def _error(self, method: str, params: Dict[str, Any], status: int, description: str,
-               parameters: Optional[Dict[str, Any]] = None) -> web.Response:
+    def _error(
+        self,
+        method: str,
+        params: Dict[str, Any],
+        status: int,
+        description: str,
+        parameters: Optional[Dict[str, Any]] = None,
+    ) -> web.Response:
         with self._lock:
             self.calls.append(Call(method, params, status))
         body: Dict[str, Any] = {"ok": False, "error_code": status, "description": description}
@@ -255,12 +280,18 @@ class BotApiStandIn:
 
     async def _get_updates(self, params: Dict[str, Any]) -> web.Response:
         if self.webhook.get("url"):
-            return self._error("getUpdates", params, 409, "Conflict: can't use getUpdates method while webhook is active")
+            return self._error(
+                "getUpdates", params, 409, "Conflict: can't use getUpdates method while webhook is active"
+            )
         with self._lock:
             self.most_pollers = max(self.most_pollers, self.polling_now + 1)
             if self.polling_now:
-                return self._error("getUpdates", params, 409, "Conflict: terminated by other getUpdates request; "
-                                   "make sure that only one bot instance is running")
+                return self._error(
+                    "getUpdates",
+                    params,
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                )
             self.polling_now += 1
         try:
             return await self._long_poll(params)
@@ -296,8 +327,11 @@ class BotApiStandIn:
             return (400, "Bad Request: chat_id is empty")
         with self._lock:
             message = {
-                "message_id": next(self._message_ids), "date": int(time.time()), "from": self._bot_user(),
-                "chat": {"id": chat_id, "type": self.chat_types.get(chat_id, "private")}, **content,
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "from": self._bot_user(),
+                "chat": {"id": chat_id, "type": self.chat_types.get(chat_id, "private")},
+                **content,
             }
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
@@ -317,10 +351,15 @@ class BotApiStandIn:
     def _do_sendDocument(self, params, upload):
         if upload is None:
             return (400, "Bad Request: there is no document in the request")
-        return self._stored_message(params, document={
-            "file_id": f"doc-{len(self.messages)}", "file_unique_id": f"u{len(self.messages)}",
-            "file_name": upload["filename"],
-        }, caption=params.get("caption"))
+        return self._stored_message(
+            params,
+            document={
+                "file_id": f"doc-{len(self.messages)}",
+                "file_unique_id": f"u{len(self.messages)}",
+                "file_name": upload["filename"],
+            },
+            caption=params.get("caption"),
+        )
 
     def _do_sendChatAction(self, params, upload):
         return True
@@ -342,8 +381,11 @@ class BotApiStandIn:
 
     def _do_setWebhook(self, params, upload):
         with self._lock:
-            self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token"),
-                            "allowed_updates": params.get("allowed_updates")}
+            self.webhook = {
+                "url": params.get("url"),
+                "secret_token": params.get("secret_token"),
+                "allowed_updates": params.get("allowed_updates"),
+            }
         return True
 
     def _do_deleteWebhook(self, params, upload):
@@ -379,14 +421,26 @@ def _balanced_html(text: str) -> bool:
 class TelegramUser:
     """A person using Sedia on Telegram through the stand-in, in a private chat or a group."""
 
-    def __init__(self, api: BotApiStandIn, user_id: int, first_name: str = "Aminah",
-                 language_code: str = "en", chat_id: Optional[int] = None, chat_type: str = "private") -> None:
+    def __init__(
+        self,
+        api: BotApiStandIn,
+        user_id: int,
+        first_name: str = "Aminah",
+        language_code: str = "en",
+        chat_id: Optional[int] = None,
+        chat_type: str = "private",
+    ) -> None:
         self.api = api
         self.user_id = user_id
         self.chat_id = chat_id if chat_id is not None else user_id
         self.chat_type = chat_type
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name, "username": f"user{user_id}",
-                     "language_code": language_code}
+        self.user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "username": f"user{user_id}",
+            "language_code": language_code,
+        }
         api.chat_types[self.chat_id] = chat_type
         self._message_ids = itertools.count(1)
 
@@ -397,8 +451,13 @@ class TelegramUser:
 
     def message_body(self, **content: Any) -> Dict[str, Any]:
         """A message from this user, with `content` (text, photo, sticker, ...)."""
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(),
-                "from": self.user, **content}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(),
+            "from": self.user,
+            **content,
+        }
 
     def send(self, text: str, **extra: Any) -> int:
         """Send a text message; returns its update id."""
@@ -418,10 +477,16 @@ class TelegramUser:
     def press(self, title: str, message: Optional[Dict[str, Any]] = None) -> int:
         """Press the button called `title` on the latest message that has it."""
         message = message or self.message_with_button(title)
-        data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
-                    if b["text"] == title)
-        query = {"id": f"cq-{self.user_id}-{next(self._message_ids)}", "from": self.user,
-                 "chat_instance": f"ci-{self.chat_id}", "data": data, "message": message}
+        data = next(
+            b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row if b["text"] == title
+        )
+        query = {
+            "id": f"cq-{self.user_id}-{next(self._message_ids)}",
+            "from": self.user,
+            "chat_instance": f"ci-{self.chat_id}",
+            "data": data,
+            "message": message,
+        }
         return self.api.add_update({"callback_query": query})
 
     def message_with_button(self, title: str) -> Dict[str, Any]:

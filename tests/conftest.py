@@ -1,4 +1,5 @@
 """Shared test fixtures: a fresh answers database per test, on SQLite or PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -80,7 +81,8 @@ def sessions_waiting_for_a_lock(url: str) -> int:
     try:
         with admin.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", (name,),
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                (name,),
             )
             return int(cursor.fetchone()[0])
     finally:

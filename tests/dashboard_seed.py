@@ -1,5 +1,6 @@
 """Known respondents for the dashboard tests, written straight into the answers database,
 and conversations written through Rasa's own SQL tracker store."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,29 +48,55 @@ def seed(people: List[Person]) -> None:
             rid = person.respondent
             session.add(Respondent(id=rid, channel=person.channel, consent_at=person.when, created_at=person.when))
             session.flush()
-            profile = {"institution": person.institution, "faculty": person.faculty, "role": person.role, "zone": person.zone}
+            profile = {
+                "institution": person.institution,
+                "faculty": person.faculty,
+                "role": person.role,
+                "zone": person.zone,
+            }
             session.add(Profile(respondent_id=rid, updated_at=person.when, **profile))
             assessment = uuid.uuid4().hex
-            session.add(Assessment(
-                id=assessment, respondent_id=rid, status="completed" if person.completed else "started",
-                channel=person.channel, instrument_version=INSTRUMENT.version, started_at=person.when,
-                updated_at=person.when, completed_at=person.when + timedelta(minutes=10) if person.completed else None,
-                **profile,
-            ))
+            session.add(
+                Assessment(
+                    id=assessment,
+                    respondent_id=rid,
+                    status="completed" if person.completed else "started",
+                    channel=person.channel,
+                    instrument_version=INSTRUMENT.version,
+                    started_at=person.when,
+                    updated_at=person.when,
+                    completed_at=person.when + timedelta(minutes=10) if person.completed else None,
+                    **profile,
+                )
+            )
             session.flush()
             for item in INSTRUMENT.items:
                 if item.is_open:
                     value, text = None, person.open_answer or f"Open answer on {item.theme_id}."
                 else:
                     value, text = person.values.get(item.id, person.value), None
-                session.add(Answer(
-                    assessment_id=assessment, theme=item.theme_id, item=item.id, value=value, text=text,
-                    language="en", channel=person.channel, answered_at=person.when,
-                ))
+                session.add(
+                    Answer(
+                        assessment_id=assessment,
+                        theme=item.theme_id,
+                        item=item.id,
+                        value=value,
+                        text=text,
+                        language="en",
+                        channel=person.channel,
+                        answered_at=person.when,
+                    )
+                )
 
 
-def seed_conversation(url: str, sender: str, messages: List[str], intents: Optional[List[str]] = None,
-                      channel: str = "rest", institution: Optional[str] = None) -> None:
+def seed_conversation(
+    url: str,
+    sender: str,
+    messages: List[str],
+    intents: Optional[List[str]] = None,
+    channel: str = "rest",
+    institution: Optional[str] = None,
+) -> None:
     """A conversation saved by Sedia's tracker store, as Rasa saves it: the user's
     messages, Sedia's replies, and the profile's institution when given. The person must
     have consent on record (`seed`), or nothing is stored."""
@@ -85,12 +112,25 @@ def seed_conversation(url: str, sender: str, messages: List[str], intents: Optio
     for n, text in enumerate(messages):
         intent = (intents or [])[n] if intents and n < len(intents) else "greet"
         ranking = [{"name": intent, "confidence": 0.4}, {"name": "ask_mqa", "confidence": 0.31}]
-        tracker.update(UserUttered(text, {"name": intent, "confidence": 0.4},
-                                   parse_data={"intent": {"name": intent, "confidence": 0.4}, "intent_ranking": ranking,
-                                               "text": text, "entities": []},
-                                   input_channel=channel, timestamp=start + 10 * n))
-        tracker.update(ActionExecuted("action_explain_input" if intent == "nlu_fallback" else "utter_greet",
-                                      timestamp=start + 10 * n + 1))
+        tracker.update(
+            UserUttered(
+                text,
+                {"name": intent, "confidence": 0.4},
+                parse_data={
+                    "intent": {"name": intent, "confidence": 0.4},
+                    "intent_ranking": ranking,
+                    "text": text,
+                    "entities": [],
+                },
+                input_channel=channel,
+                timestamp=start + 10 * n,
+            )
+        )
+        tracker.update(
+            ActionExecuted(
+                "action_explain_input" if intent == "nlu_fallback" else "utter_greet", timestamp=start + 10 * n + 1
+            )
+        )
         tracker.update(BotUttered(f"Reply to: {text}", timestamp=start + 10 * n + 2))
         if n == 0 and institution:
             tracker.update(SlotSet("institution", institution, timestamp=start + 10 * n + 3))

@@ -5,6 +5,7 @@ user message through the NLU, intents and entities compared with the story, then
 action) and its NLU check on `data/`. It reports but always exits 0, so `make test`
 reads what it wrote: `python -m tests.rasa_test_results [RESULTS_DIR]`.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,10 @@ def main(argv: List[str]) -> int:
         print(f"Could not read rasa test's results: {error}")
         return 1
     if failed or accuracy < 1.0:
-        print(f"rasa test: {len(failed)} failed test stories (accuracy {accuracy:.3f}); "
-              f"see {results / 'failed_test_stories.yml'}:")
+        print(
+            f"rasa test: {len(failed)} failed test stories (accuracy {accuracy:.3f}); "
+            f"see {results / 'failed_test_stories.yml'}:"
+        )
         for name in failed:
             print(f"  - {name}")
         return 1

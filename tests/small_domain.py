@@ -1,5 +1,6 @@
 """A domain with one slot, for tests of tracker storage that need a slot but not Sedia's
 whole domain."""
+
 from rasa.shared.core.domain import Domain
 
 LANGUAGE_SLOT_DOMAIN = """

@@ -9,6 +9,7 @@ the client sent it before.
   (`bot/storage/received.py`), atomically across replicas; a later delivery is dropped.
   A message that could not be handled gives its claim back, so its retry is handled.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Each chat is a key: one slow conversation never holds up another, and a chat's own
 messages are handled (and answered) in the order they arrived.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -20,6 +20,7 @@ name (`rest`) and path (`/webhooks/rest/webhook`) and body
   database away), the call gets 503 with a "try again shortly" reply, and the message id
   is given back so the retry is handled. Rasa's own handler answered 200 with nothing.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
-from bot.input_checks import is_too_long
 from bot.health import rasa_health, status_code
+from bot.input_checks import is_too_long
 from bot.messages import message
 from bot.shared_secrets import same_secret
 from bot.storage.received import message_key
@@ -61,20 +62,23 @@ def bearer_token(authorization: Optional[str]) -> str:
 def read_body(body: Any) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     """(the call's fields, None), or (None, what is wrong with the body)."""
     if not isinstance(body, dict):
-        return None, "The body must be a JSON object: {\"sender\": \"...\", \"message\": \"...\"}."
+        return None, 'The body must be a JSON object: {"sender": "...", "message": "..."}.'
     sender, text = body.get("sender"), body.get("message")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return None, f"\"sender\" must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+        return None, f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters.'
     if not isinstance(text, str):
-        return None, "\"message\" must be a string."
+        return None, '"message" must be a string.'
     if "message_id" in body and body["message_id"] is not None and client_message_id(body["message_id"]) is None:
-        return None, "\"message_id\" must be a non-empty string of at most 128 characters."
+        return None, '"message_id" must be a non-empty string of at most 128 characters.'
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        return None, "\"metadata\" must be a JSON object."
+        return None, '"metadata" must be a JSON object.'
     return {
-        "sender": sender, "message": text, "message_id": client_message_id(body.get("message_id")),
-        "metadata": metadata, "input_channel": body.get("input_channel"),
+        "sender": sender,
+        "message": text,
+        "message_id": client_message_id(body.get("message_id")),
+        "metadata": metadata,
+        "input_channel": body.get("input_channel"),
     }, None
 
 
@@ -117,7 +121,8 @@ class TokenRestInput(InputChannel):
             if not self.is_authorised(request):
                 return response.json(
                     {"error": "A bearer token is required: Authorization: Bearer <SEDIA_REST_TOKEN>."},
-                    status=401, headers={"WWW-Authenticate": 'Bearer realm="sedia"'},
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="sedia"'},
                 )
             try:
                 body = request.json
@@ -132,7 +137,10 @@ class TokenRestInput(InputChannel):
         return blueprint
 
     async def _converse(
-        self, call: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]], tracker_store: Any,
+        self,
+        call: Dict[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        tracker_store: Any,
     ) -> HTTPResponse:
         sender, text, message_id = call["sender"], call["message"], call["message_id"]
 
@@ -156,10 +164,15 @@ class TokenRestInput(InputChannel):
             pending = self._in_flight[key] = asyncio.get_running_loop().create_future()
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(
-                text, collector, sender, input_channel=call["input_channel"] or self.name(),
-                metadata=call["metadata"],
-            ))
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    sender,
+                    input_channel=call["input_channel"] or self.name(),
+                    metadata=call["metadata"],
+                )
+            )
         except Exception:
             logger.exception("REST: a message could not be handled")
             await self.received.give_back(sender, message_id)
@@ -176,7 +189,8 @@ class TokenRestInput(InputChannel):
     @staticmethod
     def _try_again(sender: str, language: str) -> HTTPResponse:
         return response.json(
-            [{"recipient_id": sender, "text": message("channel.try_again", language)}], status=503,
+            [{"recipient_id": sender, "text": message("channel.try_again", language)}],
+            status=503,
             headers={"Retry-After": "5"},
         )
 

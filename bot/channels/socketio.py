@@ -20,6 +20,7 @@ own channel it:
   (the action server or the database away) with "try again shortly", giving the message
   id back so the widget's retry is handled.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,13 +28,13 @@ import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import urlsplit
 
-from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
 
 from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
-from bot.input_checks import is_too_long
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
+from bot.input_checks import is_too_long
 from bot.instrument import LANGUAGES
 from bot.messages import message
 from bot.storage.pseudonym import pseudonymous_sender
@@ -152,8 +153,9 @@ class WidgetSocketIO(SocketIOInput):
 
             async def language() -> str:
                 # Asked only when the channel itself answers, as the REST channel does.
-                return await answer_language(agent.get("tracker_store"), sender, data["message"],
-                                             (metadata or {}).get("language"))
+                return await answer_language(
+                    agent.get("tracker_store"), sender, data["message"], (metadata or {}).get("language")
+                )
 
             if is_too_long(data["message"]):
                 await output.send_text_message(sender, too_long_reply(data["message"], await language()))
@@ -171,9 +173,15 @@ class WidgetSocketIO(SocketIOInput):
                 await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
                 return
             try:
-                await on_new_message(UserMessage(
-                    data["message"], output, sender, input_channel=self.name(), metadata=metadata,
-                ))
+                await on_new_message(
+                    UserMessage(
+                        data["message"],
+                        output,
+                        sender,
+                        input_channel=self.name(),
+                        metadata=metadata,
+                    )
+                )
             except Exception:
                 logger.exception("Widget: a message could not be handled")
                 await received.give_back(sender, message_id)
@@ -208,4 +216,3 @@ class WidgetSocketIO(SocketIOInput):
         sio.on("session_request", handler=session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handler=handle_message, namespace=self.namespace)
         return blueprint
-

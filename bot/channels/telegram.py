@@ -8,17 +8,17 @@ secret token and accepts updates at `/webhooks/telegram/webhook` only with that 
 This module only adapts Rasa to `TelegramService` (bot/channels/telegram_service.py):
 it turns a message into a Rasa turn and reads the conversation's language.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
 from bot.channels.telegram_lease import polling_lease
 from bot.channels.telegram_service import ConversationState, TelegramService
@@ -104,7 +104,9 @@ class TelegramInput(InputChannel):
                 if tracker is None or not tracker.events:
                     return ConversationState(hint or "en")
                 chosen = tracker.get_slot("language")
-                return ConversationState(chosen if chosen in LANGUAGES else (hint or "en"), bool(tracker.active_loop_name))
+                return ConversationState(
+                    chosen if chosen in LANGUAGES else (hint or "en"), bool(tracker.active_loop_name)
+                )
 
             lease = polling_lease(os.environ.get(REDIS_URL_VARIABLE) or None, channel.settings.channel_key)
             channel.service = TelegramService(channel.settings, converse, state_of, lease)

@@ -5,6 +5,7 @@ Sedia writes a small Markdown subset (headings, bullet and check lists, **bold**
 Telegram's HTML parse mode needs only `<`, `>` and `&` escaped, so every character is
 escaped first and then the few marks become tags; no reply can inject markup.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,6 +19,7 @@ from bot.documents import BOLD
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 LONG_PAYLOAD_PREFIX = "k:"
+
 
 def telegram_length(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units."""
@@ -33,7 +35,7 @@ def line_to_html(line: str) -> str:
     stripped = line.strip()
     for mark in ("### ", "## ", "# "):
         if stripped.startswith(mark):
-            return f"<b>{_inline(stripped[len(mark):])}</b>"
+            return f"<b>{_inline(stripped[len(mark) :])}</b>"
     if stripped.startswith("- [ ] "):
         return "☐ " + _inline(stripped[6:])
     if stripped.startswith("- "):

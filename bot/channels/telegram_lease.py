@@ -9,6 +9,7 @@ takes over within `LEASE_SECONDS`, resuming from the update cursor in the databa
 The lease outlasts one long poll plus one renewal interval, so a holder that cannot
 renew (Redis gone, say) has finished its last getUpdates before anyone else may start.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,7 +40,11 @@ class PollingLease:
     """The right to poll one bot's updates, held by at most one process at a time."""
 
     def __init__(
-        self, redis_url: str, bot_key: str, seconds: float = LEASE_SECONDS, renew_every: float = RENEW_EVERY,
+        self,
+        redis_url: str,
+        bot_key: str,
+        seconds: float = LEASE_SECONDS,
+        renew_every: float = RENEW_EVERY,
     ) -> None:
         import redis.asyncio
 

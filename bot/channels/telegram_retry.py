@@ -10,6 +10,7 @@ the request never reached it (connection errors), so a retry does not send a mes
 twice. A read timeout is the one ambiguous case; the read timeout is long enough
 (`SEND_READ_TIMEOUT`) that it means Telegram is unreachable rather than slow.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -13,6 +13,7 @@ turns away.
   user id; the chat id lives only in memory, for as long as a reply is being sent. Logs
   name the pseudonym, never the Telegram id or username.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,9 +24,11 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Set
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -33,16 +36,14 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
-from telegram import Bot
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.inbound import too_long_reply
 from bot.channels.ordered import OrderedWorkers
-from bot.channels.telegram_lease import PollingLease
-from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.channels.telegram_format import CallbackPayloads, keyboard_rows, pressed_title, split_message
+from bot.channels.telegram_lease import PollingLease
 from bot.channels.telegram_retry import (
     SEND_READ_TIMEOUT,
     RetryPolicy,
@@ -50,6 +51,7 @@ from bot.channels.telegram_retry import (
     call_with_retries,
     retry_after_seconds,
 )
+from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.channels.telegram_updates import (
     LANGUAGE_PAYLOADS,
     MENU,
@@ -98,7 +100,10 @@ class TelegramService:
     """Sedia's Telegram bot, talking to the conversation through `converse`."""
 
     def __init__(
-        self, settings: TelegramSettings, converse: Converse, state_of: StateOf,
+        self,
+        settings: TelegramSettings,
+        converse: Converse,
+        state_of: StateOf,
         lease: Optional[PollingLease] = None,
     ) -> None:
         self.settings = settings
@@ -107,7 +112,9 @@ class TelegramService:
         self.role = "standby" if lease is not None and settings.mode == "polling" else "active"
         self.converse = converse
         self.state_of = state_of
-        base_file_url = settings.base_url[: -len("bot")] + "file/bot" if settings.base_url.endswith("bot") else settings.base_url
+        base_file_url = (
+            settings.base_url[: -len("bot")] + "file/bot" if settings.base_url.endswith("bot") else settings.base_url
+        )
         self.bot = Bot(
             settings.token,
             base_url=settings.base_url,
@@ -173,7 +180,8 @@ class TelegramService:
         if self.settings.mode == "webhook":
             await call_with_retries(
                 lambda: self.bot.set_webhook(
-                    self.settings.webhook_url, secret_token=self.settings.secret,
+                    self.settings.webhook_url,
+                    secret_token=self.settings.secret,
                     allowed_updates=ALLOWED_UPDATES,
                 ),
                 "setWebhook",
@@ -230,7 +238,9 @@ class TelegramService:
             commands = [BotCommand(name, message(f"telegram.commands.{name}", language)) for name in MENU]
             code = None if language == "en" else language
             try:
-                await call_with_retries(lambda: self.bot.set_my_commands(commands, language_code=code), "setMyCommands")
+                await call_with_retries(
+                    partial(self.bot.set_my_commands, commands, language_code=code), "setMyCommands"
+                )
             except TelegramError as error:  # the menu is a convenience; commands work without it
                 logger.warning("Telegram: could not register commands (%s)", error)
 
@@ -281,7 +291,10 @@ class TelegramService:
         while not self._stopping and not lost.is_set():
             try:
                 batch = await self.bot.get_updates(
-                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, limit=100,
+                    offset=offset,
+                    timeout=POLL_TIMEOUT,
+                    allowed_updates=ALLOWED_UPDATES,
+                    limit=100,
                 )
             except RetryAfter as error:
                 await asyncio.sleep(retry_after_seconds(error))
@@ -449,8 +462,10 @@ class TelegramService:
             await self._say(chat_id, f"telegram.{kind.value}", language)
             return
         if kind is Kind.CHOOSE_LANGUAGE:
-            rows = [[InlineKeyboardButton(title, callback_data=self.payloads.data_for(payload))]
-                    for title, payload in LANGUAGE_PAYLOADS.values()]
+            rows = [
+                [InlineKeyboardButton(title, callback_data=self.payloads.data_for(payload))]
+                for title, payload in LANGUAGE_PAYLOADS.values()
+            ]
             await self._say(chat_id, "telegram.choose_language", language, InlineKeyboardMarkup(rows))
             return
         texts = incoming.texts
@@ -482,8 +497,9 @@ class TelegramService:
 
     async def _answer_callback(self, query_id: str) -> None:
         try:
-            await call_with_retries(lambda: self.bot.answer_callback_query(query_id), "answerCallbackQuery",
-                                    RetryPolicy(attempts=4))
+            await call_with_retries(
+                lambda: self.bot.answer_callback_query(query_id), "answerCallbackQuery", RetryPolicy(attempts=4)
+            )
         except TelegramError as error:  # too old to answer: Telegram has cleared it already
             logger.info("Telegram: callback query not answered (%s)", error)
 
@@ -498,13 +514,17 @@ class TelegramService:
                 open_ones.append(message_obj.message_id)
         await self._close_keyboards(chat_id)
         if title:
-            await self._send_html(chat_id, "<i>" + html.escape(message("telegram.pressed", language, title=title)) + "</i>")
+            await self._send_html(
+                chat_id, "<i>" + html.escape(message("telegram.pressed", language, title=title)) + "</i>"
+            )
 
     async def _close_keyboards(self, chat_id: int) -> None:
         for message_id in self._open_keyboards.pop(chat_id, []):
             try:
                 await call_with_retries(
-                    lambda: self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None),
+                    partial(
+                        self.bot.edit_message_reply_markup, chat_id=chat_id, message_id=message_id, reply_markup=None
+                    ),
                     "editMessageReplyMarkup",
                 )
             except BadRequest:
@@ -562,9 +582,11 @@ class TelegramService:
             chunks = split_message(str(text))
             for index, chunk in enumerate(chunks):
                 last = index == len(chunks) - 1
-                markup = InlineKeyboardMarkup(
-                    [[InlineKeyboardButton(**button) for button in row] for row in rows]
-                ) if last and rows else None
+                markup = (
+                    InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row] for row in rows])
+                    if last and rows
+                    else None
+                )
                 await self._send_html(chat_id, chunk, markup)
         image = reply.get("image")
         if image:
@@ -573,8 +595,9 @@ class TelegramService:
         if isinstance(custom, Mapping) and isinstance(custom.get("sedia_document"), Mapping):
             await self._send_document(chat_id, custom["sedia_document"], language)
 
-    async def _say(self, chat_id: int, key: str, language: str, markup: Optional[InlineKeyboardMarkup] = None,
-                   **values: Any) -> None:
+    async def _say(
+        self, chat_id: int, key: str, language: str, markup: Optional[InlineKeyboardMarkup] = None, **values: Any
+    ) -> None:
         """Send one of the channel's own texts (bot/messages.yml), escaped for HTML."""
         await self._send_html(chat_id, html.escape(message(key, language, **values)), markup)
 
@@ -582,8 +605,9 @@ class TelegramService:
         no_preview = LinkPreviewOptions(is_disabled=True)
         try:
             sent = await call_with_retries(
-                lambda: self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                                              link_preview_options=no_preview),
+                lambda: self.bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=no_preview
+                ),
                 "sendMessage",
             )
         except BadRequest as error:
@@ -591,8 +615,9 @@ class TelegramService:
                 raise
             # Telegram could not read our markup: the words matter more than the bold.
             sent = await call_with_retries(
-                lambda: self.bot.send_message(chat_id, _plain(text), reply_markup=markup,
-                                              link_preview_options=no_preview),
+                lambda: self.bot.send_message(
+                    chat_id, _plain(text), reply_markup=markup, link_preview_options=no_preview
+                ),
                 "sendMessage",
             )
         if markup is not None and any(b.callback_data for row in markup.inline_keyboard for b in row):

@@ -4,6 +4,7 @@ TELEGRAM_TOKEN turns the channel on; TELEGRAM_MODE is `polling` (the default: no
 URL needed) or `webhook` (with TELEGRAM_WEBHOOK_URL, and TELEGRAM_WEBHOOK_SECRET or a
 secret derived from the token); TELEGRAM_API_BASE_URL points at another Bot API server.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,11 +63,14 @@ class TelegramSettings:
             )
         # Without a configured secret, one derived from the token: the same in every
         # server process and across restarts, and unguessable without the token.
-        secret = setting("secret", "TELEGRAM_WEBHOOK_SECRET") or hmac.new(
-            token.encode("utf-8"), b"sedia-telegram-webhook", hashlib.sha256
-        ).hexdigest()
+        secret = (
+            setting("secret", "TELEGRAM_WEBHOOK_SECRET")
+            or hmac.new(token.encode("utf-8"), b"sedia-telegram-webhook", hashlib.sha256).hexdigest()
+        )
         if not _SECRET.match(secret):
-            raise TelegramConfigError("TELEGRAM_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -, up to 256 characters.")
+            raise TelegramConfigError(
+                "TELEGRAM_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and -, up to 256 characters."
+            )
         base_url = setting("base_url", "TELEGRAM_API_BASE_URL", DEFAULT_BASE_URL)
         return cls(token=token, mode=mode, base_url=base_url, webhook_url=webhook_url, secret=secret)
 

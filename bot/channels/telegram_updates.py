@@ -6,6 +6,7 @@ forwards) gets a polite reply from the channel and never reaches the conversatio
 no pending question is disturbed. In a group, Sedia answers only when addressed, and
 then only to suggest a private chat: the interview is personal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -131,7 +132,9 @@ def _from_callback(query: CallbackQuery) -> Incoming:
     message = query.message
     chat = getattr(message, "chat", None)
     base = dict(
-        chat_id=chat.id if chat else None, user_id=query.from_user.id, callback=query,
+        chat_id=chat.id if chat else None,
+        user_id=query.from_user.id,
+        callback=query,
         language_hint=_hint(query.from_user),
     )
     if chat is None or chat.type != Chat.PRIVATE:

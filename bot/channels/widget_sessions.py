@@ -6,6 +6,7 @@ someone else's conversation. So the server issues each id with a keyed signature
 (`SEDIA_WIDGET_SESSION_KEY`, shared by every Rasa server), accepts back only ids it
 signed, and binds each socket to the one session it confirmed.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ advice carries its provenance: the study's recommendations or findings, or Sedia
 suggestion, and `advice_label` says which in the user's language. MQA answers are in
 `bot/guidance/mqa.py`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ def _recommendations_file() -> dict:
 
 
 def advice_label(provenance: Provenance, language: str) -> str:
-    """"the study recommends", "the study found this need" or "Sedia suggests", in `language`."""
+    """ "the study recommends", "the study found this need" or "Sedia suggests", in `language`."""
     if provenance.kind == SEDIA:
         return message("provenance.sedia", language)
     if RECOMMENDATIONS in provenance.cites:
@@ -64,9 +65,7 @@ def advice_label(provenance: Provenance, language: str) -> str:
 def check_advice_provenance(provenance: Provenance, where: str) -> Provenance:
     """The provenance of a piece of advice, which must be the study's recommendations or
     findings, or Sedia's own suggestion (advice never states an MQA rule)."""
-    is_study_advice = provenance.kind == STUDY and (
-        provenance.is_finding or RECOMMENDATIONS in provenance.cites
-    )
+    is_study_advice = provenance.kind == STUDY and (provenance.is_finding or RECOMMENDATIONS in provenance.cites)
     if not (is_study_advice or provenance.kind == SEDIA):
         raise ProvenanceError(
             f"{where}: advice comes from the study's recommendations or findings, or from Sedia; got {provenance}"

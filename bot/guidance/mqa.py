@@ -5,13 +5,14 @@ keywords feed the `mqa_topic` entity of Sedia's spaCy pipeline). Each answer sta
 facts it cites, and ends with their sources. A question that matches no topic gets the
 honest "I don't know" answer with MQA's guideline index.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -30,12 +31,59 @@ MAX_ANSWER_WORDS = 120
 # A message that asks about MQA in general ("what does MQA say?") rather than about
 # something the knowledge base lacks: only these words besides the question words.
 _GENERAL_WORDS = {
-    "mqa", "mqa's", "guideline", "guidelines", "ggp", "rule", "rules", "micro-credential",
-    "micro-credentials", "microcredential", "microcredentials", "micro", "credential",
-    "credentials", "mikro-kredensial", "mikro", "kredensial", "garis", "panduan", "peraturan",
-    "what", "does", "do", "say", "says", "about", "the", "on", "tell", "me", "of", "for",
-    "apa", "kata", "tentang", "mengenai", "beritahu", "saya", "ask", "tanya", "is", "are",
-    "there", "any", "ada", "its", "their", "a", "an", "and", "dan", "pasal", "cakap",
+    "mqa",
+    "mqa's",
+    "guideline",
+    "guidelines",
+    "ggp",
+    "rule",
+    "rules",
+    "micro-credential",
+    "micro-credentials",
+    "microcredential",
+    "microcredentials",
+    "micro",
+    "credential",
+    "credentials",
+    "mikro-kredensial",
+    "mikro",
+    "kredensial",
+    "garis",
+    "panduan",
+    "peraturan",
+    "what",
+    "does",
+    "do",
+    "say",
+    "says",
+    "about",
+    "the",
+    "on",
+    "tell",
+    "me",
+    "of",
+    "for",
+    "apa",
+    "kata",
+    "tentang",
+    "mengenai",
+    "beritahu",
+    "saya",
+    "ask",
+    "tanya",
+    "is",
+    "are",
+    "there",
+    "any",
+    "ada",
+    "its",
+    "their",
+    "a",
+    "an",
+    "and",
+    "dan",
+    "pasal",
+    "cakap",
 }
 
 
@@ -114,13 +162,18 @@ def _fact(fid: str, raw: dict) -> Fact:
     if raw.get("status") not in FACT_STATUSES:
         raise ValueError(f"fact {fid}: status must be one of {list(FACT_STATUSES)}")
     return Fact(
-        id=fid, text=" ".join(raw["text"].split()), status=raw["status"], by=str(raw["by"]),
-        document=raw["document"], section=raw["section"],
-        year=int(raw["year"]) if raw.get("year") else None, url=raw.get("url") or "",
+        id=fid,
+        text=" ".join(raw["text"].split()),
+        status=raw["status"],
+        by=str(raw["by"]),
+        document=raw["document"],
+        section=raw["section"],
+        year=int(raw["year"]) if raw.get("year") else None,
+        url=raw.get("url") or "",
     )
 
 
-def _statements(raw: object, where: str) -> Tuple[Statement, ...]:
+def _statements(raw: Optional[Iterable[Mapping]], where: str) -> Tuple[Statement, ...]:
     return tuple(parse_statement(s, f"{where} #{n}") for n, s in enumerate(raw or [], start=1))
 
 
@@ -155,7 +208,9 @@ def load_knowledge(directory: str = str(GUIDANCE_DIR)) -> Knowledge:
         topic = Topic(
             id=tid,
             statements=_statements(raw.get("statements"), f"MQA topic {tid}"),
-            keywords={lang: tuple(str(k).lower() for k in (raw.get("keywords") or {}).get(lang) or ()) for lang in LANGUAGES},
+            keywords={
+                lang: tuple(str(k).lower() for k in (raw.get("keywords") or {}).get(lang) or ()) for lang in LANGUAGES
+            },
             says_unknown=bool(raw.get("unknown")),
             requires=_statements(checklist.get("mqa_requires"), f"MQA topic {tid} requirements"),
             good_practice=_statements(checklist.get("good_practice"), f"MQA topic {tid} good practice"),
@@ -200,9 +255,35 @@ def is_general_question(text: Optional[str]) -> bool:
 
 
 _QUESTION_WORDS = {
-    "what", "what's", "how", "is", "are", "can", "could", "do", "does", "why", "which", "who",
-    "when", "where", "should", "must", "apa", "apakah", "adakah", "bagaimana", "bolehkah",
-    "berapa", "kenapa", "mengapa", "siapa", "bila", "perlukah", "mestikah", "ada",
+    "what",
+    "what's",
+    "how",
+    "is",
+    "are",
+    "can",
+    "could",
+    "do",
+    "does",
+    "why",
+    "which",
+    "who",
+    "when",
+    "where",
+    "should",
+    "must",
+    "apa",
+    "apakah",
+    "adakah",
+    "bagaimana",
+    "bolehkah",
+    "berapa",
+    "kenapa",
+    "mengapa",
+    "siapa",
+    "bila",
+    "perlukah",
+    "mestikah",
+    "ada",
 }
 
 

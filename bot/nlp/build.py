@@ -6,6 +6,7 @@ with Sedia's Bahasa Melayu rules (`bot/nlp/malay.yml`), and an EntityRuler made 
 `bot/nlp/gazetteer.yml` and the MQA topics of `bot/guidance/mqa.yml`. Rasa's SpacyNLP loads it from the folder this writes
 (`models/spacy/sedia` by default): `python -m bot.nlp.build [OUT_DIR]`.
 """
+
 from __future__ import annotations
 
 import sys

@@ -7,6 +7,7 @@ is only the Rasa glue. Rasa hands a `process` method that names a `tracker` para
 the conversation so far (before this message), which the rule needs: inference from the
 first messages only, and never after the user chose.
 """
+
 from __future__ import annotations
 
 from typing import List

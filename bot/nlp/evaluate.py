@@ -11,6 +11,7 @@ in (`data/nlu/<language>/`, `tests/nlu_holdout/<language>.yml`):
 It prints Markdown tables, writes them with the raw predictions to the output folder,
 and exits 1 when the theme intents miss the target in any language.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -211,7 +212,12 @@ def meets_target(scores: Iterable[GroupScores]) -> bool:
 
 def render(title: str, scores: Sequence[GroupScores]) -> str:
     """A Markdown section: macro F1 per language, then F1 per theme intent per language."""
-    lines = [f"### {title}", "", "| language | examples | theme intents, macro F1 | all intents, macro F1 | accuracy | fallback rate | target |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| language | examples | theme intents, macro F1 | all intents, macro F1 | accuracy | fallback rate | target |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in scores:
         verdict = "met" if s.macro_themes >= THEME_TARGET else f"missed (< {THEME_TARGET:.2f})"
         lines.append(
@@ -253,7 +259,10 @@ def run(config: Path, nlu_dir: Path, holdout_dir: Path, out: Path, n_folds: int)
     (out / "report.md").write_text(report + "\n", encoding="utf-8")
     (out / "predictions.json").write_text(
         json.dumps(
-            {"holdout": [asdict(p) for p in holdout_predictions], "cross_validation": [asdict(p) for p in cv_predictions]},
+            {
+                "holdout": [asdict(p) for p in holdout_predictions],
+                "cross_validation": [asdict(p) for p in cv_predictions],
+            },
             ensure_ascii=False,
             indent=1,
         ),

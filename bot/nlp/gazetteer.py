@@ -4,6 +4,7 @@ One data file (`gazetteer.yml`) serves two readers: the spaCy pipeline build, wh
 turns it into EntityRuler patterns, and the profile logic, which turns a recognised
 name into the value stored in a profile.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,9 +59,7 @@ class Gazetteer:
         self.roles: Dict[str, Tuple[str, ...]] = {k: tuple(v) for k, v in raw["roles"].items()}
         self.zones: Dict[str, Tuple[str, ...]] = {k: tuple(v) for k, v in raw["zones"].items()}
         self.locations: Dict[str, Tuple[str, ...]] = {k: tuple(v) for k, v in raw["locations"].items()}
-        self.faculty_units: Dict[str, Tuple[str, ...]] = {
-            k: tuple(v) for k, v in raw["faculty_units"].items()
-        }
+        self.faculty_units: Dict[str, Tuple[str, ...]] = {k: tuple(v) for k, v in raw["faculty_units"].items()}
         self.faculty_fields: Tuple[Tuple[str, Tuple[str, ...]], ...] = tuple(
             (f["name"], tuple(f["synonyms"])) for f in raw["faculty_fields"]
         )
@@ -70,15 +69,9 @@ class Gazetteer:
                 self._institution_by_key[_key(surface)] = inst
         self._role_by_key = {_key(s): role for role, forms in self.roles.items() for s in forms}
         self._zone_by_key = {_key(s): zone for zone, forms in self.zones.items() for s in forms}
-        self._zone_by_key.update(
-            {_key(s): zone for zone, places in self.locations.items() for s in places}
-        )
-        self._field_by_key = {
-            _key(s): name for name, synonyms in self.faculty_fields for s in synonyms
-        }
-        self._unit_by_key = {
-            _key(s): name for name, forms in self.faculty_units.items() for s in forms
-        }
+        self._zone_by_key.update({_key(s): zone for zone, places in self.locations.items() for s in places})
+        self._field_by_key = {_key(s): name for name, synonyms in self.faculty_fields for s in synonyms}
+        self._unit_by_key = {_key(s): name for name, forms in self.faculty_units.items() for s in forms}
 
     # ----- lookups ---------------------------------------------------------------
     def institution_for(self, surface: str) -> Optional[Institution]:

@@ -4,6 +4,7 @@ DIET will happily classify "😀😀😀" or a page of Tamil as *some* intent; f
 right reply is an explanation, not a guess. The checks themselves live in
 `bot.input_checks`; this is only the Rasa glue, placed last in config.yml.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional
@@ -19,9 +20,7 @@ from bot.nlp.stateless import StatelessComponent
 INPUT_PROBLEM_KEY = "input_problem"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class InputGuard(StatelessComponent):
     """Marks empty, huge, symbol-only and non-Latin messages as nlu_fallback."""
 

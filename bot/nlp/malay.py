@@ -4,6 +4,7 @@ The table maps a lower-case token to the lemma Rasa's featurizers should see: in
 spellings to the standard word, Malay domain words to the English word that code-mixed
 messages use for them, and words with a clitic ("bajetnya", "bolehkah") to the word.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

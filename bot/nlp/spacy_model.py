@@ -8,6 +8,7 @@ the pipeline twice; with the Indonesian tokenizer's 16,000 exceptions that cost 
 loaded pipeline per path. It keeps the class name, because Rasa's tokenizer and entity
 extractor find their model provider by the name `SpacyNLP`.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -17,7 +18,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils import spacy_utils
 
 from bot import rasa_workarounds  # noqa: F401  (installs them on import)
-
 
 
 @lru_cache(maxsize=4)

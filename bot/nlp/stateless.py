@@ -1,4 +1,5 @@
 """The base of Sedia's NLU components that keep no state between messages."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Text

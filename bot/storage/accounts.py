@@ -4,6 +4,7 @@ and the sign-in lockout.
 Secrets (session cookies, API tokens) are random; the database keeps only their SHA-256,
 so a copy of the database cannot be used to sign in.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -89,9 +90,7 @@ def add_user(session: Session, username: str, password: str, role: str, institut
         raise AccountError(f"a {role} sees one institution: give --institution")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    user = DashboardUser(
-        username=name, password_hash=_hasher.hash(password), role=role, institution=institution
-    )
+    user = DashboardUser(username=name, password_hash=_hasher.hash(password), role=role, institution=institution)
     session.add(user)
     try:
         session.flush()
@@ -185,9 +184,15 @@ def open_session(session: Session, account: Account, now: Optional[datetime] = N
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + SESSION_LIFETIME
     session.execute(delete(DashboardSession).where(DashboardSession.expires_at < now))
-    session.add(DashboardSession(
-        token_hash=_digest(cookie), user_id=account.id, csrf_token=csrf, created_at=now, expires_at=expires,
-    ))
+    session.add(
+        DashboardSession(
+            token_hash=_digest(cookie),
+            user_id=account.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
     session.flush()
     return NewSession(cookie, csrf, expires)
 

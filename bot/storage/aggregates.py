@@ -4,6 +4,7 @@ so the plan and the dashboard give one group the same numbers.
 These functions return raw numbers; callers apply `bot.privacy.may_show` before showing
 any of them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,5 @@ def group_theme_means(session: Session, group: Mapping[str, str]) -> GroupMeans:
         raise ValueError(f"unknown group columns {sorted(unknown)}")
     scope = Scope(institution=group.get("institution"), faculty=group.get("faculty"))
     counts = group_counts(session, scope).get(EVERYONE)
-    means = {
-        theme: stats.mean for (_, theme), stats in theme_stats(session, scope).items()
-        if stats.mean is not None
-    }
+    means = {theme: stats.mean for (_, theme), stats in theme_stats(session, scope).items() if stats.mean is not None}
     return GroupMeans(counts.completed_respondents if counts else 0, means)

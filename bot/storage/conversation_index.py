@@ -8,6 +8,7 @@ institution it belongs to, its first and last event, its counts and the themes i
 up. The sender id is kept only to join the row to its events and never leaves the
 storage layer.
 """
+
 from __future__ import annotations
 
 import json
@@ -111,17 +112,27 @@ def record_events(connection: Connection, sender_id: str, new_events: List[Dict[
     if not new_events:
         return
     summary = summarise(new_events)
-    row = connection.execute(
-        select(conversation_index).where(conversation_index.c.sender_id == sender_id)
-    ).mappings().first()
+    row = (
+        connection.execute(select(conversation_index).where(conversation_index.c.sender_id == sender_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         channel = summary.channel or "unknown"
-        connection.execute(conversation_index.insert().values(
-            sender_id=sender_id, conversation_id=conversation_pseudonym(sender_id),
-            respondent_id=respondent_id(channel, sender_id), channel=channel,
-            institution=summary.institution, first_at=summary.first_at, last_at=summary.last_at,
-            user_messages=summary.user_messages, fallbacks=summary.fallbacks, themes=_themes_text(summary.themes),
-        ))
+        connection.execute(
+            conversation_index.insert().values(
+                sender_id=sender_id,
+                conversation_id=conversation_pseudonym(sender_id),
+                respondent_id=respondent_id(channel, sender_id),
+                channel=channel,
+                institution=summary.institution,
+                first_at=summary.first_at,
+                last_at=summary.last_at,
+                user_messages=summary.user_messages,
+                fallbacks=summary.fallbacks,
+                themes=_themes_text(summary.themes),
+            )
+        )
         return
     changes: Dict[str, Any] = {
         "user_messages": row["user_messages"] + summary.user_messages,
@@ -136,9 +147,7 @@ def record_events(connection: Connection, sender_id: str, new_events: List[Dict[
         changes["respondent_id"] = respondent_id(summary.channel, sender_id)
     if summary.institution_set:
         changes["institution"] = summary.institution
-    connection.execute(
-        conversation_index.update().where(conversation_index.c.sender_id == sender_id).values(**changes)
-    )
+    connection.execute(conversation_index.update().where(conversation_index.c.sender_id == sender_id).values(**changes))
 
 
 def forget(connection: Connection, sender_id: str) -> None:

@@ -5,6 +5,7 @@ The dashboard reads them through this module: lists with filters, one transcript
 the messages the NLU did not understand. Sender ids never leave this module; a
 conversation is known by `conversation_pseudonym`.
 """
+
 from __future__ import annotations
 
 import json
@@ -166,8 +167,16 @@ class Visible:
 
 def _conversation(row) -> Conversation:
     themes = [t for t in row["themes"].split(",") if t]
-    return Conversation(row["sender_id"], row["channel"], row["first_at"], row["last_at"],
-                        int(row["user_messages"]), int(row["fallbacks"]), themes, row["institution"])
+    return Conversation(
+        row["sender_id"],
+        row["channel"],
+        row["first_at"],
+        row["last_at"],
+        int(row["user_messages"]),
+        int(row["fallbacks"]),
+        themes,
+        row["institution"],
+    )
 
 
 def _ready(engine: Engine) -> bool:
@@ -186,7 +195,11 @@ def _ready(engine: Engine) -> bool:
 
 
 def list_conversations(
-    wanted: ConversationFilter, visible: Visible, page: int = 1, page_size: int = 50, engine: Optional[Engine] = None,
+    wanted: ConversationFilter,
+    visible: Visible,
+    page: int = 1,
+    page_size: int = 50,
+    engine: Optional[Engine] = None,
 ) -> Tuple[int, List[Conversation]]:
     """(how many match, the page asked for), most recent activity first; filtered and
     paged in SQL on the conversation index. A conversation is within the dates when it
@@ -208,9 +221,15 @@ def list_conversations(
         query = query.where(table.c.fallbacks > 0 if wanted.fallback else table.c.fallbacks == 0)
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).select_from(query.subquery())).scalar() or 0
-        rows = connection.execute(
-            query.order_by(table.c.last_at.desc(), table.c.sender_id).limit(page_size).offset((page - 1) * page_size)
-        ).mappings().all()
+        rows = (
+            connection.execute(
+                query.order_by(table.c.last_at.desc(), table.c.sender_id)
+                .limit(page_size)
+                .offset((page - 1) * page_size)
+            )
+            .mappings()
+            .all()
+        )
     return int(total), [_conversation(row) for row in rows]
 
 
@@ -221,9 +240,11 @@ def find_conversation(pseudonym: str, visible: Visible, engine: Optional[Engine]
         return None
     table = index.conversation_index
     with engine.connect() as connection:
-        row = connection.execute(
-            _scoped(select(table), visible).where(table.c.conversation_id == pseudonym)
-        ).mappings().first()
+        row = (
+            connection.execute(_scoped(select(table), visible).where(table.c.conversation_id == pseudonym))
+            .mappings()
+            .first()
+        )
     return None if row is None else _conversation(row)
 
 
@@ -267,7 +288,9 @@ class NotUnderstood:
     def document(self) -> Dict[str, Any]:
         """As JSON."""
         return {
-            "text": self.text, "count": self.count, "last_seen_at": _moment(self.last_at),
+            "text": self.text,
+            "count": self.count,
+            "last_seen_at": _moment(self.last_at),
             "closest_intent": self.closest_intent,
             "confidence": round(self.confidence, 3) if self.confidence is not None else None,
         }
@@ -290,7 +313,7 @@ def not_understood(
     query = _within_dates(query, wanted)
     grouped: Dict[str, NotUnderstood] = {}
     with engine.connect() as connection:
-        for sender, timestamp, data in connection.execute(query):
+        for _sender, timestamp, data in connection.execute(query):
             event = _event_data(data)
             if event is None:
                 continue
@@ -301,7 +324,9 @@ def not_understood(
             entry = grouped.get(key)
             if entry is None:
                 grouped[key] = NotUnderstood(
-                    text, 1, timestamp or 0.0,
+                    text,
+                    1,
+                    timestamp or 0.0,
                     closest.get("name") if closest else None,
                     float(closest["confidence"]) if closest and closest.get("confidence") is not None else None,
                 )

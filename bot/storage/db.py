@@ -3,6 +3,7 @@
 Engines are created once per URL, and the schema is brought up to date with Alembic
 the first time a URL is used in a process, so every entry point finds the tables.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -137,6 +138,7 @@ async def off_loop(function: Callable[..., _Result], *args: Any) -> _Result:
 def runs_off_loop(handler: Callable[..., _Result]) -> Callable[..., Awaitable[_Result]]:
     """A synchronous request handler that touches the database, as a coroutine that runs
     it on a database thread (what it raises is raised to the caller)."""
+
     @functools.wraps(handler)
     async def off_loop_handler(*args: Any, **kwargs: Any) -> _Result:
         return await off_loop(functools.partial(handler, *args, **kwargs))

@@ -1,4 +1,5 @@
 """Export every stored answer with its respondent, assessment and profile, as CSV or JSON."""
+
 from __future__ import annotations
 
 import csv

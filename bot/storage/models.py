@@ -3,6 +3,7 @@
 Keep it in step with the Alembic migrations in `bot/storage/migrations`;
 tests/unit/test_storage.py fails if the two differ.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -62,9 +63,7 @@ class Profile(Base):
     """The respondent's current profile; each assessment keeps a copy of it."""
 
     __tablename__ = "profiles"
-    respondent_id = Column(
-        String(64), ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True
-    )
+    respondent_id = Column(String(64), ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
     institution = Column(String(200))
     faculty = Column(String(200))
     role = Column(String(40))
@@ -77,16 +76,12 @@ class Assessment(Base):
 
     __tablename__ = "assessments"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('started', 'paused', 'completed')", name="status_known"
-        ),
+        CheckConstraint("status IN ('started', 'paused', 'completed')", name="status_known"),
         # The dashboard filters assessments by status within an institution.
         Index("ix_assessments_institution_status", "institution", "status"),
     )
     id = Column(String(32), primary_key=True)
-    respondent_id = Column(
-        String(64), ForeignKey("respondents.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    respondent_id = Column(String(64), ForeignKey("respondents.id", ondelete="CASCADE"), nullable=False, index=True)
     status = Column(String(16), nullable=False, default="started")
     channel = Column(String(32), nullable=False)
     instrument_version = Column(Integer, nullable=False)
@@ -110,9 +105,7 @@ class Answer(Base):
         Index("ix_answers_assessment_theme_item_value", "assessment_id", "theme", "item", "value"),
     )
     id = Column(Integer, primary_key=True, autoincrement=True)
-    assessment_id = Column(
-        String(32), ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    assessment_id = Column(String(32), ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True)
     theme = Column(String(40), nullable=False)
     item = Column(String(40), nullable=False)
     value = Column(SmallInteger)
@@ -131,9 +124,7 @@ class Plan(Base):
 
     __tablename__ = "plans"
     id = Column(String(32), primary_key=True)
-    assessment_id = Column(
-        String(32), ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    assessment_id = Column(String(32), ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True)
     language = Column(String(8), nullable=False)
     markdown = Column(Text, nullable=False)
     token_hash = Column(String(64), nullable=False, unique=True)
@@ -181,9 +172,7 @@ class DashboardUser(Base):
     """A person who may open the management dashboard, with a role and, below admin, one institution."""
 
     __tablename__ = "dashboard_users"
-    __table_args__ = (
-        CheckConstraint("role IN ('admin', 'manager', 'viewer')", name="role_known"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'manager', 'viewer')", name="role_known"),)
     id = Column(Integer, primary_key=True, autoincrement=True)
     username = Column(String(64), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)

@@ -3,6 +3,7 @@
 A link carries a random token (256 bits from `secrets`); the database keeps only the
 token's SHA-256 hash, so neither guessing nor reading the database opens a plan.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,12 @@ class SavedPlan:
 
 
 def save_plan(
-    session: Session, assessment_id: str, language: str, markdown: str,
-    now: Optional[datetime] = None, lifetime: Optional[timedelta] = None,
+    session: Session,
+    assessment_id: str,
+    language: str,
+    markdown: str,
+    now: Optional[datetime] = None,
+    lifetime: Optional[timedelta] = None,
 ) -> SavedPlan:
     """Store a plan with its assessment and return a new private link token for it."""
     created = now or utcnow()
@@ -52,8 +57,13 @@ def save_plan(
     expires = created + (lifetime or link_lifetime())
     session.add(
         Plan(
-            id=uuid.uuid4().hex, assessment_id=assessment_id, language=language, markdown=markdown,
-            token_hash=token_hash(token), created_at=created, expires_at=expires,
+            id=uuid.uuid4().hex,
+            assessment_id=assessment_id,
+            language=language,
+            markdown=markdown,
+            token_hash=token_hash(token),
+            created_at=created,
+            expires_at=expires,
         )
     )
     session.flush()

@@ -4,6 +4,7 @@ The key (salt) comes from `SEDIA_ID_SALT`, or is generated on first run and kept
 the data folder with owner-only permissions. Without the salt an id cannot be traced
 back to a Telegram id or a chat session.
 """
+
 from __future__ import annotations
 
 import hashlib

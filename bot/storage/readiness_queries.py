@@ -4,6 +4,7 @@ They return raw numbers with the size of every group; `bot.dashboard.reports` de
 what may be shown. A group is a value of one profile column (faculty, zone, role,
 institution) or a calendar month, or everyone in scope.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -175,14 +176,23 @@ def _like_pattern(search: str) -> str:
 
 
 def open_answers(
-    session: Session, scope: Scope, theme: Optional[str] = None, search: Optional[str] = None, limit: int = 500,
+    session: Session,
+    scope: Scope,
+    theme: Optional[str] = None,
+    search: Optional[str] = None,
+    limit: int = 500,
 ) -> List[Tuple[str, str]]:
     """(theme, text) of open answers in scope, by theme then text, so their order says
     nothing about who wrote them or when."""
     query = (
         select(Answer.theme, Answer.text)
         .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(scope.condition(), Answer.item.in_(load_instrument().open_item_ids), Answer.text.isnot(None), Answer.text != "")
+        .where(
+            scope.condition(),
+            Answer.item.in_(load_instrument().open_item_ids),
+            Answer.text.isnot(None),
+            Answer.text != "",
+        )
         .order_by(Answer.theme, Answer.text)
         .limit(limit)
     )

@@ -5,6 +5,7 @@ first delivery claims the id here, atomically across replicas; a later one finds
 claimed and is dropped. Only a hash of the conversation and the id is kept, for as long
 as a client could still be retrying.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@
 Every function takes an open session (see `db.session_scope`) and a pseudonymous
 respondent id. A retried write leaves the same rows behind as a single one.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -72,9 +73,7 @@ def current_assessment(session: Session, respondent: str) -> Optional[Assessment
     ).scalar_one_or_none()
 
 
-def start_assessment(
-    session: Session, respondent: str, channel: str, instrument_version: int
-) -> Assessment:
+def start_assessment(session: Session, respondent: str, channel: str, instrument_version: int) -> Assessment:
     """Return the open assessment, or start a new one with a copy of the profile."""
     existing = current_assessment(session, respondent)
     if existing is not None:
@@ -178,14 +177,10 @@ def erase_respondent(session: Session, respondent: str) -> Dict[str, int]:
         "respondents": 1 if session.get(Respondent, respondent) else 0,
     }
     session.execute(
-        delete(Answer).where(Answer.assessment_id.in_(assessment_ids)).execution_options(
-            synchronize_session=False
-        )
+        delete(Answer).where(Answer.assessment_id.in_(assessment_ids)).execution_options(synchronize_session=False)
     )
     session.execute(
-        delete(Plan).where(Plan.assessment_id.in_(assessment_ids)).execution_options(
-            synchronize_session=False
-        )
+        delete(Plan).where(Plan.assessment_id.in_(assessment_ids)).execution_options(synchronize_session=False)
     )
     session.execute(delete(Assessment).where(Assessment.respondent_id == respondent))
     session.execute(delete(Profile).where(Profile.respondent_id == respondent))

@@ -4,6 +4,7 @@ A channel handles each update exactly once: it skips an update whose id is recor
 here, records each one when it is done, and, when polling, resumes from its cursor.
 Only ids are kept, never an update's content.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -61,9 +62,7 @@ def forget_processed(session: Session, channel: str, now: Optional[datetime] = N
         conditions.append(ProcessedUpdate.update_id < resume_at)
     removed = 0
     for condition in conditions:
-        result = session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.channel == channel, condition)
-        )
+        result = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.channel == channel, condition))
         removed += result.rowcount or 0
     return removed
 

@@ -4,6 +4,7 @@ Inside a form each message reaches the form's validation first, so a command tha
 does not know gets the question's hint instead ("Please answer with a number ..."). That
 was how "delete my data" was lost mid-interview (issue 16).
 """
+
 from typing import Dict, List, Optional, Tuple
 
 import pytest
@@ -55,8 +56,13 @@ def _send(form: str, slot: str, command: str, language: str, way: str, slots: Op
     intent, english, malay, payload = COMMANDS[command]
     text = payload if way == "button" else {"en": english, "ms": malay}[language]
     confidence = 1.0 if way == "button" else 0.95
-    return validate(form, slot, tracker(text, intent, {"language": language, **(slots or {})},
-                                        requested=slot, confidence=confidence, sender=SENDER))
+    return validate(
+        form,
+        slot,
+        tracker(
+            text, intent, {"language": language, **(slots or {})}, requested=slot, confidence=confidence, sender=SENDER
+        ),
+    )
 
 
 @pytest.mark.parametrize("language, way", WAYS)
@@ -99,8 +105,11 @@ def test_delete_my_data_confirmed_inside_a_form_erases_everything_and_ends_the_f
     slots, _ = _send(form, slot, "delete my data", language, "typed")
     assert slots["forget_pending"] is True
     yes = {"en": "yes", "ms": "ya"}[language]
-    slots, messages = validate(form, slot, tracker(yes, "affirm", {"language": language, "forget_pending": True},
-                                                   requested=slot, sender=SENDER))
+    slots, messages = validate(
+        form,
+        slot,
+        tracker(yes, "affirm", {"language": language, "forget_pending": True}, requested=slot, sender=SENDER),
+    )
     said = _said(messages)
     assert "utter_forgotten" in said and not set(said) & set(_hints(slot, language))
     assert slots["requested_slot"] is None and slots[STEP_SLOT] == "paused" and slots["forget_pending"] is False
@@ -112,7 +121,9 @@ def test_delete_my_data_confirmed_inside_a_form_erases_everything_and_ends_the_f
 @pytest.mark.parametrize("form, slot", [f for f in FORMS if f[1] != "consent"])
 def test_no_to_delete_my_data_keeps_everything_and_asks_the_question_again(sqlite_url, form, slot):
     rid = consent(SENDER)
-    slots, messages = validate(form, slot, tracker("no", "deny", {"forget_pending": True}, requested=slot, sender=SENDER))
+    slots, messages = validate(
+        form, slot, tracker("no", "deny", {"forget_pending": True}, requested=slot, sender=SENDER)
+    )
     assert "utter_forget_cancelled" in _said(messages)
     assert slots == {slot: None, "forget_pending": False}
     with session_scope() as session:
@@ -122,8 +133,11 @@ def test_no_to_delete_my_data_keeps_everything_and_asks_the_question_again(sqlit
 def test_an_answer_after_the_erasure_question_is_an_answer_and_the_question_lapses(sqlite_url):
     consent(SENDER)
     item = INSTRUMENT.theme("training").scale_items[0]
-    slots, messages = validate(f"validate_{INSTRUMENT.theme('training').form_name}", item.id,
-                               tracker("4", "answer_scale", {"forget_pending": True}, requested=item.id, sender=SENDER))
+    slots, messages = validate(
+        f"validate_{INSTRUMENT.theme('training').form_name}",
+        item.id,
+        tracker("4", "answer_scale", {"forget_pending": True}, requested=item.id, sender=SENDER),
+    )
     assert slots[item.id] == "4" and slots["forget_pending"] is False and messages == []
 
 
@@ -132,8 +146,11 @@ def test_an_unsure_guess_at_a_destructive_command_gets_the_hint(sqlite_url, inte
     # "banana" read as forget_me at 0.4 must not offer to erase anything.
     consent(SENDER)
     item = INSTRUMENT.theme("training").scale_items[0]
-    slots, messages = validate(f"validate_{INSTRUMENT.theme('training').form_name}", item.id,
-                               tracker("banana", intent, requested=item.id, confidence=0.4, sender=SENDER))
+    slots, messages = validate(
+        f"validate_{INSTRUMENT.theme('training').form_name}",
+        item.id,
+        tracker("banana", intent, requested=item.id, confidence=0.4, sender=SENDER),
+    )
     assert _said(messages) == [INSTRUMENT.scale.hint.get("en")]
     assert slots == {item.id: None}
 
@@ -145,8 +162,11 @@ def test_a_stray_word_the_nlu_reads_as_forget_me_is_not_a_command(sqlite_url, te
     consent(SENDER)
     theme = INSTRUMENT.theme("training")
     item = theme.open_item if open_question else theme.scale_items[0]
-    slots, messages = validate(f"validate_{theme.form_name}", item.id,
-                               tracker(text, "forget_me", requested=item.id, confidence=0.97, sender=SENDER))
+    slots, messages = validate(
+        f"validate_{theme.form_name}",
+        item.id,
+        tracker(text, "forget_me", requested=item.id, confidence=0.97, sender=SENDER),
+    )
     assert "utter_confirm_forget" not in _said(messages) and "forget_pending" not in slots
     if open_question:
         assert slots[item.id]  # it is an answer like any other

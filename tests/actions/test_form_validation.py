@@ -1,4 +1,5 @@
 """The form glue stores answers only when it should, and answers digressions without storing."""
+
 import asyncio
 from pathlib import Path
 from typing import Optional
@@ -19,8 +20,14 @@ DOMAIN["slots"].update(_raw.get("slots") or {})
 DOMAIN["forms"].update(_raw.get("forms") or {})
 
 
-def tracker(text: str, intent: str, slots: Optional[dict] = None, requested: Optional[str] = None,
-            confidence: float = 0.95, sender: str = "tester") -> Tracker:
+def tracker(
+    text: str,
+    intent: str,
+    slots: Optional[dict] = None,
+    requested: Optional[str] = None,
+    confidence: float = 0.95,
+    sender: str = "tester",
+) -> Tracker:
     all_slots = {"requested_slot": requested, "language": "en", **(slots or {})}
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
@@ -46,7 +53,11 @@ def consent(sender: str = "tester") -> str:
 def stored(rid: str) -> dict:
     with session_scope() as session:
         assessment = repository.current_assessment(session, rid)
-        return {} if assessment is None else {k: v.value for k, v in repository.answers_for(session, assessment.id).items()}
+        return (
+            {}
+            if assessment is None
+            else {k: v.value for k, v in repository.answers_for(session, assessment.id).items()}
+        )
 
 
 def test_a_valid_answer_is_stored_at_once(sqlite_url):
@@ -57,7 +68,9 @@ def test_a_valid_answer_is_stored_at_once(sqlite_url):
 
 
 def test_without_consent_nothing_is_stored_but_the_slot_is_kept(sqlite_url):
-    slots, _ = validate("validate_training_form", "trn_2", tracker("5", "answer_scale", requested="trn_2", sender="nobody"))
+    slots, _ = validate(
+        "validate_training_form", "trn_2", tracker("5", "answer_scale", requested="trn_2", sender="nobody")
+    )
     assert slots["trn_2"] == "5"
     assert stored(respondent_id("rest", "nobody")) == {}
     with session_scope() as session:
@@ -72,9 +85,13 @@ def test_restored_slots_are_not_written_again(sqlite_url):
 
 def test_digressions_are_answered_and_the_question_stays_open(sqlite_url):
     rid = consent()
-    slots, messages = validate("validate_training_form", "trn_3", tracker("what does MQA say?", "ask_mqa", requested="trn_3"))
+    slots, messages = validate(
+        "validate_training_form", "trn_3", tracker("what does MQA say?", "ask_mqa", requested="trn_3")
+    )
     assert slots["trn_3"] is None and "Source: MQA" in messages[0]["text"]
-    slots, messages = validate("validate_training_form", "trn_3", tracker("why do you ask this?", "ask_why", requested="trn_3"))
+    slots, messages = validate(
+        "validate_training_form", "trn_3", tracker("why do you ask this?", "ask_why", requested="trn_3")
+    )
     assert slots["trn_3"] is None and "instructional designers" in messages[0]["text"]
     slots, messages = validate("validate_training_form", "trn_3", tracker("purple", "out_of_scope", requested="trn_3"))
     assert slots["trn_3"] is None and "number from 1" in messages[-1]["text"]
@@ -84,7 +101,9 @@ def test_digressions_are_answered_and_the_question_stays_open(sqlite_url):
 def test_stop_pauses_and_ends_the_form(sqlite_url):
     rid = consent()
     validate("validate_training_form", "trn_1", tracker("3", "answer_scale", requested="trn_1"))
-    slots, messages = validate("validate_training_form", "trn_2", tracker("stop", "pause_assessment", requested="trn_2"))
+    slots, messages = validate(
+        "validate_training_form", "trn_2", tracker("stop", "pause_assessment", requested="trn_2")
+    )
     assert slots["requested_slot"] is None and slots["interview_step"] == "paused"
     with session_scope() as session:
         assert repository.current_assessment(session, rid).status == "paused"
@@ -93,14 +112,20 @@ def test_stop_pauses_and_ends_the_form(sqlite_url):
 
 def test_open_answer_is_kept_verbatim_and_long_ones_are_refused(sqlite_url):
     consent()
-    slots, _ = validate("validate_quality_form", "qua_open", tracker("Approval takes a year.", "theme_quality", requested="qua_open"))
+    slots, _ = validate(
+        "validate_quality_form", "qua_open", tracker("Approval takes a year.", "theme_quality", requested="qua_open")
+    )
     assert slots["qua_open"] == "Approval takes a year."
-    slots, messages = validate("validate_quality_form", "qua_open", tracker("z" * 5000, "nlu_fallback", requested="qua_open"))
+    slots, messages = validate(
+        "validate_quality_form", "qua_open", tracker("z" * 5000, "nlu_fallback", requested="qua_open")
+    )
     assert slots["qua_open"] is None and "too long" in messages[0]["text"]
 
 
 def test_consent_yes_is_recorded_and_no_is_not(sqlite_url):
-    slots, _ = validate("validate_consent_form", "consent", tracker("yes please", "affirm", requested="consent", sender="a"))
+    slots, _ = validate(
+        "validate_consent_form", "consent", tracker("yes please", "affirm", requested="consent", sender="a")
+    )
     assert slots["consent"] == "given"
     slots, _ = validate("validate_consent_form", "consent", tracker("no", "deny", requested="consent", sender="b"))
     assert slots["consent"] == "declined"
@@ -111,9 +136,15 @@ def test_consent_yes_is_recorded_and_no_is_not(sqlite_url):
 
 def test_a_command_is_not_taken_for_a_name(sqlite_url):
     consent()
-    slots, messages = validate("validate_profile_form", "institution", tracker("continue", "continue_assessment", requested="institution"))
+    slots, messages = validate(
+        "validate_profile_form", "institution", tracker("continue", "continue_assessment", requested="institution")
+    )
     assert slots["institution"] is None and "name or acronym" in messages[-1]["text"]
-    slots, _ = validate("validate_profile_form", "institution", tracker("Kolej Komuniti Selayang", "inform_profile", requested="institution"))
+    slots, _ = validate(
+        "validate_profile_form",
+        "institution",
+        tracker("Kolej Komuniti Selayang", "inform_profile", requested="institution"),
+    )
     assert slots["institution"] == "Kolej Komuniti Selayang"
 
 
@@ -136,7 +167,8 @@ def test_a_language_switch_inside_a_form_keeps_the_answers_and_asks_again(sqlite
     validate("validate_training_form", "trn_2", tracker("sangat setuju", "answer_scale", requested="trn_2"))
     # The `language` slot mapping has already switched to Malay when the form validates.
     slots, messages = validate(
-        "validate_training_form", "trn_3",
+        "validate_training_form",
+        "trn_3",
         tracker("cakap Bahasa Melayu", "switch_language", slots={"language": "ms"}, requested="trn_3"),
     )
     assert slots == {"trn_3": None}
@@ -153,8 +185,8 @@ def _rendered(response: str, slots: dict) -> dict:
     """A domain response as Rasa's own response generator renders it with these slots."""
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
 
     domain = Domain.load("domain.yml")
     track = DialogueStateTracker.from_events("tester", [SlotSet(k, v) for k, v in slots.items()], domain.slots)
@@ -164,20 +196,32 @@ def _rendered(response: str, slots: dict) -> dict:
 
 def test_a_button_answer_is_stored_in_the_conversation_language(sqlite_url):
     rid = consent()
-    validate("validate_quality_form", "qua_1", tracker('/answer_scale{"scale_value": "2"}', "answer_scale", slots={"language": "ms"}, requested="qua_1"))
+    validate(
+        "validate_quality_form",
+        "qua_1",
+        tracker('/answer_scale{"scale_value": "2"}', "answer_scale", slots={"language": "ms"}, requested="qua_1"),
+    )
     assert answers_with_language(rid) == {"qua_1": (2, "ms")}
 
 
 def test_malay_hints_and_digressions(sqlite_url):
     consent()
-    slots, messages = validate("validate_training_form", "trn_4", tracker("pisang", "out_of_scope", slots={"language": "ms"}, requested="trn_4"))
+    slots, messages = validate(
+        "validate_training_form",
+        "trn_4",
+        tracker("pisang", "out_of_scope", slots={"language": "ms"}, requested="trn_4"),
+    )
     assert slots["trn_4"] is None and "Sila jawab dengan nombor" in messages[-1]["text"]
-    slots, messages = validate("validate_training_form", "trn_4", tracker("kenapa?", "ask_why", slots={"language": "ms"}, requested="trn_4"))
+    slots, messages = validate(
+        "validate_training_form", "trn_4", tracker("kenapa?", "ask_why", slots={"language": "ms"}, requested="trn_4")
+    )
     assert slots["trn_4"] is None and "staf sokongan" in messages[-1]["text"]
 
 
 def test_a_forged_language_button_leaves_sedia_in_its_own_languages(sqlite_url):
-    _, messages = run_action("action_language_switched", tracker("/switch_language", "switch_language", slots={"language": "fr"}))
+    _, messages = run_action(
+        "action_language_switched", tracker("/switch_language", "switch_language", slots={"language": "fr"})
+    )
     assert messages[0]["text"] == "All right, we'll continue in English."
 
 
@@ -190,7 +234,9 @@ def test_switching_outside_a_form_confirms_and_offers_the_menu(sqlite_url):
 def test_an_unsure_or_theme_reading_of_an_mqa_question_still_gets_the_answer(sqlite_url):
     from bot.guidance.mqa import answer
 
-    _, messages = run_action("action_explain_input", tracker("perlukah hasil pembelajaran", "nlu_fallback", slots={"language": "ms"}))
+    _, messages = run_action(
+        "action_explain_input", tracker("perlukah hasil pembelajaran", "nlu_fallback", slots={"language": "ms"})
+    )
     assert messages[0]["text"] == answer("outcomes_assessment", "ms")
     _, messages = run_action("action_theme_guidance", tracker("what quality assurance do we need?", "theme_quality"))
     assert messages[0]["text"] == answer("qa_checklist", "en")
@@ -198,7 +244,11 @@ def test_an_unsure_or_theme_reading_of_an_mqa_question_still_gets_the_answer(sql
     _, messages = run_action("action_theme_guidance", tracker("our quality assurance is weak", "theme_quality"))
     assert "Would you like to answer" in str(messages[-1]) or messages[-1].get("response") == "utter_theme_offer"
     consent()
-    slots, messages = validate("validate_training_form", "trn_1", tracker("ada senarai semak?", "nlu_fallback", slots={"language": "ms"}, requested="trn_1"))
+    slots, messages = validate(
+        "validate_training_form",
+        "trn_1",
+        tracker("ada senarai semak?", "nlu_fallback", slots={"language": "ms"}, requested="trn_1"),
+    )
     assert slots["trn_1"] is None and messages[0]["text"] == answer("qa_checklist", "ms")
 
 

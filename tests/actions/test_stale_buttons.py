@@ -3,6 +3,7 @@
 Before, a scale button carried only its value, so a press under an old message (or an
 old Telegram keyboard after a restart) answered whatever question was current.
 """
+
 import pytest
 
 from bot.answers import parse_scale_answer, scale_button_item
@@ -53,8 +54,11 @@ def test_a_press_under_an_answered_statement_is_refused_and_changes_nothing(sqli
     rid = consent()
     validate(FORM, "trn_1", tracker("2", "answer_scale", requested="trn_1", slots={"language": language}))
     # trn_2 is being asked; the user presses "5" under trn_1's old message.
-    slots, messages = validate(FORM, "trn_2", tracker(
-        press("trn_1", "5"), "answer_scale", requested="trn_2", slots={"trn_1": "2", "language": language}))
+    slots, messages = validate(
+        FORM,
+        "trn_2",
+        tracker(press("trn_1", "5"), "answer_scale", requested="trn_2", slots={"trn_1": "2", "language": language}),
+    )
     assert slots == {"trn_2": None}
     assert [m["text"] for m in messages] == [message("scale_button.answered_already", language)]
     assert stored(rid) == {"trn_1": 2}
@@ -63,8 +67,9 @@ def test_a_press_under_an_answered_statement_is_refused_and_changes_nothing(sqli
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_press_for_a_statement_still_unanswered_answers_that_one(sqlite_url, language):
     rid = consent()
-    slots, messages = validate(FORM, "trn_2", tracker(
-        press("trn_4", "3"), "answer_scale", requested="trn_2", slots={"language": language}))
+    slots, messages = validate(
+        FORM, "trn_2", tracker(press("trn_4", "3"), "answer_scale", requested="trn_2", slots={"language": language})
+    )
     assert slots == {"trn_2": None, "trn_4": "3"}
     place = INSTRUMENT.progress_mark(INSTRUMENT.item("trn_4"), language)
     assert [m["text"] for m in messages] == [message("scale_button.recorded_other", language, place=place)]
@@ -72,11 +77,14 @@ def test_a_press_for_a_statement_still_unanswered_answers_that_one(sqlite_url, l
     assert stored(rid) == {"trn_4": 3}
 
 
-@pytest.mark.parametrize("payload", [
-    press("old_9", "4"),  # a statement this instrument does not have
-    press("trn_6", "4"),  # the open question has no scale
-    press("trn_4", "9"),  # not a point of the scale
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        press("old_9", "4"),  # a statement this instrument does not have
+        press("trn_6", "4"),  # the open question has no scale
+        press("trn_4", "9"),  # not a point of the scale
+    ],
+)
 def test_a_press_that_cannot_be_an_answer_is_refused(sqlite_url, payload):
     rid = consent()
     open_id = INSTRUMENT.theme("training").open_item.id

@@ -3,6 +3,7 @@
 No browser is downloaded: Playwright starts /usr/bin/chromium (`make test` installs the
 Debian package when it is missing). Screenshots go to test-artifacts/browser/.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,14 @@ ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 # Chromium as root, headless, with nothing that reaches for the internet.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
 ]
 _INDEX = re.compile(r"(\d+)/100")
 
@@ -100,7 +107,9 @@ class WidgetChat(ReadsReplies):
             message = messages.nth(index)
             custom = {"chart": True} if message.locator(".sedia-chart").count() else None
             text = message.locator(".sedia-text, .sedia-chart, .sedia-document").first.inner_text()
-            titles = [b.get_attribute("data-title") or b.inner_text() for b in message.locator(".sedia-buttons button").all()]
+            titles = [
+                b.get_attribute("data-title") or b.inner_text() for b in message.locator(".sedia-buttons button").all()
+            ]
             self.last.append(Reply(text, [{"title": t, "payload": t} for t in titles], custom))
         return self.last
 

@@ -2,6 +2,7 @@
 transcript with stored HTML in it, download an export, and every page that shows stored
 answers, profile fields or transcripts with HTML in them. Screenshots go to
 test-artifacts/browser/dashboard-*.png."""
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,7 @@ SMALL_FACULTY = "Faculty of Law"
 # Profile fields as a crafted message or an imported row could store them. Each payload
 # both raises a dialog and sets a flag, so either way of running it is caught.
 FACULTY_ATTACK = 'Faculty of <img src=x onerror="window.__sediaXss=1;alert(1)"> Law'
-INSTITUTION_ATTACK = 'Universiti <script>window.__sediaXss=1;alert(2)</script> Sedia'
+INSTITUTION_ATTACK = "Universiti <script>window.__sediaXss=1;alert(2)</script> Sedia"
 ANSWER_ATTACK = '<svg onload="window.__sediaXss=1;alert(3)"></svg>' + HTML_ATTACK
 
 
@@ -45,8 +46,13 @@ def dashboard_web(tmp_path_factory) -> Iterator[Dashboard]:
         attackers = [Person(UM, FACULTY_ATTACK, value=2, open_answer=ANSWER_ATTACK) for _ in range(5)]
         attackers += [Person(INSTITUTION_ATTACK, FACULTY_ATTACK, value=4, open_answer=ANSWER_ATTACK) for _ in range(5)]
         seed(attackers)
-        seed_conversation(url, attackers[-1].sender, ["hello", ANSWER_ATTACK], ["greet", "nlu_fallback"],
-                          institution=INSTITUTION_ATTACK)
+        seed_conversation(
+            url,
+            attackers[-1].sender,
+            ["hello", ANSWER_ATTACK],
+            ["greet", "nlu_fallback"],
+            institution=INSTITUTION_ATTACK,
+        )
         running.attacked_conversation = conversation_pseudonym(attackers[-1].sender)
         running.attacked_plan = _plan_naming(attackers[-1])
         yield running
@@ -57,8 +63,10 @@ def _plan_naming(person: Person) -> str:
     "show my plan" builds it; returns its link token."""
     instrument = load_instrument()
     with session_scope() as session:
-        groups = {"faculty": {"institution": person.institution, "faculty": person.faculty},
-                  "institution": {"institution": person.institution}}
+        groups = {
+            "faculty": {"institution": person.institution, "faculty": person.faculty},
+            "institution": {"institution": person.institution},
+        }
         compared = []
         for name, group in groups.items():
             means = group_theme_means(session, group)
@@ -155,8 +163,11 @@ def test_no_serious_accessibility_violations_and_a_narrow_screen(page, dashboard
     page.goto(dashboard_web.url + "/dashboard?group_by=zone")
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("() => axe.run(document)")
-    serious = [(v["id"], [n["html"][:80] for n in v["nodes"]])
-               for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], [n["html"][:80] for n in v["nodes"]])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == []
     page.set_viewport_size({"width": 360, "height": 800})
     page.reload()

@@ -1,6 +1,7 @@
 """The web widget on the demo page, in Debian's Chromium: a whole interview by clicking and
 typing (on a desktop and at 360 px), persistence across reloads and tabs, reconnection,
 the keyboard alone, axe-core, and text that must never become HTML."""
+
 from __future__ import annotations
 
 import json
@@ -122,8 +123,13 @@ def test_everything_works_from_the_keyboard_alone(widget, sedia_web):
     page.wait_for_selector(".sedia-typing", state="hidden", timeout=60_000)
     assert page.evaluate("() => document.activeElement.labels[0].textContent") == "Message to Sedia"
     # Shift+Tab from the box reaches the greeting's buttons; Space presses one.
-    tab_to(page, "Shift+Tab", "document.activeElement.dataset.title === 'Start the readiness assessment'", 10,
-           "the greeting's buttons")
+    tab_to(
+        page,
+        "Shift+Tab",
+        "document.activeElement.dataset.title === 'Start the readiness assessment'",
+        10,
+        "the greeting's buttons",
+    )
     page.keyboard.press("Space")
     page.wait_for_selector("text=May I store your answers?")
     page.wait_for_selector(".sedia-typing", state="hidden", timeout=60_000)
@@ -156,7 +162,8 @@ def test_axe_finds_no_serious_or_critical_violations(widget, sedia_web):
         results = page.evaluate("() => axe.run(document.querySelector('[data-sedia-chat]'))")
         serious = [
             (v["id"], v["impact"], [n["html"][:80] for n in v["nodes"]])
-            for v in results["violations"] if v["impact"] in ("serious", "critical")
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], state
     # The parts that assistive technology relies on.

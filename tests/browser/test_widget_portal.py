@@ -1,5 +1,6 @@
 """The widget on a staff portal that signs users in: with a JWT key set, only sockets with
 a valid token connect, and a signed-in user has the same conversation on every device."""
+
 from __future__ import annotations
 
 import threading

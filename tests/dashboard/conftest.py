@@ -1,6 +1,7 @@
 """The dashboard web app running for real (`python -m bot.dashboard`) on SQLite and on
 PostgreSQL, with known answers, conversations in Rasa's tracker store, and one account
 of each kind."""
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,11 @@ class Dashboard:
         session = requests.Session()
         form = session.get(self.url + "/dashboard/login", timeout=30)
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-        response = session.post(self.url + "/dashboard/login", timeout=30,
-                                data={"csrf_token": token, "username": username, "password": password})
+        response = session.post(
+            self.url + "/dashboard/login",
+            timeout=30,
+            data={"csrf_token": token, "username": username, "password": password},
+        )
         assert response.status_code == 200 and response.url.endswith("/dashboard"), response.text[:500]
         return session
 
@@ -68,16 +72,32 @@ def _people() -> List[Person]:
 
 
 @contextmanager
-def running_dashboard(folder: Path, database_url: str, extra_env: Optional[Dict[str, str]] = None) -> Iterator[Dashboard]:
+def running_dashboard(
+    folder: Path, database_url: str, extra_env: Optional[Dict[str, str]] = None
+) -> Iterator[Dashboard]:
     """Seed the databases at `database_url`, then start the web app on a free port."""
     tracker_url = database_url  # Rasa's `events` table can share the answers database
-    values = {"DATABASE_URL": database_url, "SEDIA_DATA_DIR": str(folder), "SEDIA_ID_SALT": "dashboard-tests",
-              "SEDIA_TRACKER_URL": tracker_url}
+    values = {
+        "DATABASE_URL": database_url,
+        "SEDIA_DATA_DIR": str(folder),
+        "SEDIA_ID_SALT": "dashboard-tests",
+        "SEDIA_TRACKER_URL": tracker_url,
+    }
     port = free_port()
-    env = {**os.environ, **values, "PYTHONPATH": str(REPO_ROOT), "SEDIA_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           **(extra_env or {})}
-    service = Service("web app", [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
-                      f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}", folder / "web.log")
+    env = {
+        **os.environ,
+        **values,
+        "PYTHONPATH": str(REPO_ROOT),
+        "SEDIA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **(extra_env or {}),
+    }
+    service = Service(
+        "web app",
+        [sys.executable, "-m", "bot.dashboard", "--port", str(port)],
+        f"http://127.0.0.1:{port}/health",
+        f"http://127.0.0.1:{port}",
+        folder / "web.log",
+    )
     with environment(values):
         try:
             people = _people()
@@ -89,9 +109,13 @@ def running_dashboard(folder: Path, database_url: str, extra_env: Optional[Dict[
                     tokens[name] = accounts.issue_token(session, name)
             conversations = {}
             for person in (people[0], people[6], people[13]):
-                seed_conversation(tracker_url, person.sender, ["hello", "qwzx blorf", HTML_ATTACK, "start assessment"],
-                                  ["greet", "nlu_fallback", "nlu_fallback", "start_assessment"],
-                                  institution=person.institution)
+                seed_conversation(
+                    tracker_url,
+                    person.sender,
+                    ["hello", "qwzx blorf", HTML_ATTACK, "start assessment"],
+                    ["greet", "nlu_fallback", "nlu_fallback", "start_assessment"],
+                    institution=person.institution,
+                )
                 conversations[person.sender] = person.institution
             service.start(env)
             wait_until(lambda: service.is_ready() or service.has_exited(), 60, "the web app")

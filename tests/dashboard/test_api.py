@@ -1,5 +1,6 @@
 """The JSON API against the running web app, on SQLite and PostgreSQL: who may call what,
 the numbers it returns, suppression, conversation review, exports and bad input."""
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,9 @@ def test_anonymous_calls_are_refused_everywhere(dashboard):
 
 
 def test_a_wrong_or_revoked_token_is_refused(dashboard):
-    bad = requests.get(dashboard.url + "/api/v1/overview", headers={"Authorization": "Bearer sedia_00_nope"}, timeout=30)
+    bad = requests.get(
+        dashboard.url + "/api/v1/overview", headers={"Authorization": "Bearer sedia_00_nope"}, timeout=30
+    )
     assert bad.status_code == 401
 
 
@@ -74,7 +77,10 @@ def test_overview_numbers_and_suppression_with_the_subtraction_case(dashboard):
     assert report["total"]["respondents"] == 13
     assert report["total"]["themes"][0]["mean"] == round((6 * 4 + 5 * 2 + 2 * 5) / 13, 2)
     groups = {g["group"]: g for g in report["groups"]}
-    assert groups["Faculty of Medicine"]["suppressed"] and groups["Faculty of Medicine"]["note"] == "fewer than 5 respondents"
+    assert (
+        groups["Faculty of Medicine"]["suppressed"]
+        and groups["Faculty of Medicine"]["note"] == "fewer than 5 respondents"
+    )
     assert groups["Faculty of Engineering"]["suppressed"], "Engineering would reveal Medicine by subtraction"
     assert groups["Faculty of Education"]["respondents"] == 6
     shown = sum(g["respondents"] for g in report["groups"] if not g["suppressed"])
@@ -104,7 +110,10 @@ def test_conversation_review_filters_and_not_understood(dashboard):
     assert dashboard.get("/api/v1/conversations", "admin", channel="rest").json()["total"] == 3
     assert dashboard.get("/api/v1/conversations", "admin", channel="telegram").json()["total"] == 0
     assert dashboard.get("/api/v1/conversations", "admin", **{"from": "2026-11-16"}).json()["total"] == 0
-    assert dashboard.get("/api/v1/conversations", "admin", **{"from": "2026-11-15", "to": "2026-11-15"}).json()["total"] == 3
+    assert (
+        dashboard.get("/api/v1/conversations", "admin", **{"from": "2026-11-15", "to": "2026-11-15"}).json()["total"]
+        == 3
+    )
     transcript = dashboard.get(f"/api/v1/conversations/{_first_conversation(dashboard)}", "admin").json()
     assert [m["speaker"] for m in transcript["messages"][:2]] == ["user", "sedia"]
     assert [m["fallback"] for m in transcript["messages"] if m["speaker"] == "user"] == [False, True, True, False]
@@ -181,8 +190,11 @@ def test_health_says_unavailable_while_the_database_is_away(dashboard):
         assert response.status_code == 503
         document = response.json()
         assert document["status"] == "unavailable" and document["checks"]["database"]["ok"] is False
-    wait_until(lambda: requests.get(dashboard.url + "/health", timeout=30).status_code == 200, 30,
-               "the web app to see the database again")
+    wait_until(
+        lambda: requests.get(dashboard.url + "/health", timeout=30).status_code == 200,
+        30,
+        "the web app to see the database again",
+    )
 
 
 def test_a_slow_query_does_not_stall_the_other_requests(dashboard):
@@ -206,8 +218,10 @@ def test_a_slow_query_does_not_stall_the_other_requests(dashboard):
 
         def waiting_on_the_lock() -> bool:
             with watcher.cursor() as cursor:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                               "AND wait_event_type = 'Lock'")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
                 return cursor.fetchone()[0] > 0
 
         wait_until(waiting_on_the_lock, 30, "the overview's query to wait on the lock")

@@ -1,6 +1,7 @@
 """The dashboard's API under generated calls: schemathesis reads its OpenAPI description
 and calls every operation with parameters of every shape (issue 16, abuse tests). No
 call may cause a 500, and every answer must match what the description promises."""
+
 from __future__ import annotations
 
 import pytest

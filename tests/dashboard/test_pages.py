@@ -1,5 +1,6 @@
 """The HTML dashboard: sign-in with CSRF and lockout, cookies, roles in the navigation,
 and stored HTML shown as text on every page that shows free text."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,12 @@ def test_pages_need_a_signed_in_browser(dashboard):
 def test_sign_in_sets_a_strict_http_only_cookie(dashboard):
     session = requests.Session()
     token = _login_form(session, dashboard.url)
-    response = session.post(dashboard.url + "/dashboard/login", allow_redirects=False, timeout=30,
-                            data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    response = session.post(
+        dashboard.url + "/dashboard/login",
+        allow_redirects=False,
+        timeout=30,
+        data={"csrf_token": token, "username": "admin", "password": PASSWORD},
+    )
     assert response.status_code == 302
     cookie = next(c for c in response.headers["Set-Cookie"].split(", sedia") if "sedia_session=" in c)
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
@@ -37,21 +42,28 @@ def test_sign_in_sets_a_strict_http_only_cookie(dashboard):
 def test_sign_in_without_the_form_token_is_refused(dashboard):
     session = requests.Session()
     _login_form(session, dashboard.url)
-    response = session.post(dashboard.url + "/dashboard/login", timeout=30,
-                            data={"username": "admin", "password": PASSWORD})
+    response = session.post(
+        dashboard.url + "/dashboard/login", timeout=30, data={"username": "admin", "password": PASSWORD}
+    )
     assert response.status_code == 403 and "form has expired" in response.text
     # A token without its cookie (as another site would send it) is refused too.
-    stranger = requests.post(dashboard.url + "/dashboard/login", timeout=30,
-                             data={"csrf_token": _login_form(requests.Session(), dashboard.url),
-                                   "username": "admin", "password": PASSWORD})
+    stranger = requests.post(
+        dashboard.url + "/dashboard/login",
+        timeout=30,
+        data={"csrf_token": _login_form(requests.Session(), dashboard.url), "username": "admin", "password": PASSWORD},
+    )
     assert stranger.status_code == 403
 
 
 def test_a_form_posted_from_another_site_is_refused(dashboard):
     session = requests.Session()
     token = _login_form(session, dashboard.url)
-    response = session.post(dashboard.url + "/dashboard/login", timeout=30, headers={"Origin": "https://evil.example"},
-                            data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    response = session.post(
+        dashboard.url + "/dashboard/login",
+        timeout=30,
+        headers={"Origin": "https://evil.example"},
+        data={"csrf_token": token, "username": "admin", "password": PASSWORD},
+    )
     assert response.status_code == 403 and "another site" in response.text
 
 
@@ -65,14 +77,20 @@ def test_sign_out_needs_the_session_token_then_ends_the_session(dashboard):
     cookie = session.cookies.get("sedia_session")
     out = session.post(dashboard.url + "/dashboard/logout", data={"csrf_token": token}, timeout=30)
     assert out.url.endswith("/dashboard/login")
-    replay = requests.get(dashboard.url + "/dashboard", cookies={"sedia_session": cookie}, allow_redirects=False, timeout=30)
+    replay = requests.get(
+        dashboard.url + "/dashboard", cookies={"sedia_session": cookie}, allow_redirects=False, timeout=30
+    )
     assert replay.status_code == 302, "the old cookie must not work after signing out"
 
 
 def test_stored_html_is_shown_as_text(dashboard):
     session = dashboard.browser_session("manager_um")
     conversation = dashboard.get("/api/v1/conversations", "manager_um").json()["conversations"][0]["id"]
-    for path in ("/dashboard/open-answers?q=script", f"/dashboard/conversations/{conversation}", "/dashboard/not-understood"):
+    for path in (
+        "/dashboard/open-answers?q=script",
+        f"/dashboard/conversations/{conversation}",
+        "/dashboard/not-understood",
+    ):
         page = session.get(dashboard.url + path, timeout=30)
         assert page.status_code == 200, path
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text, path
@@ -90,9 +108,12 @@ def test_a_viewer_has_no_conversation_review(dashboard):
 def test_every_page_renders_for_a_manager(dashboard):
     session = dashboard.browser_session("manager_um")
     for path, title in (
-        ("/dashboard?group_by=faculty", "fewer than 5 respondents"), ("/dashboard/heatmap?by=faculty", "Heat map"),
-        ("/dashboard/trend", "Trend by month"), ("/dashboard/items", "Lowest-scoring statements"),
-        ("/dashboard/conversations?fallback=yes", "2 conversation(s)"), ("/dashboard/api", "Authorization: Bearer"),
+        ("/dashboard?group_by=faculty", "fewer than 5 respondents"),
+        ("/dashboard/heatmap?by=faculty", "Heat map"),
+        ("/dashboard/trend", "Trend by month"),
+        ("/dashboard/items", "Lowest-scoring statements"),
+        ("/dashboard/conversations?fallback=yes", "2 conversation(s)"),
+        ("/dashboard/api", "Authorization: Bearer"),
     ):
         page = session.get(dashboard.url + path, timeout=30)
         assert page.status_code == 200 and title in page.text, path
@@ -104,12 +125,18 @@ def test_five_failed_sign_ins_lock_the_name(dashboard):
     session = requests.Session()
     for _ in range(5):
         token = _login_form(session, dashboard.url)
-        failed = session.post(dashboard.url + "/dashboard/login", timeout=30,
-                              data={"csrf_token": token, "username": "manager_upm", "password": "not the password"})
+        failed = session.post(
+            dashboard.url + "/dashboard/login",
+            timeout=30,
+            data={"csrf_token": token, "username": "manager_upm", "password": "not the password"},
+        )
         assert failed.status_code in (401, 429)
     token = _login_form(session, dashboard.url)
-    locked = session.post(dashboard.url + "/dashboard/login", timeout=30,
-                          data={"csrf_token": token, "username": "manager_upm", "password": PASSWORD})
+    locked = session.post(
+        dashboard.url + "/dashboard/login",
+        timeout=30,
+        data={"csrf_token": token, "username": "manager_upm", "password": PASSWORD},
+    )
     assert locked.status_code == 429 and "Too many failed sign-ins" in locked.text
     assert "sedia_session" not in session.cookies
 
@@ -121,21 +148,32 @@ def test_a_session_id_planted_before_sign_in_is_never_the_session(dashboard):
     session = requests.Session()
     session.cookies.set("sedia_session", planted)
     token = _login_form(session, dashboard.url)
-    response = session.post(dashboard.url + "/dashboard/login", allow_redirects=False, timeout=30,
-                            data={"csrf_token": token, "username": "admin", "password": PASSWORD})
+    response = session.post(
+        dashboard.url + "/dashboard/login",
+        allow_redirects=False,
+        timeout=30,
+        data={"csrf_token": token, "username": "admin", "password": PASSWORD},
+    )
     assert response.status_code == 302
     issued = re.search(r"sedia_session=([^;]+)", response.headers["Set-Cookie"]).group(1)
     assert issued != planted
-    again = requests.get(dashboard.url + "/dashboard", cookies={"sedia_session": planted}, allow_redirects=False,
-                         timeout=30)
+    again = requests.get(
+        dashboard.url + "/dashboard", cookies={"sedia_session": planted}, allow_redirects=False, timeout=30
+    )
     assert again.status_code == 302 and again.headers["Location"] == "/dashboard/login"
 
 
 TRAVERSALS = [
-    "/widget/../dashboard/app.py", "/widget/%2e%2e/dashboard/app.py", "/widget/%2e%2e%2fdashboard%2fapp.py",
-    "/widget/..%2f..%2f..%2fetc%2fpasswd", "/widget/vendor/%2e%2e/%2e%2e/storage/db.py",
-    "/dashboard/static/..%2f..%2fstorage%2fdb.py", "/dashboard/static/%2e%2e/templates/base.html",
-    "/plan/..%2f..%2fetc%2fpasswd", "/plan/%2e%2e%2f%2e%2e%2fvar%2fsedia.db", "/widget/%00.js",
+    "/widget/../dashboard/app.py",
+    "/widget/%2e%2e/dashboard/app.py",
+    "/widget/%2e%2e%2fdashboard%2fapp.py",
+    "/widget/..%2f..%2f..%2fetc%2fpasswd",
+    "/widget/vendor/%2e%2e/%2e%2e/storage/db.py",
+    "/dashboard/static/..%2f..%2fstorage%2fdb.py",
+    "/dashboard/static/%2e%2e/templates/base.html",
+    "/plan/..%2f..%2fetc%2fpasswd",
+    "/plan/%2e%2e%2f%2e%2e%2fvar%2fsedia.db",
+    "/widget/%00.js",
 ]
 
 
@@ -146,12 +184,23 @@ def test_no_path_leads_out_of_the_static_folders(dashboard):
         assert "import " not in response.text and "root:" not in response.text and "SQLite" not in response.text, path
 
 
-INJECTIONS = ["' OR '1'='1", "1; DROP TABLE answers; --", "\" OR \"\"=\"", "UM' UNION SELECT * FROM dashboard_users --",
-              "%' OR 1=1 --", "\\'; SELECT pg_sleep(5); --"]
+INJECTIONS = [
+    "' OR '1'='1",
+    "1; DROP TABLE answers; --",
+    '" OR ""="',
+    "UM' UNION SELECT * FROM dashboard_users --",
+    "%' OR 1=1 --",
+    "\\'; SELECT pg_sleep(5); --",
+]
 TEXT_FILTERS = {
-    "/api/v1/overview": ["institution"], "/api/v1/heatmap": ["institution"], "/api/v1/trend": ["institution"],
-    "/api/v1/items/lowest": ["institution"], "/api/v1/open-answers": ["institution", "q"],
-    "/api/v1/conversations": ["channel"], "/api/v1/not-understood": [], "/api/v1/export": ["institution"],
+    "/api/v1/overview": ["institution"],
+    "/api/v1/heatmap": ["institution"],
+    "/api/v1/trend": ["institution"],
+    "/api/v1/items/lowest": ["institution"],
+    "/api/v1/open-answers": ["institution", "q"],
+    "/api/v1/conversations": ["channel"],
+    "/api/v1/not-understood": [],
+    "/api/v1/export": ["institution"],
 }
 
 

@@ -1,5 +1,6 @@
 """End-to-end fixtures: Sedia's real Rasa, action and web servers on free ports,
 with a trained model and a private SQLite database."""
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,9 @@ class Chat(ReadsReplies):
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook",
-                                         data=json.dumps(call).encode("utf-8"), headers=headers)
+        request = urllib.request.Request(
+            f"{self.base_url}/webhooks/rest/webhook", data=json.dumps(call).encode("utf-8"), headers=headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
                 return response.status, json.loads(response.read())
@@ -168,7 +170,12 @@ def export_answers(env: Dict[str, str], fmt: str = "json") -> str:
     """What `python -m bot export` prints for the stack whose environment is `env`."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "export", "--format", fmt],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return result.stdout
 
@@ -185,8 +192,11 @@ def running_sedia(folder: Path, extra_env: Optional[Dict[str, str]] = None, with
     # The test process computes the same pseudonyms and reads the same DB.
     with environment(extra):
         stack = Stack(
-            rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-            log_dir=folder / "logs", with_web=with_web,
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            web_port=free_port(),
+            log_dir=folder / "logs",
+            with_web=with_web,
             extra_env={**extra, "ACTION_ENDPOINT_URL": relay.url, **(extra_env or {})},
         )
         relay.target = f"http://127.0.0.1:{stack.actions_port}"

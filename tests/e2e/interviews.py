@@ -1,4 +1,5 @@
 """Helpers that run a whole interview through a Chat and check what Sedia stored."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,14 @@ INSTRUMENT = load_instrument()
 SCALE_ITEMS = [i for i in INSTRUMENT.items if not i.is_open]
 TYPED = {
     "en": {1: "strongly disagree", 2: "disagree", 3: "neutral", 4: "agree", 5: "5", None: "not sure"},
-    "ms": {1: "sangat tidak setuju", 2: "tak setuju", 3: "berkecuali", 4: "setuju", 5: "Sangat setuju", None: "tidak pasti"},
+    "ms": {
+        1: "sangat tidak setuju",
+        2: "tak setuju",
+        3: "berkecuali",
+        4: "setuju",
+        5: "Sangat setuju",
+        None: "tidak pasti",
+    },
 }
 SOURCE = {"en": "Source: Md Rami et al. (2024)", "ms": "Sumber: Md Rami et al. (2024)"}
 
@@ -79,7 +87,10 @@ def assert_summary_matches(chat, sent: Dict[str, Optional[int]], language: str =
 
 
 def assert_stored(
-    sedia, chat, sent: Dict[str, Optional[int]], profile: Dict[str, str],
+    sedia,
+    chat,
+    sent: Dict[str, Optional[int]],
+    profile: Dict[str, str],
     language: Callable[[Item], str] = lambda item: "en",
 ) -> None:
     """Every answer is in the database and in the export, in the language it was given in."""
@@ -97,9 +108,15 @@ def assert_stored(
     [assessment] = sedia.db.assessments(chat.sender, chat.channel)
     assert assessment["status"] == "completed" and assessment["completed_at"] is not None
     assert {k: assessment[k] for k in profile} == profile
-    exported = [r for r in json.loads(sedia.export("json")) if r["respondent_id"] == sedia.db.respondent(chat.sender, chat.channel)]
+    exported = [
+        r
+        for r in json.loads(sedia.export("json"))
+        if r["respondent_id"] == sedia.db.respondent(chat.sender, chat.channel)
+    ]
     assert len(exported) == len(INSTRUMENT.items)
-    assert {r["item"]: (r["value"], r["language"]) for r in exported} == {r["item"]: (r["value"], r["language"]) for r in rows}
+    assert {r["item"]: (r["value"], r["language"]) for r in exported} == {
+        r["item"]: (r["value"], r["language"]) for r in rows
+    }
     assert all(r[k] == v for r in exported for k, v in profile.items())
     assert chat.sender not in json.dumps(exported)
 
@@ -115,8 +132,13 @@ def typing(language: Callable[[Item], str]) -> Callable[[object, Item, Optional[
 
 
 def finish_and_check(
-    sedia, chat, send, profile: Dict[str, str], language: Callable[[Item], str] = lambda item: "en",
-    summary_language: str = "en", before: Optional[Callable] = None,
+    sedia,
+    chat,
+    send,
+    profile: Dict[str, str],
+    language: Callable[[Item], str] = lambda item: "en",
+    summary_language: str = "en",
+    before: Optional[Callable] = None,
     asked_in: Optional[Callable[[Item], str]] = None,
 ) -> Dict[str, Optional[int]]:
     """Answer every question, then check the summary, the stored rows and the export."""

@@ -1,5 +1,6 @@
 """A Telegram user talking to the real Sedia stack through the Bot API stand-in, with the
 same reading helpers as the REST `Chat` (so the interview helpers drive both)."""
+
 from __future__ import annotations
 
 import html
@@ -29,9 +30,13 @@ def telegram_environment(api: BotApiStandIn, **extra: str) -> dict:
 
 def processed(db: Database, update_id: int) -> bool:
     """True once Sedia has handled the update (and sent its replies)."""
-    return bool(db.rows(
-        "SELECT 1 FROM processed_updates WHERE channel = :c AND update_id = :u", c=CHANNEL_KEY, u=update_id,
-    ))
+    return bool(
+        db.rows(
+            "SELECT 1 FROM processed_updates WHERE channel = :c AND update_id = :u",
+            c=CHANNEL_KEY,
+            u=update_id,
+        )
+    )
 
 
 class TelegramChat(ReadsReplies):
@@ -39,8 +44,15 @@ class TelegramChat(ReadsReplies):
 
     channel = "telegram"
 
-    def __init__(self, api: BotApiStandIn, db: Database, user_id: int, language_code: str = "en",
-                 chat_id: Optional[int] = None, chat_type: str = "private") -> None:
+    def __init__(
+        self,
+        api: BotApiStandIn,
+        db: Database,
+        user_id: int,
+        language_code: str = "en",
+        chat_id: Optional[int] = None,
+        chat_type: str = "private",
+    ) -> None:
         self.api = api
         self.db = db
         self.user = TelegramUser(api, user_id, language_code=language_code, chat_id=chat_id, chat_type=chat_type)
@@ -53,8 +65,13 @@ class TelegramChat(ReadsReplies):
 
     def outgoing(self) -> list:
         """Every message and document the bot sent to this chat, in order."""
-        return [c for c in self.api.calls if c.status == 200 and c.params.get("chat_id") == self.chat_id
-                and c.method in ("sendMessage", "sendDocument")]
+        return [
+            c
+            for c in self.api.calls
+            if c.status == 200
+            and c.params.get("chat_id") == self.chat_id
+            and c.method in ("sendMessage", "sendDocument")
+        ]
 
     def _exchange(self, send) -> List[Reply]:
         before = len(self.outgoing())
@@ -64,8 +81,11 @@ class TelegramChat(ReadsReplies):
         self.last = [
             Reply(
                 plain(c.params.get("text") or c.params.get("caption") or ""),
-                [{"title": b["text"], "payload": b.get("callback_data") or b.get("url")}
-                 for row in (c.params.get("reply_markup") or {}).get("inline_keyboard", []) for b in row],
+                [
+                    {"title": b["text"], "payload": b.get("callback_data") or b.get("url")}
+                    for row in (c.params.get("reply_markup") or {}).get("inline_keyboard", [])
+                    for b in row
+                ],
                 {"document": c.file} if c.method == "sendDocument" else None,
             )
             for c in new
@@ -92,4 +112,3 @@ class TelegramChat(ReadsReplies):
                 found = _INDEX.search(reply.text)
                 return {"index": int(found.group(1)) if found else None, "text": reply.text}
         return None
-

@@ -1,4 +1,5 @@
 """Bad input gets a clear answer and loses nothing; a paused interview survives a restart."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,7 +50,7 @@ def test_bad_input_inside_the_interview_is_never_stored(sedia):
     [row] = sedia.db.answers(chat.sender)
     assert (row["item"], row["value"]) == (first.id, 3)
     # An open question refuses an over-long answer the same way.
-    for item in INSTRUMENT.theme("conceptualisation").scale_items[1:]:
+    for _item in INSTRUMENT.theme("conceptualisation").scale_items[1:]:
         chat.say("agree")
     assert chat.current_item().is_open
     open_item = chat.current_item()
@@ -150,7 +151,8 @@ def test_a_retried_rest_message_is_answered_once_and_gets_the_same_replies(sedia
     # A new message with a new id is a new answer, to the question now asked.
     chat.say("2", message_id="client-msg-2")
     assert sorted((r["item"], r["value"]) for r in sedia.db.answers(chat.sender)) == sorted(
-        [(first.id, 4), (second.id, 2)])
+        [(first.id, 4), (second.id, 2)]
+    )
 
 
 def test_an_old_scale_button_does_not_answer_the_current_question(sedia):
@@ -169,7 +171,8 @@ def test_an_old_scale_button_does_not_answer_the_current_question(sedia):
     chat.say("5")
     assert chat.current_item() == INSTRUMENT.items[3]
     assert sorted((r["item"], r["value"]) for r in sedia.db.answers(chat.sender)) == sorted(
-        [(first.id, 4), (second.id, 5), (third.id, 2)])
+        [(first.id, 4), (second.id, 5), (third.id, 2)]
+    )
 
 
 def test_the_widget_drops_a_resent_message_and_refuses_a_huge_one_before_the_nlu(sedia):
@@ -204,8 +207,10 @@ def test_the_widget_drops_a_resent_message_and_refuses_a_huge_one_before_the_nlu
 
 
 def _stored_rows(sedia) -> tuple:
-    return tuple(sedia.db.rows(f"SELECT count(*) AS n FROM {table}")[0]["n"]
-                 for table in ("respondents", "profiles", "assessments", "answers"))
+    return tuple(
+        sedia.db.rows(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+        for table in ("respondents", "profiles", "assessments", "answers")
+    )
 
 
 def test_random_rest_calls_never_break_the_server_and_store_nothing(sedia):
@@ -219,21 +224,27 @@ def test_random_rest_calls_never_break_the_server_and_store_nothing(sedia):
     from hypothesis import strategies as st
 
     before = _stored_rows(sedia)
-    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-                          lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
-                          max_leaves=8)
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+        max_leaves=8,
+    )
     calls = st.fixed_dictionaries(
         {"sender": st.one_of(st.text(max_size=40), values), "message": st.one_of(st.text(max_size=300), values)},
         optional={"message_id": st.one_of(st.text(max_size=200), values), "metadata": values},
     )
-    bodies = st.one_of(st.binary(max_size=300), values.map(lambda v: json.dumps(v).encode()),
-                       calls.map(lambda v: json.dumps(v).encode()))
+    bodies = st.one_of(
+        st.binary(max_size=300),
+        values.map(lambda v: json.dumps(v).encode()),
+        calls.map(lambda v: json.dumps(v).encode()),
+    )
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
     @given(bodies)
     def call(body: bytes) -> None:
-        request = urllib.request.Request(f"{sedia.rasa_url}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{sedia.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
                 status, answer = response.status, json.loads(response.read())
@@ -256,12 +267,18 @@ def test_random_widget_events_never_break_the_socket(sedia):
     from tests.e2e.widget_socket import WidgetSocket
 
     origin = f"http://127.0.0.1:{sedia.stack.web_port}"
-    values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-                          lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
-                          max_leaves=8)
-    events = st.one_of(values, st.fixed_dictionaries(
-        {"message": st.one_of(st.text(max_size=200), values)},
-        optional={"session_id": values, "message_id": values, "metadata": values}))
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+        max_leaves=8,
+    )
+    events = st.one_of(
+        values,
+        st.fixed_dictionaries(
+            {"message": st.one_of(st.text(max_size=200), values)},
+            optional={"session_id": values, "message_id": values, "metadata": values},
+        ),
+    )
     sent = []
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
@@ -294,5 +311,7 @@ def test_the_rasa_health_check_touches_the_model_and_both_stores(sedia):
 
     with urllib.request.urlopen(f"{sedia.rasa_url}/webhooks/rest/", timeout=30) as response:
         assert response.status == 200
-        assert json.loads(response.read()) == {"status": "ok", "checks": {
-            "model": {"ok": True}, "tracker_store": {"ok": True}, "database": {"ok": True}}}
+        assert json.loads(response.read()) == {
+            "status": "ok",
+            "checks": {"model": {"ok": True}, "tracker_store": {"ok": True}, "database": {"ok": True}},
+        }

@@ -1,4 +1,5 @@
 """Interviews in Bahasa Melayu, and language switches, over REST with the real servers."""
+
 from __future__ import annotations
 
 from bot.instrument import Item
@@ -18,13 +19,23 @@ def test_whole_interview_typed_in_malay(sedia):
     assert "Terima kasih. Saya akan menyimpan jawapan anda" in chat.joined()
     assert "Di universiti atau institusi manakah anda bertugas?" in chat.joined()
     chat.say("saya penyelaras program di Fakulti Pengajian Pendidikan, UPM Serdang")
-    assert "Profil anda: Universiti Putra Malaysia, Faculty of Educational Studies, Penyelaras program, Tengah" in chat.joined()
+    assert (
+        "Profil anda: Universiti Putra Malaysia, Faculty of Educational Studies, Penyelaras program, Tengah"
+        in chat.joined()
+    )
 
     finish_and_check(
-        sedia, chat, typing(MALAY),
-        {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Educational Studies",
-         "role": "programme_coordinator", "zone": "central"},
-        language=MALAY, summary_language="ms",
+        sedia,
+        chat,
+        typing(MALAY),
+        {
+            "institution": "Universiti Putra Malaysia",
+            "faculty": "Faculty of Educational Studies",
+            "role": "programme_coordinator",
+            "zone": "central",
+        },
+        language=MALAY,
+        summary_language="ms",
     )
     assert "Profil kesediaan mikro-kredensial anda" in chat.joined()
 
@@ -47,10 +58,17 @@ def test_whole_interview_in_malay_with_buttons(sedia):
     assert "Profil anda: Kolej Komuniti Kuala Langat, Faculty of Engineering, Pensyarah kanan, Tengah" in chat.joined()
 
     finish_and_check(
-        sedia, chat, pressing("ms"),
-        {"institution": "Kolej Komuniti Kuala Langat", "faculty": "Faculty of Engineering",
-         "role": "senior_lecturer", "zone": "central"},
-        language=MALAY, summary_language="ms",
+        sedia,
+        chat,
+        pressing("ms"),
+        {
+            "institution": "Kolej Komuniti Kuala Langat",
+            "faculty": "Faculty of Engineering",
+            "role": "senior_lecturer",
+            "zone": "central",
+        },
+        language=MALAY,
+        summary_language="ms",
     )
 
 
@@ -86,10 +104,18 @@ def test_switching_language_in_the_middle_keeps_every_answer(sedia):
     # Typed digits and "neutral" read the same in both languages; they are stored with the
     # conversation's language.
     finish_and_check(
-        sedia, chat, typing(language),
-        {"institution": "Universiti Sains Malaysia", "faculty": "School of Educational Studies",
-         "role": "senior_lecturer", "zone": "north"},
-        language=language, before=switch, asked_in=asked_in,
+        sedia,
+        chat,
+        typing(language),
+        {
+            "institution": "Universiti Sains Malaysia",
+            "faculty": "School of Educational Studies",
+            "role": "senior_lecturer",
+            "zone": "north",
+        },
+        language=language,
+        before=switch,
+        asked_in=asked_in,
     )
 
 

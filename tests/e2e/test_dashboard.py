@@ -1,6 +1,7 @@
 """The dashboard on the whole stack: interviews over REST with the real Rasa server (and
 its SQL tracker store), the action server and the web app, then the first admin created as
 the README says, and the aggregates, conversation review and erasure seen through the API."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,13 @@ FACULTIES = ["Education", "Education", "Engineering", "Engineering", "Medicine"]
 
 def _cli(sedia, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=REPO_ROOT, env=sedia.env, input=stdin,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO_ROOT,
+        env=sedia.env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -56,13 +62,14 @@ def dashboard(tmp_path_factory):
         added = _cli(sedia, "users", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
         assert added.returncode == 0, added.stderr
         token = _cli(sedia, "users", "token", "admin").stdout.strip()
-        yield {"sedia": sedia, "people": people, "declined": declined, "token": token,
-               "web": web}
+        yield {"sedia": sedia, "people": people, "declined": declined, "token": token, "web": web}
 
 
 def _get(dashboard, path: str, **params) -> requests.Response:
     return requests.get(
-        dashboard["web"] + path, params=params, timeout=30,
+        dashboard["web"] + path,
+        params=params,
+        timeout=30,
         headers={"Authorization": f"Bearer {dashboard['token']}"},
     )
 
@@ -83,7 +90,9 @@ def test_overview_shows_the_interviews_just_completed(dashboard):
     assert {t["theme"]: t["mean"] for t in total["themes"]} == {t.theme_id: t.score for t in expected.themes}
     groups = {g["group"]: g for g in report["groups"]}
     assert groups["Faculty of Medicine"] == {
-        "group": "Faculty of Medicine", "suppressed": True, "note": "fewer than 2 respondents",
+        "group": "Faculty of Medicine",
+        "suppressed": True,
+        "note": "fewer than 2 respondents",
     }
     assert groups["Faculty of Education"]["suppressed"] is True, "subtraction would reveal Medicine"
     assert groups["Faculty of Engineering"]["respondents"] == 2

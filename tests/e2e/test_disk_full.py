@@ -1,6 +1,7 @@
 """The disk fills up under the SQLite databases (issue 16, fault tests): the user is told
 to try again, nothing half-written is left, and once there is room again the interview
 goes on with every answer stored once. The stack runs on a small tmpfs of its own."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,8 +20,9 @@ DISK = "48m"
 @pytest.fixture(scope="module")
 def small_disk(tmp_path_factory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("small-disk")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK}", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
     try:

@@ -1,4 +1,5 @@
 """MQA answers and the action plan over REST, with the real servers, database and web app."""
+
 from __future__ import annotations
 
 import re
@@ -80,7 +81,9 @@ def test_a_finished_interview_ends_with_a_plan_in_chat_and_at_a_private_link(sed
     assert "<h1>Your micro-credential action plan</h1>" in page
     assert f"<h2>1. {INSTRUMENT.theme(plan.gaps[0].theme.theme_id).name.get('en')}" in page
     # What MQA requires and good practice from elsewhere are apart on the printable page too.
-    assert page.index("<h3>What MQA requires</h3>") < page.index("<h3>Good practice from elsewhere (not MQA rules)</h3>")
+    assert page.index("<h3>What MQA requires</h3>") < page.index(
+        "<h3>Good practice from elsewhere (not MQA rules)</h3>"
+    )
     status, markdown, _ = fetch(document["markdown_url"])
     assert status == 200 and markdown.startswith("# Your micro-credential action plan")
     # Stored with the assessment; a guessed link finds nothing.

@@ -1,4 +1,5 @@
 """Complete interviews over the REST channel against the real servers and database."""
+
 from __future__ import annotations
 
 from bot.instrument import Item
@@ -11,7 +12,6 @@ from tests.e2e.interviews import (
     pressing,
     typing,
 )
-
 
 press_scale = pressing("en")
 type_scale = typing(lambda item: "en")
@@ -38,7 +38,10 @@ def test_interview_answered_with_buttons(sedia):
     chat.say("Faculty of Educational Studies")
     chat.press("Programme coordinator")
     chat.press("Central")
-    assert "Your profile: Kolej Komuniti Selayang, Faculty of Educational Studies, Programme coordinator, Central" in chat.joined()
+    assert (
+        "Your profile: Kolej Komuniti Selayang, Faculty of Educational Studies, Programme coordinator, Central"
+        in chat.joined()
+    )
     sent = answer_all(chat, press_scale)
     assert_summary_matches(chat, sent)
     assert_stored(sedia, chat, sent, {**UPM_PROFILE, "institution": "Kolej Komuniti Selayang"})
@@ -54,7 +57,9 @@ def test_interview_answered_by_typing_with_digressions(sedia):
     chat.say("I want to take the readiness assessment")
     chat.say("yes")
     chat.say("I coordinate the MEd programme at UPM's education faculty, Serdang")
-    assert "Your profile: Universiti Putra Malaysia, Faculty of Education, Programme coordinator, Central" in chat.joined()
+    assert (
+        "Your profile: Universiti Putra Malaysia, Faculty of Education, Programme coordinator, Central" in chat.joined()
+    )
 
     def digress(chat, item: Item) -> None:
         position = INSTRUMENT.items.index(item) + 1
@@ -70,7 +75,7 @@ def test_interview_answered_by_typing_with_digressions(sedia):
             assert INSTRUMENT.scale.hint.get("en") in chat.joined()
         elif position == 8:
             chat.say("help")
-            assert "say \"stop\" to pause" in chat.joined()
+            assert 'say "stop" to pause' in chat.joined()
         elif position == 9:
             chat.say("I don't really agree")
             assert INSTRUMENT.scale.hint.get("en") in chat.joined()
@@ -96,7 +101,10 @@ def test_declined_consent_stores_nothing_but_still_scores(sedia):
     expected = score_answers(sent, INSTRUMENT)
     assert chat.summary()["index"] == expected.index
     assert "exists only in this chat" in chat.joined()
-    assert sedia.db.rows("SELECT COUNT(*) AS n FROM respondents WHERE id = :r", r=sedia.db.respondent(chat.sender))[0]["n"] == 0
+    assert (
+        sedia.db.rows("SELECT COUNT(*) AS n FROM respondents WHERE id = :r", r=sedia.db.respondent(chat.sender))[0]["n"]
+        == 0
+    )
     counts_after = sedia.db.rows("SELECT (SELECT COUNT(*) FROM respondents) AS r, (SELECT COUNT(*) FROM answers) AS a")
     assert counts_after == counts_before
     chat.say("change my profile")
@@ -115,7 +123,7 @@ def test_theme_in_free_text_gives_guidance_and_offers_its_questions(sedia):
     assert chat.current_item() == training.items[0]
     # Its place in the theme, not in the whole instrument (it used to say "(7/33)").
     assert any(t.startswith(f"(Training and development, 1 of {len(training.items)}) ") for t in chat.texts)
-    for item in training.scale_items:
+    for _item in training.scale_items:
         chat.say("4")
     chat.say("Lecturers have no time.")
     summary = chat.summary()

@@ -1,4 +1,5 @@
 """`make run`'s launcher starts the three servers, says where they are, and Ctrl-C stops them."""
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,21 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
     # With TELEGRAM_TOKEN set, Sedia answers on Telegram at once, by long polling.
     telegram = BotApiStandIn().start()
     env = {
-        **os.environ, **{k: str(v) for k, v in ports.items()},
-        "SEDIA_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'sedia.db'}",
-        "TELEGRAM_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "SEDIA_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'sedia.db'}",
+        "TELEGRAM_TOKEN": telegram.token,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [sys.executable, "-m", "bot.launcher"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     lines = []
     try:
@@ -85,7 +94,7 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
 def listening_addresses(port: int) -> set:
     """The local addresses that listen on `port`, from the kernel's socket tables."""
     found = set()
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+    for table, _width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
         with open(table) as lines:
             next(lines)
             for line in lines:
@@ -102,7 +111,8 @@ def assert_closed(ports: dict) -> None:
     for name, port in ports.items():
         assert listening_addresses(port) == {"127.0.0.1"}, (name, listening_addresses(port))
     forged = urllib.request.Request(
-        f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook", method="POST",
+        f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook",
+        method="POST",
         data=json.dumps({"next_action": "action_forget_me", "sender_id": "x", "tracker": {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
@@ -114,10 +124,15 @@ def assert_closed(ports: dict) -> None:
     rest = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook"
     web_origin = f"http://127.0.0.1:{ports['WEB_PORT']}"
     for origin, allowed in ((web_origin, True), ("https://evil.example", False)):
-        preflight = urllib.request.Request(rest, method="OPTIONS", headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        })
+        preflight = urllib.request.Request(
+            rest,
+            method="OPTIONS",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         try:
             with urllib.request.urlopen(preflight, timeout=10) as response:
                 header = response.headers.get("Access-Control-Allow-Origin")
@@ -134,11 +149,17 @@ def test_launcher_refuses_a_port_that_is_already_taken(tmp_path):
         squatter.listen()
         taken = squatter.getsockname()[1]
         actions_port = free_port()
-        env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "RASA_PORT": str(taken),
-               "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(free_port())}
+        env = {
+            **os.environ,
+            "SEDIA_DATA_DIR": str(tmp_path),
+            "RASA_PORT": str(taken),
+            "ACTIONS_PORT": str(actions_port),
+            "WEB_PORT": str(free_port()),
+        }
         env.pop("TELEGRAM_TOKEN", None)
-        result = subprocess.run([sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
     assert result.returncode == 1
     assert f"Could not start Sedia: port {taken} (Rasa server) is already in use" in result.stderr
     assert "Sedia is running" not in result.stdout
@@ -147,8 +168,9 @@ def test_launcher_refuses_a_port_that_is_already_taken(tmp_path):
 
 def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
     env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "TELEGRAM_TOKEN": "123:abc", "TELEGRAM_MODE": "webhook"}
-    result = subprocess.run([sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1
     assert "Telegram is misconfigured: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL" in result.stderr
 
@@ -167,20 +189,36 @@ def test_plain_rasa_commands_work_from_the_repo_root(tmp_path):
     env["SEDIA_DATA_DIR"] = str(tmp_path)
     rasa = str(VENV_BIN / "rasa")
     servers = [
-        subprocess.Popen([rasa, "run", "actions"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.STDOUT, start_new_session=True),
-        subprocess.Popen([rasa, "run"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.STDOUT, start_new_session=True),
+        subprocess.Popen(
+            [rasa, "run", "actions"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [rasa, "run"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
     ]
     try:
-        wait_until(lambda: answers("http://127.0.0.1:5055/health") and answers("http://127.0.0.1:5005/"), 300,
-                   "plain rasa run and rasa run actions")
+        wait_until(
+            lambda: answers("http://127.0.0.1:5055/health") and answers("http://127.0.0.1:5005/"),
+            300,
+            "plain rasa run and rasa run actions",
+        )
         sender = f"plain-{os.getpid()}"
 
         def say(text: str) -> str:
             body = json.dumps({"sender": sender, "message": text}).encode()
-            request = urllib.request.Request("http://127.0.0.1:5005/webhooks/rest/webhook", data=body,
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                "http://127.0.0.1:5005/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+            )
             with urllib.request.urlopen(request, timeout=120) as response:
                 return "\n".join(r.get("text") or "" for r in json.loads(response.read()))
 

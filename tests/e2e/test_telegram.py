@@ -1,5 +1,6 @@
 """Sedia on Telegram: the real stack (Rasa with the trained model, the action server, the
 database) long-polling a local stand-in for the Bot API."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,7 +12,7 @@ from bot.launcher import Service
 from bot.messages import message
 from tests.bot_api_standin import wait_until
 from tests.e2e.conftest import Running, running_sedia
-from tests.e2e.interviews import INSTRUMENT, answer_all, assert_stored, scale_label, TYPED
+from tests.e2e.interviews import INSTRUMENT, TYPED, answer_all, assert_stored, scale_label
 from tests.e2e.telegram_chat import CHANNEL_KEY, TOKEN, TelegramChat, processed, telegram_environment
 
 _user_ids = itertools.count(700000001)
@@ -63,8 +64,9 @@ def test_start_greets_registers_commands_and_polls_without_a_webhook(api, sedia_
     assert [c["command"] for c in api.commands["ms"]] == menu
     assert api.commands["ms"][-1]["description"] == message("telegram.commands.forget", "ms")
     # "typing…" shows while Rasa works.
-    assert any(c.params["chat_id"] == chat.chat_id and c.params["action"] == "typing"
-               for c in api.calls_of("sendChatAction"))
+    assert any(
+        c.params["chat_id"] == chat.chat_id and c.params["action"] == "typing" for c in api.calls_of("sendChatAction")
+    )
 
 
 def test_a_whole_interview_with_buttons_and_typed_answers(api, sedia_tg):
@@ -89,7 +91,9 @@ def test_a_whole_interview_with_buttons_and_typed_answers(api, sedia_tg):
     presses = sum(1 for i in INSTRUMENT.items if not i.is_open and INSTRUMENT.items.index(i) % 2)
     assert len(api.calls_of("answerCallbackQuery")) - presses_before == presses
     # Typed answers take the keyboard off too, so no old question can be answered by mistake.
-    questions = [api.message(c.result["message_id"]) for c in api.sent(chat.chat_id) if c.params["text"].startswith("(")]
+    questions = [
+        api.message(c.result["message_id"]) for c in api.sent(chat.chat_id) if c.params["text"].startswith("(")
+    ]
     assert len(questions) == len(INSTRUMENT.items)
     assert [q["text"][:12] for q in questions if q.get("reply_markup")] == []
 
@@ -217,10 +221,14 @@ def test_in_a_group_sedia_answers_only_when_addressed_and_suggests_a_private_cha
         member.say(text)
         [advice] = member.last
         assert "chat with me privately" in advice.text
-        assert advice.buttons == [{"title": message("telegram.group_button", "en"), "payload": "https://t.me/sedia_test_bot"}]
+        assert advice.buttons == [
+            {"title": message("telegram.group_button", "en"), "payload": "https://t.me/sedia_test_bot"}
+        ]
     # A reply to Sedia's own message addresses it too.
     advice_message = api.message(sorted(m for m in api.messages if api.messages[m]["chat"]["id"] == group)[-1])
-    update_id = api.add_update({"message": member.user.message_body(text="why not here?", reply_to_message=advice_message)})
+    update_id = api.add_update(
+        {"message": member.user.message_body(text="why not here?", reply_to_message=advice_message)}
+    )
     wait_until(lambda: processed(sedia_tg.db, update_id), 60, "the reply in the group")
     assert "chat with me privately" in member.outgoing()[-1].params["text"]
     # Nothing from the group reached the conversation or the database.
@@ -248,7 +256,7 @@ def test_twenty_chats_at_once_each_get_their_own_replies_in_order(api, sedia_tg)
         greeting = next(i for i, t in enumerate(texts) if "I'm Sedia" in t)
         welcome = next(i for i, t in enumerate(texts) if "You're welcome" in t)
         assert greeting == 0 and welcome == len(texts) - 1, texts
-        assert any("micro-credential" in t.lower() for t in texts[greeting + 1:welcome]), texts
+        assert any("micro-credential" in t.lower() for t in texts[greeting + 1 : welcome]), texts
         assert sum("I'm Sedia" in t for t in texts) == 1
 
 
@@ -276,8 +284,17 @@ def test_language_command_and_malay_users(api, sedia_tg):
     assert chat.texts == [message("telegram.choose_language", "ms")]
     chat.press("Bahasa Melayu")
     assert chat.texts[0] == message("telegram.pressed", "ms", title="Bahasa Melayu")
-    chat.other(sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
-                        "is_animated": False, "is_video": False})
+    chat.other(
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        }
+    )
     assert chat.texts == [message("telegram.not_text", "ms")]
     chat.say("/help")
     assert "Ini yang saya boleh lakukan" in chat.joined()

@@ -1,5 +1,6 @@
 """Sedia's Telegram channel in webhook mode: the secret token is checked, and each
 update is handled once, also when Telegram delivers it again after a restart."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,10 @@ def api(telegram_api):
 @pytest.fixture(scope="module")
 def sedia_hook(api, tmp_path_factory) -> Iterator[Running]:
     env = telegram_environment(
-        api, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_URL=PUBLIC_URL, TELEGRAM_WEBHOOK_SECRET=SECRET,
+        api,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_URL=PUBLIC_URL,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
     )
     with running_sedia(tmp_path_factory.mktemp("webhook"), env, with_web=False) as running:
         wait_until(lambda: api.webhook.get("url"), 60, "the webhook to be set")
@@ -40,7 +44,9 @@ def deliver(sedia: Running, body: object, secret: Optional[str]) -> Tuple[int, d
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
     request = urllib.request.Request(
-        f"http://127.0.0.1:{sedia.stack.rasa_port}/webhooks/telegram/webhook", data=data, headers=headers,
+        f"http://127.0.0.1:{sedia.stack.rasa_port}/webhooks/telegram/webhook",
+        data=data,
+        headers=headers,
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
@@ -55,8 +61,11 @@ def status(sedia: Running) -> dict:
 
 
 def test_the_webhook_is_set_with_the_secret_and_polling_is_off(api, sedia_hook):
-    assert api.webhook == {"url": PUBLIC_URL, "secret_token": SECRET,
-                           "allowed_updates": ["message", "edited_message", "callback_query"]}
+    assert api.webhook == {
+        "url": PUBLIC_URL,
+        "secret_token": SECRET,
+        "allowed_updates": ["message", "edited_message", "callback_query"],
+    }
     assert api.calls_of("getUpdates") == []
     assert status(sedia_hook) == {"status": "ready", "mode": "webhook"}
 

@@ -1,5 +1,6 @@
 """A widget's socket as a script: python-socketio's client speaking to the Rasa server
 exactly as bot/widget/sedia-widget.js does."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,9 @@ class WidgetSocket:
         await asyncio.wait_for(self._confirmed.wait(), 30)
         return self.session
 
-    async def say(self, text: str, session: Optional[str] = None, wait_for: int = 1,
-                  message_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    async def say(
+        self, text: str, session: Optional[str] = None, wait_for: int = 1, message_id: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
         """Send `text` for `session` (default: the confirmed one), with the widget's
         `message_id` if given; wait for `wait_for` replies."""
         before = len(self.replies)

@@ -1,6 +1,7 @@
 """The production topology for real: two Rasa servers sharing a PostgreSQL tracker store
 and a Redis lock store, the action server, on a private PostgreSQL database and Redis
 database, with the REST channel behind a bearer token."""
+
 from __future__ import annotations
 
 import itertools
@@ -131,16 +132,26 @@ def running_production(folder: Path) -> Iterator[RunningProduction]:
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     with postgres_database() as url, BotApiStandIn() as telegram:
         extra = {
-            "SEDIA_DATA_DIR": str(folder), "DATABASE_URL": url, "SEDIA_TRACKER_URL": url,
-            "SEDIA_REDIS_URL": TEST_REDIS_URL, "SEDIA_ID_SALT": TEST_SALT,
-            "SEDIA_REST_TOKEN": REST_TOKEN, "SEDIA_ACTION_SECRET": ACTION_SECRET,
-            "TELEGRAM_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "SEDIA_DATA_DIR": str(folder),
+            "DATABASE_URL": url,
+            "SEDIA_TRACKER_URL": url,
+            "SEDIA_REDIS_URL": TEST_REDIS_URL,
+            "SEDIA_ID_SALT": TEST_SALT,
+            "SEDIA_REST_TOKEN": REST_TOKEN,
+            "SEDIA_ACTION_SECRET": ACTION_SECRET,
+            "TELEGRAM_TOKEN": telegram.token,
+            "TELEGRAM_API_BASE_URL": telegram.base_url,
         }
         with environment(extra):
             stack = Stack(
-                rasa_port=free_port(), replica_ports=[free_port()], actions_port=free_port(),
-                web_port=free_port(), log_dir=folder / "logs", with_web=False,
-                production=Production(url, TEST_REDIS_URL), extra_env=extra,
+                rasa_port=free_port(),
+                replica_ports=[free_port()],
+                actions_port=free_port(),
+                web_port=free_port(),
+                log_dir=folder / "logs",
+                with_web=False,
+                production=Production(url, TEST_REDIS_URL),
+                extra_env=extra,
             )
             stack.start()
             try:

@@ -1,6 +1,7 @@
 """Two Rasa servers share the conversations: turns may reach either, at the same moment,
 or the one still up after the other died; the action server may restart; Telegram is
 polled by exactly one of them."""
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,10 @@ def test_two_messages_at_the_same_moment_on_two_servers_are_handled_one_after_th
         except BaseException as error:  # reported below, in the test's thread
             failures.append(error)
 
-    threads = [threading.Thread(target=send, args=(first, "agree")), threading.Thread(target=send, args=(second, "disagree"))]
+    threads = [
+        threading.Thread(target=send, args=(first, "agree")),
+        threading.Thread(target=send, args=(second, "disagree")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -61,12 +65,19 @@ def test_two_messages_at_the_same_moment_on_two_servers_are_handled_one_after_th
     # question 1, and one answer would be lost. With it, the second message answers question 2.
     rows = production.db.answers(first.sender)
     turns = production.db.rows(
-        "SELECT id, type_name, intent_name, action_name, timestamp FROM events WHERE sender_id = :s ORDER BY id", s=first.sender,
+        "SELECT id, type_name, intent_name, action_name, timestamp FROM events WHERE sender_id = :s ORDER BY id",
+        s=first.sender,
     )
-    assert [r["item"] for r in rows] == [INSTRUMENT.items[0].id, INSTRUMENT.items[1].id], (rows, turns[-30:], first.texts, second.texts)
+    assert [r["item"] for r in rows] == [INSTRUMENT.items[0].id, INSTRUMENT.items[1].id], (
+        rows,
+        turns[-30:],
+        first.texts,
+        second.texts,
+    )
     assert sorted(r["value"] for r in rows) == [2, 4]
     turns = production.db.rows(
-        "SELECT type_name, intent_name, action_name FROM events WHERE sender_id = :s ORDER BY id", s=first.sender,
+        "SELECT type_name, intent_name, action_name FROM events WHERE sender_id = :s ORDER BY id",
+        s=first.sender,
     )
     users = [i for i, e in enumerate(turns) if e["type_name"] == "user"]
     listens = [i for i, e in enumerate(turns) if e["action_name"] == "action_listen"]
@@ -79,13 +90,24 @@ def test_two_messages_at_the_same_moment_on_two_servers_are_handled_one_after_th
 
 
 def forged_call(production, headers: dict) -> int:
-    body = json.dumps({
-        "next_action": "action_forget_me", "sender_id": "someone-else", "version": "3.6.21",
-        "tracker": {"sender_id": "someone-else", "slots": {}, "latest_message": {"intent": {"name": "forget_me"}},
-                    "events": [], "active_loop": {}, "latest_action_name": "action_listen"},
-    }).encode("utf-8")
-    request = urllib.request.Request(f"{production.actions_url}/webhook", data=body,
-                                     headers={"Content-Type": "application/json", **headers})
+    body = json.dumps(
+        {
+            "next_action": "action_forget_me",
+            "sender_id": "someone-else",
+            "version": "3.6.21",
+            "tracker": {
+                "sender_id": "someone-else",
+                "slots": {},
+                "latest_message": {"intent": {"name": "forget_me"}},
+                "events": [],
+                "active_loop": {},
+                "latest_action_name": "action_listen",
+            },
+        }
+    ).encode("utf-8")
+    request = urllib.request.Request(
+        f"{production.actions_url}/webhook", data=body, headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -122,7 +144,7 @@ def test_forged_calls_and_calls_without_the_token_change_nothing(production):
 def test_the_action_server_restarts_in_the_middle_of_an_interview_and_nothing_is_lost(production):
     chat = production.alternating_chat()
     start_interview(chat)
-    for item in INSTRUMENT.items[:3]:
+    for _item in INSTRUMENT.items[:3]:
         chat.say("agree")
     actions: Service = production.stack.service("action server")
     actions.stop()
@@ -186,7 +208,10 @@ def test_one_conversation_waiting_on_a_slow_query_holds_up_no_other(production, 
 
 def test_the_database_goes_away_for_a_while_and_no_answer_is_lost_or_stored_twice(production):
     first, second, third = INSTRUMENT.items[:3]
-    statuses = lambda: sorted(production.telegram_status(i) for i in (0, 1))
+
+    def statuses() -> List[str]:
+        return sorted(production.telegram_status(i) for i in (0, 1))
+
     wait_until(lambda: statuses() == ["ready", "standby"], 90, "one server polling Telegram")
     chat = production.chat(0)
     start_interview(chat)
@@ -216,8 +241,11 @@ def test_the_database_goes_away_for_a_while_and_no_answer_is_lost_or_stored_twic
 
 def test_telegram_is_polled_by_one_server_and_the_other_takes_over_when_it_dies(production):
     # Runs last: it kills a Rasa server. Telegram polling runs in exactly one of them.
-    wait_until(lambda: sorted(production.telegram_status(i) for i in (0, 1)) == ["ready", "standby"], 90,
-               "one server polling and one standing by")
+    wait_until(
+        lambda: sorted(production.telegram_status(i) for i in (0, 1)) == ["ready", "standby"],
+        90,
+        "one server polling and one standing by",
+    )
     telegram = production.telegram
     user = TelegramUser(telegram, 777000111)
     user.send("/start")
@@ -231,8 +259,9 @@ def test_telegram_is_polled_by_one_server_and_the_other_takes_over_when_it_dies(
     start_interview(chat)
     chat.say("agree")
     chat.say("disagree")
-    service = production.stack.services[[s.name for s in production.stack.services].index(
-        "Rasa server" if poller == 0 else "Rasa server 2")]
+    service = production.stack.services[
+        [s.name for s in production.stack.services].index("Rasa server" if poller == 0 else "Rasa server 2")
+    ]
     os.killpg(service.process.pid, signal.SIGKILL)
     service.process.wait(timeout=30)
 

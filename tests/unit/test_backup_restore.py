@@ -1,4 +1,5 @@
 """deploy/backup.sh and deploy/restore.sh, run for real against PostgreSQL."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,10 +21,14 @@ def run(script: str, *args: str) -> subprocess.CompletedProcess:
 def snapshot(url: str) -> dict:
     with get_engine(url).connect() as connection:
         return {
-            "answers": [tuple(r) for r in connection.execute(text(
-                "SELECT item, value, text, language FROM answers ORDER BY item"))],
-            "respondents": [tuple(r) for r in connection.execute(text(
-                "SELECT id, consent_at IS NOT NULL FROM respondents ORDER BY id"))],
+            "answers": [
+                tuple(r)
+                for r in connection.execute(text("SELECT item, value, text, language FROM answers ORDER BY item"))
+            ],
+            "respondents": [
+                tuple(r)
+                for r in connection.execute(text("SELECT id, consent_at IS NOT NULL FROM respondents ORDER BY id"))
+            ],
             "migration": connection.execute(text("SELECT version_num FROM alembic_version")).scalar(),
         }
 
@@ -35,7 +40,9 @@ def test_a_backup_restores_into_a_new_database_and_refuses_to_overwrite_by_accid
             repository.record_consent(session, "r-1", "telegram")
             assessment = repository.start_assessment(session, "r-1", "telegram", 1)
             repository.record_answer(session, assessment.id, "quality", "qua_1", 4, None, "ms", "telegram")
-            repository.record_answer(session, assessment.id, "quality", "qua_9", None, "Masa dan bajet", "ms", "telegram")
+            repository.record_answer(
+                session, assessment.id, "quality", "qua_9", None, "Masa dan bajet", "ms", "telegram"
+            )
         before = snapshot(source)
 
         made = run("backup.sh", source, str(tmp_path / "backups"))
@@ -60,8 +67,15 @@ def test_a_backup_restores_into_a_new_database_and_refuses_to_overwrite_by_accid
             assert snapshot(occupied) == before
         finally:
             get_engine(target).dispose()
-            subprocess.run(["psql", source.rsplit("/", 1)[0] + "/postgres", "-qc",
-                            f'DROP DATABASE IF EXISTS "{target.rsplit("/", 1)[1]}" WITH (FORCE)'], check=True)
+            subprocess.run(
+                [
+                    "psql",
+                    source.rsplit("/", 1)[0] + "/postgres",
+                    "-qc",
+                    f'DROP DATABASE IF EXISTS "{target.rsplit("/", 1)[1]}" WITH (FORCE)',
+                ],
+                check=True,
+            )
 
 
 def test_restore_refuses_what_is_not_a_dump(tmp_path):

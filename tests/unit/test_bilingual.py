@@ -1,4 +1,5 @@
 """Everything the user sees exists in English and in Bahasa Melayu."""
+
 from pathlib import Path
 
 import pytest

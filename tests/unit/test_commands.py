@@ -1,4 +1,5 @@
 """A command that changes stored data is acted on only when its words (or a button) say so."""
+
 import pytest
 
 from bot.commands import is_guarded, names_command
@@ -24,8 +25,13 @@ def test_the_words_name_the_command(intent, text):
 
 @pytest.mark.parametrize(
     "intent, text",
-    [("forget_me", "banana"), ("forget_me", "pisang goreng"), ("forget_me", "/update_profile"),
-     ("update_profile", "banana"), ("update_profile", "")],
+    [
+        ("forget_me", "banana"),
+        ("forget_me", "pisang goreng"),
+        ("forget_me", "/update_profile"),
+        ("update_profile", "banana"),
+        ("update_profile", ""),
+    ],
 )
 def test_stray_words_do_not(intent, text):
     assert not names_command(intent, text)

@@ -1,5 +1,6 @@
 """The conversation index (issue 16, bug 8): kept up to date as events are saved, and
 the review filters and pages in SQL on it, never on the events table."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,14 @@ from sqlalchemy import event, select
 
 from bot.storage import conversation_index as index
 from bot.storage import repository
-from bot.storage.conversations import ConversationFilter, Visible, find_conversation, list_conversations, not_understood, tracker_engine
+from bot.storage.conversations import (
+    ConversationFilter,
+    Visible,
+    find_conversation,
+    list_conversations,
+    not_understood,
+    tracker_engine,
+)
 from bot.storage.db import session_scope
 from bot.storage.pseudonym import conversation_pseudonym, respondent_id
 from bot.tracker_store import ConsentAwareTrackerStore
@@ -24,9 +32,15 @@ ALL = Visible(everything=True)
 
 
 def _turn(tracker: DialogueStateTracker, text: str, intent: str, at: float, channel: str = "rest") -> None:
-    tracker.update(UserUttered(text, {"name": intent, "confidence": 0.9},
-                               parse_data={"intent": {"name": intent, "confidence": 0.9}, "text": text, "entities": []},
-                               input_channel=channel, timestamp=at))
+    tracker.update(
+        UserUttered(
+            text,
+            {"name": intent, "confidence": 0.9},
+            parse_data={"intent": {"name": intent, "confidence": 0.9}, "text": text, "entities": []},
+            input_channel=channel,
+            timestamp=at,
+        )
+    )
     action = "action_explain_input" if intent == "nlu_fallback" else "utter_greet"
     tracker.update(ActionExecuted(action, timestamp=at + 1))
     tracker.update(BotUttered(f"reply to {text}", timestamp=at + 2))
@@ -128,7 +142,8 @@ def test_the_review_filters_and_pages_in_sql_on_the_index(many):
     engine = tracker_engine(many)
     list_conversations(ConversationFilter(), ALL, engine=engine)  # the first call makes sure of the table
     (total, page), statements = _statements(
-        engine, lambda: list_conversations(ConversationFilter(), ALL, page=2, page_size=30, engine=engine))
+        engine, lambda: list_conversations(ConversationFilter(), ALL, page=2, page_size=30, engine=engine)
+    )
     assert total == 75 and len(page) == 30
     # Two statements (count, page), neither reading the events table, whatever the size.
     assert len(statements) == 2 and not any("events" in s.replace("conversation_index", "") for s in statements)

@@ -3,6 +3,7 @@ filled by Rasa's own built-in slot mappings from domain/: no action-server call.
 
 Each case runs the component, Rasa's RegexMessageHandler (for button payloads) and Rasa's
 ActionExtractSlots on a real tracker with Sedia's domain, as the Rasa server does."""
+
 from __future__ import annotations
 
 import asyncio
@@ -113,8 +114,10 @@ def test_an_unknown_page_language_is_ignored(tracker):
 
 def test_no_slot_of_sedia_is_filled_by_an_action_server_call():
     custom_with_action = [
-        slot.name for slot in DOMAIN.slots
-        for mapping in slot.mappings if mapping.get("type") == "custom" and mapping.get("action")
+        slot.name
+        for slot in DOMAIN.slots
+        for mapping in slot.mappings
+        if mapping.get("type") == "custom" and mapping.get("action")
     ]
     assert custom_with_action == []
 

@@ -1,4 +1,5 @@
 """Counted nouns agree with their number, and each question shows its place in its theme."""
+
 import pytest
 
 from bot.instrument import load_instrument

@@ -1,5 +1,6 @@
 """Dashboard accounts on SQLite and PostgreSQL: roles, Argon2id hashes, lockout, sessions
 and revocable API tokens, and the `python -m bot users` command."""
+
 from __future__ import annotations
 
 import os
@@ -112,8 +113,13 @@ def test_tokens_work_until_revoked(database_url):
 
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "users", *args], cwd=REPO_ROOT, env=dict(os.environ),
-        input=stdin, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", "users", *args],
+        cwd=REPO_ROOT,
+        env=dict(os.environ),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -1,5 +1,6 @@
 """The dashboard's reports on SQLite and PostgreSQL: numbers, breakdowns, suppression
 (including the subtraction case), trend, lowest items, open answers and exports."""
+
 from __future__ import annotations
 
 import csv
@@ -32,9 +33,9 @@ def people(database_url):
     return group
 
 
-def _overview(scope=Scope(), group_by=None):
+def _overview(scope=None, group_by=None):
     with session_scope() as session:
-        return reports.overview(session, scope, group_by)
+        return reports.overview(session, scope or Scope(), group_by)
 
 
 def test_overview_counts_and_means(people):
@@ -47,15 +48,23 @@ def test_overview_counts_and_means(people):
         assert theme["mean"] == expected and theme["respondents"] == 13
         statements = len(INSTRUMENT.theme(theme["theme"]).scale_items)
         assert theme["distribution"] == {
-            "1": 0, "2": 5 * statements, "3": 0, "4": 6 * statements, "5": 2 * statements, "not_sure": 0,
+            "1": 0,
+            "2": 5 * statements,
+            "3": 0,
+            "4": 6 * statements,
+            "5": 2 * statements,
+            "not_sure": 0,
         }
     assert total["readiness_index"] == round((expected - 1) / 4 * 100)
 
 
 def test_a_small_faculty_is_suppressed_with_the_group_that_would_reveal_it(people):
     groups = {g["group"]: g for g in _overview(Scope(institution=UM), "faculty")["groups"]}
-    assert groups["Faculty of Medicine"] == {"group": "Faculty of Medicine", "suppressed": True,
-                                             "note": "fewer than 5 respondents"}
+    assert groups["Faculty of Medicine"] == {
+        "group": "Faculty of Medicine",
+        "suppressed": True,
+        "note": "fewer than 5 respondents",
+    }
     # Education (6) and Engineering (5) are both large enough, but showing both with the
     # total would give Medicine by subtraction: the smaller one, Engineering, goes too.
     assert groups["Faculty of Engineering"]["suppressed"] is True
@@ -119,8 +128,10 @@ def test_trend_shows_months_that_are_large_enough(database_url):
 
 def test_lowest_items_need_enough_respondents(database_url):
     low = INSTRUMENT.items[1].id
-    seed([Person(UM, "Faculty of Education", value=4, values={low: 1}) for _ in range(5)]
-         + [Person(UPM, "Faculty of Education", value=4, values={INSTRUMENT.items[2].id: 1})])
+    seed(
+        [Person(UM, "Faculty of Education", value=4, values={low: 1}) for _ in range(5)]
+        + [Person(UPM, "Faculty of Education", value=4, values={INSTRUMENT.items[2].id: 1})]
+    )
     with session_scope() as session:
         found = reports.lowest_items(session, Scope(institution=UM), limit=3)
         everyone = reports.lowest_items(session, Scope(), limit=3)
@@ -134,8 +145,10 @@ def test_lowest_items_need_enough_respondents(database_url):
 
 
 def test_open_answers_are_grouped_searchable_and_anonymous(database_url):
-    seed([Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(4)]
-         + [Person(UM, "Faculty of Education", open_answer=HTML_ATTACK)])
+    seed(
+        [Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(4)]
+        + [Person(UM, "Faculty of Education", open_answer=HTML_ATTACK)]
+    )
     with session_scope() as session:
         found = reports.open_answers(session, Scope(institution=UM), theme="quality", search="FUNDING")
         every = reports.open_answers(session, Scope(institution=UM))
@@ -161,7 +174,9 @@ def test_exports_carry_no_numbers_for_suppressed_groups(people):
 
 
 def test_csv_export_defuses_spreadsheet_formulas():
-    text = exports.to_csv([{"theme": "quality", "answer": "=HYPERLINK(\"http://evil\")"}, {"theme": "quality", "answer": "-1"}])
+    text = exports.to_csv(
+        [{"theme": "quality", "answer": '=HYPERLINK("http://evil")'}, {"theme": "quality", "answer": "-1"}]
+    )
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["answer"].startswith("'=") and rows[1]["answer"] == "'-1"
 

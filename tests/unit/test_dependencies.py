@@ -1,4 +1,5 @@
 """Every package the code imports is declared, pinned, in the requirements file it belongs to."""
+
 from __future__ import annotations
 
 import ast
@@ -6,15 +7,21 @@ import re
 import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
-from typing import Dict, Set
+from typing import Set
 
 REPO = Path(__file__).resolve().parents[2]
 OWN = {"bot", "actions", "tests", "bench", "rasa_sdk_plugins"}
 # Import names whose distribution's metadata does not say it (old-style installs).
 KNOWN = {
-    "argon2": "argon2-cffi", "jinja2": "jinja2", "jsonschema": "jsonschema", "rasa": "rasa",
-    "rasa_sdk": "rasa-sdk", "structlog": "structlog", "telegram": "python-telegram-bot",
-    "hypothesis": "hypothesis", "schemathesis": "schemathesis",
+    "argon2": "argon2-cffi",
+    "jinja2": "jinja2",
+    "jsonschema": "jsonschema",
+    "rasa": "rasa",
+    "rasa_sdk": "rasa-sdk",
+    "structlog": "structlog",
+    "telegram": "python-telegram-bot",
+    "hypothesis": "hypothesis",
+    "schemathesis": "schemathesis",
 }
 
 
@@ -32,8 +39,11 @@ def imported(*folders: str) -> Set[str]:
     return {m for m in found if m not in sys.stdlib_module_names and m not in OWN and m not in local}
 
 
-def distribution(module: str, known: Dict[str, list] = packages_distributions()) -> str:
-    names = known.get(module)
+INSTALLED = packages_distributions()
+
+
+def distribution(module: str) -> str:
+    names = INSTALLED.get(module)
     return (names[0] if names else KNOWN[module]).lower().replace("_", "-")
 
 
@@ -48,8 +58,11 @@ def declared(name: str) -> Set[str]:
 
 
 def test_the_runtime_declares_every_package_bot_and_actions_import():
-    missing = {m: distribution(m) for m in imported("bot", "actions", "rasa_sdk_plugins")
-               if distribution(m) not in declared("requirements.txt")}
+    missing = {
+        m: distribution(m)
+        for m in imported("bot", "actions", "rasa_sdk_plugins")
+        if distribution(m) not in declared("requirements.txt")
+    }
     assert not missing, f"add to requirements.txt: {missing}"
 
 

@@ -1,6 +1,7 @@
 """docker-compose.yml, its Dockerfile and .env.example agree with the native production
 topology (`make run-prod`): the same services, ports and settings. Docker cannot run
 here, so this reads the files; `docker compose config` runs where a client has it."""
+
 from __future__ import annotations
 
 import re
@@ -75,16 +76,20 @@ def test_every_setting_the_code_reads_can_be_set_for_the_containers():
 def test_the_same_environment_reaches_the_servers(data_dir):
     # What make run-prod gives its servers, bot.serve gives each container.
     container = {
-        "DATABASE_URL": "postgresql://sedia:pw@postgres:5432/sedia", "SEDIA_TRACKER_URL": "postgresql://sedia:pw@postgres:5432/sedia",
-        "SEDIA_REDIS_URL": "redis://redis:6379/0", "ACTION_ENDPOINT_URL": "http://actions:5055/webhook",
-        "SEDIA_BIND_HOST": "0.0.0.0", "SEDIA_REST_TOKEN": "t", "SEDIA_WIDGET_ORIGINS": "https://u.example",
+        "DATABASE_URL": "postgresql://sedia:pw@postgres:5432/sedia",
+        "SEDIA_TRACKER_URL": "postgresql://sedia:pw@postgres:5432/sedia",
+        "SEDIA_REDIS_URL": "redis://redis:6379/0",
+        "ACTION_ENDPOINT_URL": "http://actions:5055/webhook",
+        "SEDIA_BIND_HOST": "0.0.0.0",
+        "SEDIA_REST_TOKEN": "t",
+        "SEDIA_WIDGET_ORIGINS": "https://u.example",
     }
     with environment(container):
         command, env = command_for("rasa")
         endpoints = yaml.safe_load(Path(command[command.index("--endpoints") + 1]).read_text())
         native_env = native().environment()
     assert command[command.index("--interface") + 1] == "0.0.0.0"
-    assert command[command.index("--cors") + 1:] == ["https://u.example"]
+    assert command[command.index("--cors") + 1 :] == ["https://u.example"]
     assert endpoints["action_endpoint"]["url"] == "http://actions:5055/webhook"
     assert endpoints["lock_store"]["url"] == "redis"
     for key in ("DATABASE_URL", "SEDIA_TRACKER_URL", "SEDIA_REDIS_URL", "SEDIA_REST_TOKEN", "SANIC_HOST"):

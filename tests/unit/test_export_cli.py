@@ -1,4 +1,5 @@
 """`python -m bot export` prints every stored answer as CSV or JSON."""
+
 import csv
 import io
 import json
@@ -15,15 +16,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(*args):
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=REPO, env=dict(os.environ),
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_export_json_and_csv(sqlite_url):
     with session_scope() as session:
         repository.record_consent(session, "r1", "rest")
-        repository.save_profile(session, "r1", {"institution": "UPM X", "faculty": "F", "role": "lecturer", "zone": "north"})
+        repository.save_profile(
+            session, "r1", {"institution": "UPM X", "faculty": "F", "role": "lecturer", "zone": "north"}
+        )
         assessment = repository.start_assessment(session, "r1", "rest", 1)
         repository.record_answer(session, assessment.id, "quality", "qua_1", 5, None, "en", "rest")
     result = run_cli("export", "--format", "json")

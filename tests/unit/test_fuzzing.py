@@ -1,6 +1,7 @@
 """Property-based fuzzing of every parser an input surface feeds (issue 16, abuse tests):
 random Unicode, huge texts, wrong types and malformed payloads never raise, and what
 they return is always one of the answers the caller expects."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,21 @@ texts = st.one_of(
     st.text(),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=50),
     st.builds(lambda t, n: t * n, st.text(min_size=1, max_size=5), st.integers(1, 3000)),
-    st.sampled_from(["", " ", "\x00", "\u202e4", "٤", "４", "/answer_scale{", '/answer_scale{"scale_value": 4}',
-                     '/answer_scale{"scale_value": "4", "scale_item": ["x"]}', "/" * 500, "{" * 200]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "\u202e4",
+            "٤",
+            "４",
+            "/answer_scale{",
+            '/answer_scale{"scale_value": 4}',
+            '/answer_scale{"scale_value": "4", "scale_item": ["x"]}',
+            "/" * 500,
+            "{" * 200,
+        ]
+    ),
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
@@ -91,23 +105,41 @@ def test_rest_bodies_of_any_shape_are_read_or_named(body: Any):
 
 
 # Telegram updates: the Bot API's shapes, with every field taking odd values too.
-users = st.fixed_dictionaries({"id": st.integers(1, 2**40), "is_bot": st.booleans(), "first_name": st.text(max_size=30)},
-                              optional={"language_code": st.text(max_size=5), "username": st.text(max_size=30)})
-chats = st.fixed_dictionaries({"id": st.integers(-2**40, 2**40),
-                               "type": st.sampled_from(["private", "group", "supergroup", "channel", "weird"])})
+users = st.fixed_dictionaries(
+    {"id": st.integers(1, 2**40), "is_bot": st.booleans(), "first_name": st.text(max_size=30)},
+    optional={"language_code": st.text(max_size=5), "username": st.text(max_size=30)},
+)
+chats = st.fixed_dictionaries(
+    {
+        "id": st.integers(-(2**40), 2**40),
+        "type": st.sampled_from(["private", "group", "supergroup", "channel", "weird"]),
+    }
+)
 messages = st.fixed_dictionaries(
     {"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31), "chat": chats},
-    optional={"from": users, "text": texts, "caption": texts, "photo": st.just([]),
-              "forward_origin": st.just({"type": "hidden_user", "date": 0, "sender_user_name": "x"}),
-              "reply_to_message": st.fixed_dictionaries({"message_id": st.integers(1, 9), "date": st.just(0), "chat": chats},
-                                                        optional={"from": users})},
+    optional={
+        "from": users,
+        "text": texts,
+        "caption": texts,
+        "photo": st.just([]),
+        "forward_origin": st.just({"type": "hidden_user", "date": 0, "sender_user_name": "x"}),
+        "reply_to_message": st.fixed_dictionaries(
+            {"message_id": st.integers(1, 9), "date": st.just(0), "chat": chats}, optional={"from": users}
+        ),
+    },
 )
 updates = st.one_of(
     st.fixed_dictionaries({"update_id": st.integers(0, 2**31), "message": messages}),
     st.fixed_dictionaries({"update_id": st.integers(0, 2**31), "edited_message": messages}),
-    st.fixed_dictionaries({"update_id": st.integers(0, 2**31), "callback_query": st.fixed_dictionaries(
-        {"id": st.text(min_size=1, max_size=10), "from": users, "chat_instance": st.text(max_size=5)},
-        optional={"message": messages, "data": texts})}),
+    st.fixed_dictionaries(
+        {
+            "update_id": st.integers(0, 2**31),
+            "callback_query": st.fixed_dictionaries(
+                {"id": st.text(min_size=1, max_size=10), "from": users, "chat_instance": st.text(max_size=5)},
+                optional={"message": messages, "data": texts},
+            ),
+        }
+    ),
     st.fixed_dictionaries({"update_id": st.integers(0, 2**31)}),  # a kind Sedia does not ask for
 )
 BOT = Bot("123:abc")

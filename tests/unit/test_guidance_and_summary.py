@@ -1,4 +1,5 @@
 """Guidance data is complete and the summary shows scores, levels and two recommendations."""
+
 from bot.guidance import all_recommendations, theme_guidance
 from bot.instrument import load_instrument
 from bot.scoring import score_answers

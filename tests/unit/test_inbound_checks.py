@@ -1,4 +1,5 @@
 """What every channel checks before the NLU: size, bad bodies, and repeated message ids."""
+
 from datetime import timedelta
 
 import pytest
@@ -24,8 +25,10 @@ def test_size_is_judged_on_the_words_and_a_huge_message_is_never_cleaned(monkeyp
     assert cleaned == []
 
 
-@pytest.mark.parametrize("language, expected", [("en", "too long for me (5000000 characters"),
-                                                 ("ms", "terlalu panjang untuk saya (5000000 aksara")])
+@pytest.mark.parametrize(
+    "language, expected",
+    [("en", "too long for me (5000000 characters"), ("ms", "terlalu panjang untuk saya (5000000 aksara")],
+)
 def test_the_too_long_reply_names_the_size_in_the_conversation_language(language, expected):
     assert expected in too_long_reply("z" * 5_000_000, language)
     assert too_long_reply("a fine message", language) is None
@@ -37,23 +40,41 @@ def test_the_reply_language_comes_from_the_hint_then_the_words():
     assert reply_language("🙂") == "en"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("abc", "abc"), (" abc ", "abc"), ("", None), ("   ", None), ("x" * 129, None), (42, None), (None, None),
-    (["a"], None), ({"id": 1}, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("abc", "abc"),
+        (" abc ", "abc"),
+        ("", None),
+        ("   ", None),
+        ("x" * 129, None),
+        (42, None),
+        (None, None),
+        (["a"], None),
+        ({"id": 1}, None),
+    ],
+)
 def test_only_short_strings_are_message_ids(value, expected):
     assert client_message_id(value) == expected
 
 
-@pytest.mark.parametrize("body, problem", [
-    (None, "JSON object"), ([], "JSON object"), ("hi", "JSON object"),
-    ({"message": "hi"}, "sender"), ({"sender": "", "message": "hi"}, "sender"),
-    ({"sender": 5, "message": "hi"}, "sender"), ({"sender": "s" * 129, "message": "hi"}, "sender"),
-    ({"sender": "a", "message": None}, "message"), ({"sender": "a", "message": ["hi"]}, "message"),
-    ({"sender": "a", "message": "hi", "message_id": 7}, "message_id"),
-    ({"sender": "a", "message": "hi", "message_id": ""}, "message_id"),
-    ({"sender": "a", "message": "hi", "metadata": "x"}, "metadata"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (None, "JSON object"),
+        ([], "JSON object"),
+        ("hi", "JSON object"),
+        ({"message": "hi"}, "sender"),
+        ({"sender": "", "message": "hi"}, "sender"),
+        ({"sender": 5, "message": "hi"}, "sender"),
+        ({"sender": "s" * 129, "message": "hi"}, "sender"),
+        ({"sender": "a", "message": None}, "message"),
+        ({"sender": "a", "message": ["hi"]}, "message"),
+        ({"sender": "a", "message": "hi", "message_id": 7}, "message_id"),
+        ({"sender": "a", "message": "hi", "message_id": ""}, "message_id"),
+        ({"sender": "a", "message": "hi", "metadata": "x"}, "metadata"),
+    ],
+)
 def test_a_bad_rest_body_is_named(body, problem):
     call, said = read_body(body)
     assert call is None and problem in said

@@ -1,4 +1,5 @@
 """Unusable messages are recognised, whatever they contain."""
+
 import pytest
 
 from bot.input_checks import MAX_MESSAGE_CHARS, InputProblem, clean_text, find_problem
@@ -27,7 +28,15 @@ def test_problems(text, problem):
 
 @pytest.mark.parametrize(
     "text",
-    ["4", "agree", "Hello Sedia 😀", "x" * MAX_MESSAGE_CHARS, "café résumé naïve", "lecturer kami takde masa", "UPM 你好 lecturers"],
+    [
+        "4",
+        "agree",
+        "Hello Sedia 😀",
+        "x" * MAX_MESSAGE_CHARS,
+        "café résumé naïve",
+        "lecturer kami takde masa",
+        "UPM 你好 lecturers",
+    ],
 )
 def test_usable_messages(text):
     assert find_problem(text) is None

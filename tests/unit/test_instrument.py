@@ -1,4 +1,5 @@
 """The instrument file loads, follows its own rules and covers the study."""
+
 import copy
 
 import pytest
@@ -51,8 +52,16 @@ def test_every_sub_theme_is_covered_by_a_statement():
 def test_training_and_infrastructure_cover_the_aspects_the_study_names():
     instrument = load_instrument()
     aspects = lambda theme: {i.aspect for i in instrument.theme(theme).scale_items}  # noqa: E731
-    assert {"ict_competency", "instructional_designers", "support_staff_training", "development_time"} <= aspects("training")
-    assert {"studios_equipment", "software_licences", "platform_stability", "connectivity", "dedicated_funding"} <= aspects("infrastructure")
+    assert {"ict_competency", "instructional_designers", "support_staff_training", "development_time"} <= aspects(
+        "training"
+    )
+    assert {
+        "studios_equipment",
+        "software_licences",
+        "platform_stability",
+        "connectivity",
+        "dedicated_funding",
+    } <= aspects("infrastructure")
 
 
 def test_scale_is_five_point_agreement_with_not_sure():
@@ -73,7 +82,11 @@ def test_every_item_has_wording_and_a_reason_in_both_languages():
 def test_scale_labels_in_bahasa_melayu():
     scale = load_instrument().scale
     assert [p.label.get("ms") for p in scale.points] == [
-        "Sangat tidak setuju", "Tidak setuju", "Neutral", "Setuju", "Sangat setuju"
+        "Sangat tidak setuju",
+        "Tidak setuju",
+        "Neutral",
+        "Setuju",
+        "Sangat setuju",
     ]
     assert scale.not_sure_label.get("ms") == "Tidak pasti"
 
@@ -92,7 +105,13 @@ def test_levels_ascend_from_the_scale_minimum():
 def test_profile_roles_and_zones():
     profile = load_instrument().profile
     assert profile.field_ids == ("institution", "faculty", "role", "zone")
-    assert [r.id for r in profile.roles] == ["programme_director", "programme_coordinator", "senior_lecturer", "lecturer", "other"]
+    assert [r.id for r in profile.roles] == [
+        "programme_director",
+        "programme_coordinator",
+        "senior_lecturer",
+        "lecturer",
+        "other",
+    ]
     assert [z.id for z in profile.zones] == ["north", "central", "south", "east_coast", "east_malaysia"]
 
 

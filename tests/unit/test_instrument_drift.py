@@ -1,4 +1,5 @@
 """The Rasa domain, rules, actions and scoring all follow bot/instrument.yml."""
+
 from pathlib import Path
 
 import yaml

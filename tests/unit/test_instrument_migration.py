@@ -4,6 +4,7 @@ A finished version-1 assessment keeps its version and stays valid: it scores, ge
 plan, stays completed, and counts on the dashboard. An unfinished one moves to version
 2, and a resumed interview asks only the statements added since.
 """
+
 from datetime import datetime, timezone
 from typing import Dict, Iterator
 
@@ -55,8 +56,14 @@ def _store_version_1(url: str) -> None:
                     " faculty, role, zone, started_at, updated_at, completed_at) VALUES (:id, :rid, :status,"
                     " 'telegram', 1, :inst, 'Faculty of Education', 'lecturer', 'central', :t, :t, :done)"
                 ),
-                {"id": aid, "rid": rid, "status": status, "inst": INSTITUTION, "t": NOW,
-                 "done": NOW if status == "completed" else None},
+                {
+                    "id": aid,
+                    "rid": rid,
+                    "status": status,
+                    "inst": INSTITUTION,
+                    "t": NOW,
+                    "done": NOW if status == "completed" else None,
+                },
             )
             items = V1_ITEMS if status == "completed" else [i for i in V1_ITEMS if i.theme_id in UNFINISHED_THEMES]
             for item in items:
@@ -65,8 +72,14 @@ def _store_version_1(url: str) -> None:
                         "INSERT INTO answers (assessment_id, theme, item, value, text, language, channel, answered_at)"
                         " VALUES (:aid, :theme, :item, :value, :text, 'en', 'telegram', :t)"
                     ),
-                    {"aid": aid, "theme": item.theme_id, "item": item.id, "t": NOW,
-                     "value": None if item.is_open else 2, "text": "no studio" if item.is_open else None},
+                    {
+                        "aid": aid,
+                        "theme": item.theme_id,
+                        "item": item.id,
+                        "t": NOW,
+                        "value": None if item.is_open else 2,
+                        "text": "no studio" if item.is_open else None,
+                    },
                 )
     engine.dispose()
 

@@ -1,4 +1,5 @@
 """The order of the interview: consent, profile, themes in order, summary."""
+
 from bot.instrument import load_instrument
 from bot.interview import InterviewState, is_complete, next_step
 

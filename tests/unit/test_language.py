@@ -1,4 +1,5 @@
 """Which language a message is in, and when Sedia switches."""
+
 import pytest
 
 from bot.language import CHOSEN, INFERRED, choose_language, detect_language, requested_language

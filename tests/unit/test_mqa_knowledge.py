@@ -1,4 +1,5 @@
 """The MQA knowledge base: topics found in both languages, sourced numbers, honest gaps."""
+
 import re
 
 import pytest
@@ -10,39 +11,95 @@ TOPICS = sorted(t for t in KNOWLEDGE.topics if t not in (OVERVIEW, UNKNOWN))
 # Three phrasings per topic and language, as coordinators ask them.
 QUESTIONS = {
     "definition": {
-        "en": ["what counts as a micro-credential?", "what is the definition of a micro-credential", "is a short course a micro-credential?"],
-        "ms": ["apa itu mikro-kredensial?", "apakah definisi mikro-kredensial", "adakah kursus pendek dikira sebagai mikro-kredensial"],
+        "en": [
+            "what counts as a micro-credential?",
+            "what is the definition of a micro-credential",
+            "is a short course a micro-credential?",
+        ],
+        "ms": [
+            "apa itu mikro-kredensial?",
+            "apakah definisi mikro-kredensial",
+            "adakah kursus pendek dikira sebagai mikro-kredensial",
+        ],
     },
     "credit": {
-        "en": ["how many credits can a micro-credential have", "what is student learning time", "how many learning hours make one credit"],
-        "ms": ["berapa nilai kredit mikro-kredensial", "berapa jam pembelajaran untuk satu kredit", "apa itu masa pembelajaran pelajar"],
+        "en": [
+            "how many credits can a micro-credential have",
+            "what is student learning time",
+            "how many learning hours make one credit",
+        ],
+        "ms": [
+            "berapa nilai kredit mikro-kredensial",
+            "berapa jam pembelajaran untuk satu kredit",
+            "apa itu masa pembelajaran pelajar",
+        ],
     },
     "mqf_level": {
-        "en": ["which MQF level can a micro-credential be at", "what are the MQF levels", "at what level should we offer it"],
-        "ms": ["pada tahap MQF berapa mikro-kredensial boleh ditawarkan", "apakah tahap dalam kerangka kelayakan", "aras MQF yang sesuai"],
+        "en": [
+            "which MQF level can a micro-credential be at",
+            "what are the MQF levels",
+            "at what level should we offer it",
+        ],
+        "ms": [
+            "pada tahap MQF berapa mikro-kredensial boleh ditawarkan",
+            "apakah tahap dalam kerangka kelayakan",
+            "aras MQF yang sesuai",
+        ],
     },
     "outcomes_assessment": {
-        "en": ["how should micro-credentials be assessed", "do we need learning outcomes", "is attendance enough or must there be an exam"],
-        "ms": ["bagaimana pentaksiran mikro-kredensial", "perlukah hasil pembelajaran", "adakah pelajar perlu ditaksir"],
+        "en": [
+            "how should micro-credentials be assessed",
+            "do we need learning outcomes",
+            "is attendance enough or must there be an exam",
+        ],
+        "ms": [
+            "bagaimana pentaksiran mikro-kredensial",
+            "perlukah hasil pembelajaran",
+            "adakah pelajar perlu ditaksir",
+        ],
     },
     "certificate": {
         "en": ["what must the certificate state", "what goes on the transcript", "what should be printed for learners"],
-        "ms": ["apa yang perlu ada pada sijil", "apa kandungan transkrip mikro-kredensial", "maklumat apa yang dicetak"],
+        "ms": [
+            "apa yang perlu ada pada sijil",
+            "apa kandungan transkrip mikro-kredensial",
+            "maklumat apa yang dicetak",
+        ],
     },
     "stacking": {
-        "en": ["can learners stack micro-credentials", "does it count towards a degree", "how does credit transfer work"],
-        "ms": ["bolehkah pelajar menghimpunkan mikro-kredensial", "adakah ia dikira untuk ijazah", "bagaimana pemindahan kredit"],
+        "en": [
+            "can learners stack micro-credentials",
+            "does it count towards a degree",
+            "how does credit transfer work",
+        ],
+        "ms": [
+            "bolehkah pelajar menghimpunkan mikro-kredensial",
+            "adakah ia dikira untuk ijazah",
+            "bagaimana pemindahan kredit",
+        ],
     },
     "apel": {
         "en": ["and for APEL?", "what is APEL.M", "can prior learning be recognised"],
         "ms": ["bagaimana pula dengan APEL?", "apa itu APEL.C", "pengiktirafan pembelajaran terdahulu"],
     },
     "accreditation": {
-        "en": ["how do we get MQA accreditation", "do self-accrediting universities need approval", "do we have to notify MQA through eSP"],
-        "ms": ["bagaimana proses akreditasi", "universiti swa-akreditasi perlu kelulusan?", "perlukah pendaftaran dengan MQA"],
+        "en": [
+            "how do we get MQA accreditation",
+            "do self-accrediting universities need approval",
+            "do we have to notify MQA through eSP",
+        ],
+        "ms": [
+            "bagaimana proses akreditasi",
+            "universiti swa-akreditasi perlu kelulusan?",
+            "perlukah pendaftaran dengan MQA",
+        ],
     },
     "qa_checklist": {
-        "en": ["is there a checklist before submission", "what quality assurance do we need", "what should I check before submitting"],
+        "en": [
+            "is there a checklist before submission",
+            "what quality assurance do we need",
+            "what should I check before submitting",
+        ],
         "ms": ["ada senarai semak?", "apa perlu disemak sebelum penyerahan", "apakah jaminan kualiti yang diperlukan?"],
     },
     "badges": {
@@ -50,7 +107,11 @@ QUESTIONS = {
         "ms": ["adakah lencana digital mikro-kredensial", "bagaimana dengan lencana", "lencana untuk pelajar"],
     },
     "eu_comparison": {
-        "en": ["how does Malaysia compare with the EU", "what does Europe require", "is our approach like the European one"],
+        "en": [
+            "how does Malaysia compare with the EU",
+            "what does Europe require",
+            "is our approach like the European one",
+        ],
         "ms": ["bagaimana perbandingan dengan Kesatuan Eropah", "apa syarat di Eropah", "perbandingan antarabangsa"],
     },
 }

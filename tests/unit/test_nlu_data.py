@@ -1,4 +1,5 @@
 """The NLU data covers both languages and code-mixing, and the held-out split stays unseen."""
+
 from collections import Counter
 
 import pytest

@@ -1,4 +1,5 @@
 """Jobs run in order within a key and side by side across keys."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,6 +19,7 @@ def test_a_keys_jobs_run_in_order_and_a_stuck_key_does_not_hold_up_others():
                     await wait.wait()
                 await asyncio.sleep(0)
                 log.append((key, n))
+
             return run
 
         workers.submit("slow", job("slow", 1, gate))

@@ -1,4 +1,5 @@
 """The action plan: ranking, owners, group comparisons and the private, expiring link."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from bot.dashboard.app import plan_response
 from bot.guidance import item_step, recommendation, theme_actions
 from bot.instrument import load_instrument
+from bot.messages import message
 from bot.plan import (
     MAX_ACTIONS,
     MIN_ACTIONS,
@@ -16,7 +18,6 @@ from bot.plan import (
     good_practice_lines,
     render_markdown,
 )
-from bot.messages import message
 from bot.storage import repository
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
@@ -34,7 +35,10 @@ def answers(by_theme, overrides=None):
 
 
 def test_gaps_are_ranked_lowest_first_and_ready_themes_are_left_out():
-    plan = build_plan(answers({"conceptualisation": 5, "training": 2, "infrastructure": 1, "quality": 3, "institutional": 4}), INSTRUMENT)
+    plan = build_plan(
+        answers({"conceptualisation": 5, "training": 2, "infrastructure": 1, "quality": 3, "institutional": 4}),
+        INSTRUMENT,
+    )
     assert [g.theme.theme_id for g in plan.gaps] == ["infrastructure", "training", "quality"]
     assert [g.theme.level.id for g in plan.gaps] == ["not_ready", "emerging", "developing"]
     assert not plan.all_ready
@@ -60,14 +64,23 @@ def test_the_lowest_statements_get_their_own_steps():
 
 
 def test_an_emerging_faculty_gets_different_advice_from_a_developing_one():
-    emerging = build_plan(answers({t: 4 for t in INSTRUMENT.theme_ids}, {i.id: 2 for i in INSTRUMENT.theme("training").scale_items}), INSTRUMENT)
-    developing = build_plan(answers({t: 4 for t in INSTRUMENT.theme_ids}, {i.id: 3 for i in INSTRUMENT.theme("training").scale_items}), INSTRUMENT)
+    emerging = build_plan(
+        answers({t: 4 for t in INSTRUMENT.theme_ids}, {i.id: 2 for i in INSTRUMENT.theme("training").scale_items}),
+        INSTRUMENT,
+    )
+    developing = build_plan(
+        answers({t: 4 for t in INSTRUMENT.theme_ids}, {i.id: 3 for i in INSTRUMENT.theme("training").scale_items}),
+        INSTRUMENT,
+    )
     assert emerging.gaps[0].theme.level.id == "emerging" and developing.gaps[0].theme.level.id == "developing"
     assert [a.text for a in emerging.gaps[0].actions] != [a.text for a in developing.gaps[0].actions]
 
 
 def test_when_everything_is_ready_the_lowest_theme_is_kept_there():
-    plan = build_plan(answers({"conceptualisation": 5, "training": 5, "infrastructure": 4, "quality": 5, "institutional": 5}), INSTRUMENT)
+    plan = build_plan(
+        answers({"conceptualisation": 5, "training": 5, "infrastructure": 4, "quality": 5, "institutional": 5}),
+        INSTRUMENT,
+    )
     assert plan.all_ready and [g.theme.theme_id for g in plan.gaps] == ["infrastructure"]
     assert "No theme is below" in render_markdown(plan, INSTRUMENT, "en")
 
@@ -108,8 +121,12 @@ def test_small_groups_are_not_compared(monkeypatch):
     assert comparison("institution", "UPM", 9, means).theme_means is None
     monkeypatch.delenv("SEDIA_MIN_GROUP_SIZE")
     plan = build_plan(
-        answers({t: 2 for t in INSTRUMENT.theme_ids}), INSTRUMENT,
-        [comparison("faculty", "Faculty of Education", 4, {"training": 3.7}), comparison("institution", "UPM", 6, {"training": 3.3})],
+        answers({t: 2 for t in INSTRUMENT.theme_ids}),
+        INSTRUMENT,
+        [
+            comparison("faculty", "Faculty of Education", 4, {"training": 3.7}),
+            comparison("institution", "UPM", 6, {"training": 3.3}),
+        ],
     )
     text = render_markdown(plan, INSTRUMENT, "en")
     assert "Your faculty (Faculty of Education): fewer than 5 respondents" in text
@@ -118,7 +135,9 @@ def test_small_groups_are_not_compared(monkeypatch):
 
 def _completed(session, respondent, institution, faculty, value):
     repository.record_consent(session, respondent, "rest")
-    repository.save_profile(session, respondent, {"institution": institution, "faculty": faculty, "role": "lecturer", "zone": "central"})
+    repository.save_profile(
+        session, respondent, {"institution": institution, "faculty": faculty, "role": "lecturer", "zone": "central"}
+    )
     assessment = repository.start_assessment(session, respondent, "rest", INSTRUMENT.version)
     for item in INSTRUMENT.theme("training").scale_items:
         repository.record_answer(session, assessment.id, "training", item.id, value, None, "en", "rest")
@@ -146,7 +165,9 @@ def test_plan_links_cannot_be_guessed_and_expire(database_url):
         assessment_id = _completed(session, "me", "UPM", "Faculty of Education", 2)
         first = save_plan(session, assessment_id, "en", "# Plan <script>alert(1)</script>\n\n- **you**: act")
         second = save_plan(session, assessment_id, "en", "# Plan", lifetime=timedelta(days=30))
-        old = save_plan(session, assessment_id, "ms", "# Pelan", now=utcnow() - timedelta(days=31), lifetime=timedelta(days=30))
+        old = save_plan(
+            session, assessment_id, "ms", "# Pelan", now=utcnow() - timedelta(days=31), lifetime=timedelta(days=30)
+        )
     assert first.token != second.token and len(first.token) >= 43  # 256 random bits
     with session_scope() as session:
         stored = [tuple(row) for row in session.execute(select(Plan.token_hash, Plan.markdown))]

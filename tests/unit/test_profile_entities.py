@@ -1,4 +1,5 @@
 """The project's spaCy pipeline and the profile facts read from free text."""
+
 import pytest
 
 from bot.instrument import load_instrument
@@ -24,23 +25,49 @@ def entities(nlp, text):
     [
         (
             "I coordinate the MEd programme at UPM's education faculty, Serdang",
-            {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Education", "role": "programme_coordinator", "zone": "central"},
+            {
+                "institution": "Universiti Putra Malaysia",
+                "faculty": "Faculty of Education",
+                "role": "programme_coordinator",
+                "zone": "central",
+            },
         ),
         (
             "Senior lecturer, School of Educational Studies, USM Penang",
-            {"institution": "Universiti Sains Malaysia", "faculty": "School of Educational Studies", "role": "senior_lecturer", "zone": "north"},
+            {
+                "institution": "Universiti Sains Malaysia",
+                "faculty": "School of Educational Studies",
+                "role": "senior_lecturer",
+                "zone": "north",
+            },
         ),
         (
             "I'm the programme director at the Faculty of Marine Sciences, UMT",
-            {"institution": "Universiti Malaysia Terengganu", "faculty": "Faculty of Marine Sciences", "role": "programme_director", "zone": "east_coast"},
+            {
+                "institution": "Universiti Malaysia Terengganu",
+                "faculty": "Faculty of Marine Sciences",
+                "role": "programme_director",
+                "zone": "east_coast",
+            },
         ),
         (
             "pensyarah kanan di Fakulti Pengajian Pendidikan, Universiti Putra Malaysia",
-            {"institution": "Universiti Putra Malaysia", "faculty": "Faculty of Educational Studies", "role": "senior_lecturer", "zone": "central"},
+            {
+                "institution": "Universiti Putra Malaysia",
+                "faculty": "Faculty of Educational Studies",
+                "role": "senior_lecturer",
+                "zone": "central",
+            },
         ),
-        ("lecturer at UiTM Shah Alam", {"institution": "Universiti Teknologi MARA", "role": "lecturer", "zone": "central"}),
+        (
+            "lecturer at UiTM Shah Alam",
+            {"institution": "Universiti Teknologi MARA", "role": "lecturer", "zone": "central"},
+        ),
         ("we are based in Kota Kinabalu", {"zone": "east_malaysia"}),
-        ("UTM Skudai, engineering faculty", {"institution": "Universiti Teknologi Malaysia", "faculty": "Faculty of Engineering", "zone": "south"}),
+        (
+            "UTM Skudai, engineering faculty",
+            {"institution": "Universiti Teknologi Malaysia", "faculty": "Faculty of Engineering", "zone": "south"},
+        ),
     ],
 )
 def test_profile_facts_from_free_text(nlp, text, facts):
@@ -80,7 +107,10 @@ def test_typed_profile_answers(field, typed, value):
     assert parse_profile_field(field, typed, [], INSTRUMENT, GAZETTEER) == value
 
 
-@pytest.mark.parametrize("field, typed", [("role", "astronaut"), ("zone", "Mars"), ("institution", "why?"), ("faculty", "😀"), ("institution", "x" * 500)])
+@pytest.mark.parametrize(
+    "field, typed",
+    [("role", "astronaut"), ("zone", "Mars"), ("institution", "why?"), ("faculty", "😀"), ("institution", "x" * 500)],
+)
 def test_unclear_profile_answers_are_refused(field, typed):
     assert parse_profile_field(field, typed, [], INSTRUMENT, GAZETTEER) is None
 

@@ -4,6 +4,7 @@ The facts are checked against `shared/domain/mqa-facts.md`, the study's words ag
 provenance each statement declares, and the users' view (answers, guidance, plan and
 summary) against the labels that provenance calls for, in English and Malay.
 """
+
 import html
 import re
 import shutil
@@ -13,17 +14,17 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 import yaml
 
+from bot.documents import markdown_to_html
 from bot.guidance import (
     GUIDANCE_DIR,
     all_item_steps,
     all_recommendations,
     all_theme_actions,
     check_advice_provenance,
+    mqa,
     theme_guidance_answer,
     theme_guidance_statements,
 )
-from bot.guidance import mqa
-from bot.documents import markdown_to_html
 from bot.guidance.mqa import answer, detect_topic, load_knowledge
 from bot.instrument import Statement, load_instrument
 from bot.messages import message, name_mqa_in_full
@@ -274,7 +275,7 @@ def test_the_plan_labels_every_action_by_its_provenance(language):
     for gap in plan.gaps:
         for action in gap.actions:
             # The Malay plan may name MQA in full inside an action, so match its start.
-            line = next(l for l in text.splitlines() if action.text.get(language)[:30] in l)
+            line = next(each for each in text.splitlines() if action.text.get(language)[:30] in each)
             if action.provenance.kind == "sedia":
                 expected = labels["sedia"]
             elif "recommendations" in action.provenance.cites:
@@ -295,7 +296,7 @@ def test_the_plan_keeps_mqa_requirements_apart_and_cites_their_sources(language)
     for statement in topic.good_practice:
         assert all(KNOWLEDGE.facts[f].by != "MQA" for f in statement.provenance.fact_ids)
     text = render_markdown(build_plan(_values(2), INSTRUMENT), INSTRUMENT, language)
-    good = text[text.index(message("mqa.good_practice", language)):]
+    good = text[text.index(message("mqa.good_practice", language)) :]
     for phrase in ("once a year", "sekali setahun"):
         assert phrase not in text[: text.index(message("mqa.good_practice", language))] or phrase in good
     source_line = text.strip().splitlines()[-1]
@@ -318,9 +319,9 @@ def test_the_printable_plan_shows_requirements_and_good_practice_under_their_own
 def test_the_summary_says_whose_advice_it_gives(language):
     profile = score_answers(_values(1), INSTRUMENT)
     text = render_summary(profile, INSTRUMENT, language, complete=True)
-    advice = [l for l in text.splitlines() if re.match(r"\d\. ", l)]
+    advice = [line for line in text.splitlines() if re.match(r"\d\. ", line)]
     labels = [message(f"provenance.{k}", language) for k in ("sedia", "study_recommends", "study_found")]
-    assert advice and all(any(l.endswith(f"({label})") for label in labels) for l in advice)
+    assert advice and all(any(line.endswith(f"({label})") for label in labels) for line in advice)
     assert message("provenance.sedia", language) in text  # conceptualisation: Sedia's own
     assert INSTRUMENT.citation_short in text  # training: the study's
 

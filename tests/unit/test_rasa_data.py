@@ -1,4 +1,5 @@
 """`rasa data validate` passes, and its only warnings are responses sent by actions."""
+
 import os
 import re
 import subprocess
@@ -15,7 +16,10 @@ def test_rasa_data_validate_is_clean():
     rasa = Path(sys.executable).with_name("rasa")
     result = subprocess.run(
         [str(rasa), "data", "validate"],  # Rasa's default paths: domain.yml, data/, config.yml
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
     )
     output = result.stdout + result.stderr

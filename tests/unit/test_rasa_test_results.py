@@ -1,4 +1,5 @@
 """The check that turns plain `rasa test`'s report into a pass or a failure."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 pinned to the methods they replace; responses validated with a validator built once give
 the same verdicts and errors as Rasa's own jsonschema.validate(), also through Rasa's own
 RemoteAction against a real HTTP server; action calls carry the turn's events only."""
+
 from __future__ import annotations
 
 import asyncio
@@ -102,7 +103,9 @@ def test_the_schema_is_checked_once_not_per_response(monkeypatch):
     cls = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
     checks = []
     original = cls.check_schema
-    monkeypatch.setattr(cls, "check_schema", classmethod(lambda c, s, *a, **k: checks.append(1) or original(s, *a, **k)))
+    monkeypatch.setattr(
+        cls, "check_schema", classmethod(lambda c, s, *a, **k: checks.append(1) or original(s, *a, **k))
+    )
     for _ in range(50):
         rasa_validation.validate_action_result(RemoteAction("x", None), VALID[2])
     assert len(checks) == 1
@@ -150,7 +153,9 @@ def _run_remote(url: str, answer: Dict[str, Any]) -> list:
 
 
 def test_rasa_accepts_a_valid_response_through_the_workaround(action_server):
-    events = _run_remote(action_server, {"events": [{"event": "slot", "name": "language", "value": "ms"}], "responses": []})
+    events = _run_remote(
+        action_server, {"events": [{"event": "slot", "name": "language", "value": "ms"}], "responses": []}
+    )
     assert SlotSet("language", "ms") in events
 
 
@@ -175,13 +180,17 @@ def _conversation() -> tuple:
 
 def test_an_action_call_carries_the_turn_not_the_conversation():
     tracker, domain = _conversation()
-    action = RemoteAction("validate_training_form", EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True))
+    action = RemoteAction(
+        "validate_training_form", EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    )
     ours = rasa_action_call.action_call_format(action, tracker, domain)
     rasa_own = rasa_action_call.ACTION_CALL.original(action, tracker, domain)
     assert len(rasa_own["tracker"]["events"]) == len(tracker.events) == 152
     assert [e["event"] for e in ours["tracker"]["events"]] == ["user", "slot"]
     # Everything else is what Rasa would send, the domain included (validations get it).
-    assert {k: v for k, v in ours["tracker"].items() if k != "events"} == {k: v for k, v in rasa_own["tracker"].items() if k != "events"}
+    assert {k: v for k, v in ours["tracker"].items() if k != "events"} == {
+        k: v for k, v in rasa_own["tracker"].items() if k != "events"
+    }
     assert {k: v for k, v in ours.items() if k != "tracker"} == {k: v for k, v in rasa_own.items() if k != "tracker"}
 
 
@@ -244,16 +253,31 @@ def test_an_unreachable_action_server_asks_again_instead_of_keeping_the_raw_answ
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert rasa_workarounds.install()
-    domain = Domain.from_dict({"slots": {
-        "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
-        "con_2": {"type": "text", "mappings": [{"type": "custom"}]},
-        "language": {"type": "text", "mappings": [{"type": "custom"}]}}})
-    tracker = DialogueStateTracker.from_events("someone", [
-        SlotSet("language", "ms"), SlotSet("requested_slot", "con_2"), UserUttered("3"), SlotSet("con_2", "3"),
-    ], domain.slots)
+    domain = Domain.from_dict(
+        {
+            "slots": {
+                "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
+                "con_2": {"type": "text", "mappings": [{"type": "custom"}]},
+                "language": {"type": "text", "mappings": [{"type": "custom"}]},
+            }
+        }
+    )
+    tracker = DialogueStateTracker.from_events(
+        "someone",
+        [
+            SlotSet("language", "ms"),
+            SlotSet("requested_slot", "con_2"),
+            UserUttered("3"),
+            SlotSet("con_2", "3"),
+        ],
+        domain.slots,
+    )
     action = RemoteAction("validate_conceptualisation_form", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
     events = asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain))
     assert isinstance(events[0], BotUttered) and "Sila cuba lagi" in events[0].text
     assert events[1:] == [SlotSet("con_2", None)]
     other = RemoteAction("action_next_step", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
-    assert len(asyncio.run(other.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain))) == 1
+    assert (
+        len(asyncio.run(other.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain)))
+        == 1
+    )

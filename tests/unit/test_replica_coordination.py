@@ -1,5 +1,6 @@
 """What lets replicas share work, against the real Redis: the lock store's tickets, the
 Telegram polling lease, and conversations without consent held in Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -102,8 +103,12 @@ def test_the_endpoints_of_a_replica_name_the_lock_store_and_their_action_server(
     endpoints = endpoints_for("http://127.0.0.1:6000/webhook", "redis://:s3cret@redis.internal:6380/2")
     assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:6000/webhook", "enable_selective_domain": True}
     assert endpoints["lock_store"] == {
-        "type": "bot.lock_store.AtomicRedisLockStore", "url": "redis.internal", "port": 6380, "db": 2,
-        "key_prefix": "sedia", "password": "s3cret",
+        "type": "bot.lock_store.AtomicRedisLockStore",
+        "url": "redis.internal",
+        "port": 6380,
+        "db": 2,
+        "key_prefix": "sedia",
+        "password": "s3cret",
     }
     assert "lock_store" not in endpoints_for()  # one server: Rasa's in-memory lock store
     with pytest.raises(ValueError, match="SEDIA_REDIS_URL"):

@@ -1,4 +1,5 @@
 """Theme scores, the readiness index, levels and gaps."""
+
 import pytest
 
 from bot.instrument import load_instrument
@@ -39,7 +40,13 @@ def test_gaps_are_ranked_lowest_first_with_ties_in_instrument_order():
         **theme_values("institutional", [5] * 5),
     }
     profile = score_answers(answers, INSTRUMENT)
-    assert [g.theme_id for g in profile.gaps] == ["infrastructure", "training", "quality", "conceptualisation", "institutional"]
+    assert [g.theme_id for g in profile.gaps] == [
+        "infrastructure",
+        "training",
+        "quality",
+        "conceptualisation",
+        "institutional",
+    ]
     assert [g.level.id for g in profile.gaps] == ["not_ready", "emerging", "emerging", "developing", "ready"]
     assert profile.weakest_items[0].item_id == "inf_2"
     assert profile.weakest_items[0].value == 1

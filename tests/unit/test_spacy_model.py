@@ -1,12 +1,13 @@
 """Sedia's SpacyNLP loads the spaCy pipeline once per process, where Rasa's loads it for
 each of the two graph nodes built from it; and the recipe wires it like Rasa's own."""
+
 from __future__ import annotations
 
 import yaml
+from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.engine.graph import ExecutionContext, GraphSchema
 
 from bot import rasa_workarounds
 from bot.launcher import REPO_ROOT
@@ -18,7 +19,9 @@ CONFIG = yaml.safe_load((REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
 def _create(tmp_path, name: str) -> SpacyNLP:
     return SpacyNLP.create(
         {"model": str(REPO_ROOT / "models" / "spacy" / "sedia")},
-        LocalModelStorage(tmp_path), Resource(name), ExecutionContext(GraphSchema({}), "test"),
+        LocalModelStorage(tmp_path),
+        Resource(name),
+        ExecutionContext(GraphSchema({}), "test"),
     )
 
 

@@ -1,4 +1,5 @@
 """Sedia's spaCy pipeline: an Indonesian base with Bahasa Melayu lemmas."""
+
 import pytest
 
 from bot.nlp.build import BASE_LANGUAGE, build_pipeline
@@ -20,7 +21,10 @@ def test_base_is_indonesian(nlp):
 
 def test_informal_malay_gets_the_standard_word_and_the_text_is_kept(nlp):
     assert lemmas(nlp, "takde bajetnya utk x") == [
-        ("takde", "tiada"), ("bajetnya", "budget"), ("utk", "untuk"), ("x", "tidak")
+        ("takde", "tiada"),
+        ("bajetnya", "budget"),
+        ("utk", "untuk"),
+        ("x", "tidak"),
     ]
 
 
@@ -34,7 +38,12 @@ def test_mixed_words_share_one_lemma(nlp):
 
 def test_tokens_english_contractions_and_malay_reduplication(nlp):
     assert [t.text for t in nlp("we don't have pensyarah-pensyarah")] == [
-        "we", "don't", "have", "pensyarah", "-", "pensyarah"
+        "we",
+        "don't",
+        "have",
+        "pensyarah",
+        "-",
+        "pensyarah",
     ]
 
 
@@ -51,8 +60,12 @@ def test_every_lemma_is_lower_case_and_clitics_follow_their_stem():
 
 @pytest.mark.parametrize(
     "text, topic",
-    [("and for apel?", "apel"), ("berapa kredit diperlukan", "credit"), ("adakah lencana digital dikira", "badges"),
-     ("is there a checklist before submission", "qa_checklist")],
+    [
+        ("and for apel?", "apel"),
+        ("berapa kredit diperlukan", "credit"),
+        ("adakah lencana digital dikira", "badges"),
+        ("is there a checklist before submission", "qa_checklist"),
+    ],
 )
 def test_mqa_topics_are_entities(nlp, text, topic):
     assert {e.ent_id_ for e in nlp(text).ents if e.label_ == "mqa_topic"} == {topic}

@@ -1,4 +1,5 @@
 """The minimum group size and complementary suppression (the subtraction attack)."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Telegram rendering: HTML escaping, splitting at 4,096 characters, keyboards."""
+
 from __future__ import annotations
 
 import html
@@ -31,7 +32,13 @@ def test_markup_characters_are_escaped_and_only_sedias_marks_become_tags():
 
 def test_headings_lists_and_checklists_read_well_on_a_phone():
     rendered = to_html("# Plan\n## 1. Training\n- **Dean**: fund it\n- [ ] Check MQF level\nplain")
-    assert rendered.split("\n") == ["<b>Plan</b>", "<b>1. Training</b>", "• <b>Dean</b>: fund it", "☐ Check MQF level", "plain"]
+    assert rendered.split("\n") == [
+        "<b>Plan</b>",
+        "<b>1. Training</b>",
+        "• <b>Dean</b>: fund it",
+        "☐ Check MQF level",
+        "plain",
+    ]
 
 
 def test_a_short_reply_is_one_message():
@@ -89,11 +96,16 @@ def test_short_payloads_are_callback_data_and_long_ones_go_by_a_key():
 def test_buttons_become_one_per_row_and_links_stay_links():
     payloads = CallbackPayloads()
     rows = keyboard_rows(
-        [{"title": "Agree", "payload": '/answer_scale{"scale_value": "4"}'}, {"title": "Read", "url": "https://mqa.gov.my"}],
+        [
+            {"title": "Agree", "payload": '/answer_scale{"scale_value": "4"}'},
+            {"title": "Read", "url": "https://mqa.gov.my"},
+        ],
         payloads,
     )
-    assert rows == [[{"text": "Agree", "callback_data": '/answer_scale{"scale_value": "4"}'}],
-                    [{"text": "Read", "url": "https://mqa.gov.my"}]]
+    assert rows == [
+        [{"text": "Agree", "callback_data": '/answer_scale{"scale_value": "4"}'}],
+        [{"text": "Read", "url": "https://mqa.gov.my"}],
+    ]
 
     class Button:
         def __init__(self, text, data):

@@ -1,9 +1,10 @@
 """Retries against the Bot API stand-in: 429 waits as told, 5xx and dropped connections back
 off, and nothing is sent twice or given up on too early."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 from telegram import Bot
@@ -22,7 +23,7 @@ def api() -> Iterator[BotApiStandIn]:
         yield standin
 
 
-def send(api: BotApiStandIn, text: str, failures=(), policy: RetryPolicy = RetryPolicy()) -> List[float]:
+def send(api: BotApiStandIn, text: str, failures=(), policy: Optional[RetryPolicy] = None) -> List[float]:
     """Send one message through call_with_retries; returns the waits it asked for."""
     waits: List[float] = []
 
@@ -32,7 +33,9 @@ def send(api: BotApiStandIn, text: str, failures=(), policy: RetryPolicy = Retry
     async def run() -> None:
         bot = Bot(api.token, base_url=api.base_url)
         async with bot:
-            await call_with_retries(lambda: bot.send_message(CHAT, text), "sendMessage", policy, sleep=record)
+            await call_with_retries(
+                lambda: bot.send_message(CHAT, text), "sendMessage", policy or RetryPolicy(), sleep=record
+            )
 
     if failures:
         api.fail_next("sendMessage", *failures, retry_after=7, chat_id=CHAT)

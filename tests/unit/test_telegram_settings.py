@@ -1,4 +1,5 @@
 """The Telegram channel's settings: off without a token, clear errors when they cannot work."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,8 @@ def test_polling_is_the_default_against_telegrams_own_servers():
 
 def test_a_local_bot_api_server_and_credentials_override_the_environment():
     settings = TelegramSettings.load(
-        {"base_url": "http://127.0.0.1:8081/bot"}, {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "ignored"},
+        {"base_url": "http://127.0.0.1:8081/bot"},
+        {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "ignored"},
     )
     assert settings.base_url == "http://127.0.0.1:8081/bot"
 
@@ -30,11 +32,23 @@ def test_webhook_mode_needs_a_url_and_a_valid_secret():
     with pytest.raises(TelegramConfigError, match="TELEGRAM_WEBHOOK_URL"):
         TelegramSettings.load(None, {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_MODE": "webhook"})
     with pytest.raises(TelegramConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
-        TelegramSettings.load(None, {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_MODE": "webhook",
-                                     "TELEGRAM_WEBHOOK_URL": "https://x/webhooks/telegram/webhook",
-                                     "TELEGRAM_WEBHOOK_SECRET": "has spaces!"})
-    settings = TelegramSettings.load(None, {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_MODE": "Webhook",
-                                            "TELEGRAM_WEBHOOK_URL": "https://x/webhooks/telegram/webhook"})
+        TelegramSettings.load(
+            None,
+            {
+                "TELEGRAM_TOKEN": TOKEN,
+                "TELEGRAM_MODE": "webhook",
+                "TELEGRAM_WEBHOOK_URL": "https://x/webhooks/telegram/webhook",
+                "TELEGRAM_WEBHOOK_SECRET": "has spaces!",
+            },
+        )
+    settings = TelegramSettings.load(
+        None,
+        {
+            "TELEGRAM_TOKEN": TOKEN,
+            "TELEGRAM_MODE": "Webhook",
+            "TELEGRAM_WEBHOOK_URL": "https://x/webhooks/telegram/webhook",
+        },
+    )
     assert settings.mode == "webhook"
 
 
@@ -46,11 +60,14 @@ def test_without_a_configured_secret_one_is_derived_from_the_token():
     assert TOKEN not in first.secret and len(first.secret) >= 32
 
 
-@pytest.mark.parametrize("env, problem", [
-    ({"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_MODE": "push"}, "TELEGRAM_MODE"),
-    ({"TELEGRAM_TOKEN": "not a token"}, "TELEGRAM_TOKEN"),
-    ({"TELEGRAM_TOKEN": "abc:def"}, "TELEGRAM_TOKEN"),
-])
+@pytest.mark.parametrize(
+    "env, problem",
+    [
+        ({"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_MODE": "push"}, "TELEGRAM_MODE"),
+        ({"TELEGRAM_TOKEN": "not a token"}, "TELEGRAM_TOKEN"),
+        ({"TELEGRAM_TOKEN": "abc:def"}, "TELEGRAM_TOKEN"),
+    ],
+)
 def test_settings_that_cannot_work_are_refused_with_a_clear_message(env, problem):
     with pytest.raises(TelegramConfigError, match=problem):
         TelegramSettings.load(None, env)

@@ -1,4 +1,5 @@
 """What Sedia makes of each kind of Telegram update, without any I/O."""
+
 from __future__ import annotations
 
 import time
@@ -27,18 +28,25 @@ def read(u):
 def test_text_goes_to_the_conversation_with_a_language_hint():
     incoming = read(update(text="kami tiada studio rakaman"))
     assert (incoming.kind, incoming.texts, incoming.chat_id, incoming.user_id) == (
-        Kind.CONVERSE, ("kami tiada studio rakaman",), 1001, 1001)
+        Kind.CONVERSE,
+        ("kami tiada studio rakaman",),
+        1001,
+        1001,
+    )
     assert incoming.language_hint == "ms" and incoming.order_key == "chat:1001"
 
 
-@pytest.mark.parametrize("text, texts", [
-    ("/start", ("/greet",)),
-    ("/start from-a-link", ("/greet",)),
-    ("/help@sedia_test_bot", ("/help",)),
-    ("/continue", ("/continue_assessment",)),
-    ("/restart", ("/restart", "/greet")),
-    ("/forget", ("/forget_me",)),
-])
+@pytest.mark.parametrize(
+    "text, texts",
+    [
+        ("/start", ("/greet",)),
+        ("/start from-a-link", ("/greet",)),
+        ("/help@sedia_test_bot", ("/help",)),
+        ("/continue", ("/continue_assessment",)),
+        ("/restart", ("/restart", "/greet")),
+        ("/forget", ("/forget_me",)),
+    ],
+)
 def test_commands_map_to_the_conversations_intents(text, texts):
     incoming = read(update(text=text))
     assert incoming.kind is Kind.CONVERSE and incoming.texts == texts
@@ -58,14 +66,26 @@ def test_command_parsing():
     assert command_of("/ 5", BOT) is None and command_of("5/5", BOT) is None and command_of("/", BOT) is None
 
 
-@pytest.mark.parametrize("content", [
-    {"photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}], "caption": "our studio"},
-    {"sticker": {"file_id": "f", "file_unique_id": "u", "type": "regular", "width": 1, "height": 1,
-                 "is_animated": False, "is_video": False}},
-    {"voice": {"file_id": "f", "file_unique_id": "u", "duration": 2}},
-    {"location": {"latitude": 3.1, "longitude": 101.6}},
-    {"contact": {"phone_number": "+60123", "first_name": "Ali"}},
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}], "caption": "our studio"},
+        {
+            "sticker": {
+                "file_id": "f",
+                "file_unique_id": "u",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+        {"voice": {"file_id": "f", "file_unique_id": "u", "duration": 2}},
+        {"location": {"latitude": 3.1, "longitude": 101.6}},
+        {"contact": {"phone_number": "+60123", "first_name": "Ali"}},
+    ],
+)
 def test_messages_without_text_get_a_polite_answer(content):
     assert read(update(**content)).kind is Kind.NOT_TEXT
 
@@ -82,27 +102,73 @@ def test_in_groups_only_messages_addressed_to_sedia_count():
     assert read(update(chat=GROUP, edit_date=1, text="hi")).kind is Kind.IGNORE
     assert read(update(chat=GROUP, text="@Sedia_Test_Bot are we ready?")).kind is Kind.GROUP
     assert read(update(chat=GROUP, text="/start")).kind is Kind.GROUP
-    bot_message = {"message_id": 3, "date": 1, "chat": GROUP, "text": "hello",
-                   "from": {"id": BOT_ID, "is_bot": True, "first_name": "Sedia"}}
+    bot_message = {
+        "message_id": 3,
+        "date": 1,
+        "chat": GROUP,
+        "text": "hello",
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Sedia"},
+    }
     assert read(update(chat=GROUP, text="why?", reply_to_message=bot_message)).kind is Kind.GROUP
-    assert read(update(chat=GROUP, photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
-                       reply_to_message=bot_message)).kind is Kind.GROUP
+    assert (
+        read(
+            update(
+                chat=GROUP,
+                photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+                reply_to_message=bot_message,
+            )
+        ).kind
+        is Kind.GROUP
+    )
 
 
 def test_button_presses_channel_posts_and_bots():
-    message = {"message_id": 9, "date": 1, "chat": PRIVATE, "text": "(1/33) ...",
-               "from": {"id": BOT_ID, "is_bot": True, "first_name": "Sedia"}}
-    press = Update.de_json({"update_id": 2, "callback_query": {
-        "id": "q1", "from": USER, "chat_instance": "c", "data": "/affirm", "message": message}}, None)
+    message = {
+        "message_id": 9,
+        "date": 1,
+        "chat": PRIVATE,
+        "text": "(1/33) ...",
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Sedia"},
+    }
+    press = Update.de_json(
+        {
+            "update_id": 2,
+            "callback_query": {"id": "q1", "from": USER, "chat_instance": "c", "data": "/affirm", "message": message},
+        },
+        None,
+    )
     incoming = read(press)
     assert incoming.kind is Kind.BUTTON and incoming.callback.data == "/affirm" and incoming.chat_id == 1001
-    group_press = Update.de_json({"update_id": 3, "callback_query": {
-        "id": "q2", "from": USER, "chat_instance": "c", "data": "/affirm", "message": {**message, "chat": GROUP}}}, None)
+    group_press = Update.de_json(
+        {
+            "update_id": 3,
+            "callback_query": {
+                "id": "q2",
+                "from": USER,
+                "chat_instance": "c",
+                "data": "/affirm",
+                "message": {**message, "chat": GROUP},
+            },
+        },
+        None,
+    )
     assert read(group_press).kind is Kind.IGNORE and read(group_press).callback is not None
-    post = Update.de_json({"update_id": 4, "channel_post": {
-        "message_id": 1, "date": 1, "chat": {"id": -1001, "type": "channel", "title": "News"}, "text": "hi"}}, None)
+    post = Update.de_json(
+        {
+            "update_id": 4,
+            "channel_post": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": -1001, "type": "channel", "title": "News"},
+                "text": "hi",
+            },
+        },
+        None,
+    )
     assert read(post).kind is Kind.IGNORE
     other_bot = {**USER, "is_bot": True}
-    bot_update = Update.de_json({"update_id": 5, "message": {
-        "message_id": 1, "date": 1, "chat": PRIVATE, "from": other_bot, "text": "spam"}}, None)
+    bot_update = Update.de_json(
+        {"update_id": 5, "message": {"message_id": 1, "date": 1, "chat": PRIVATE, "from": other_bot, "text": "spam"}},
+        None,
+    )
     assert read(bot_update).kind is Kind.IGNORE

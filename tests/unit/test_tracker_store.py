@@ -1,11 +1,11 @@
 """The consent-aware tracker store on SQLite and PostgreSQL: SQL holds a conversation only
 while its person's consent is on record; otherwise it lives in memory and SQL forgets it."""
+
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -79,7 +79,11 @@ def test_the_saved_tracker_is_not_read_back_from_sql(database_url, monkeypatch):
             _say(store, tracker, words)
         rebuilt = []
         original = DialogueStateTracker.from_dict.__func__
-        monkeypatch.setattr(DialogueStateTracker, "from_dict", classmethod(lambda cls, *a, **k: rebuilt.append(1) or original(cls, *a, **k)))
+        monkeypatch.setattr(
+            DialogueStateTracker,
+            "from_dict",
+            classmethod(lambda cls, *a, **k: rebuilt.append(1) or original(cls, *a, **k)),
+        )
         for _ in range(5):
             assert _texts(asyncio.run(store.retrieve(SENDER))) == ["hello", "yes", "UPM"]
         assert rebuilt == [], "each retrieve only counted the stored events"
@@ -106,7 +110,9 @@ def test_another_server_writing_the_conversation_is_seen(database_url):
 def _counting_rebuilds(monkeypatch) -> list:
     rebuilt = []
     original = DialogueStateTracker.from_dict.__func__
-    monkeypatch.setattr(DialogueStateTracker, "from_dict", classmethod(lambda cls, *a, **k: rebuilt.append(1) or original(cls, *a, **k)))
+    monkeypatch.setattr(
+        DialogueStateTracker, "from_dict", classmethod(lambda cls, *a, **k: rebuilt.append(1) or original(cls, *a, **k))
+    )
     return rebuilt
 
 
@@ -129,7 +135,11 @@ def test_what_another_server_added_is_read_alone_and_applied(database_url, monke
         assert seen.get_slot("language") == "ms"
         assert rebuilt == [], "only the added events were read"
         _say(first, seen, "back on the first")
-        assert _texts(asyncio.run(second.retrieve(SENDER))) == ["hello", "jawapan di pelayan kedua", "back on the first"]
+        assert _texts(asyncio.run(second.retrieve(SENDER))) == [
+            "hello",
+            "jawapan di pelayan kedua",
+            "back on the first",
+        ]
         assert rebuilt == []
         assert _stored(database_url) == 7  # three turns of two events, and the slot
     finally:

@@ -1,4 +1,5 @@
 """The widget's socket.io channel settings: allowed origins and the optional JWT key."""
+
 from __future__ import annotations
 
 from bot.channels.socketio import WidgetSocketIO, widget_origins
@@ -6,7 +7,9 @@ from bot.channels.socketio import WidgetSocketIO, widget_origins
 
 def test_origins_come_from_the_setting_or_from_the_web_app():
     assert widget_origins({"SEDIA_WIDGET_ORIGINS": "https://staff.upm.edu.my/, http://localhost:8000"}) == [
-        "https://staff.upm.edu.my", "http://localhost:8000"]
+        "https://staff.upm.edu.my",
+        "http://localhost:8000",
+    ]
     assert widget_origins({"SEDIA_PUBLIC_URL": "https://sedia.example.edu.my/app/"}) == ["https://sedia.example.edu.my"]
     assert widget_origins({}) == ["http://127.0.0.1:8000"]
     assert widget_origins({"SEDIA_WIDGET_ORIGINS": "*"}) == ["*"]

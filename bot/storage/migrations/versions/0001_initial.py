@@ -4,8 +4,9 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-29
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -31,8 +32,10 @@ def upgrade() -> None:
         sa.Column("zone", sa.String(40)),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["respondent_id"], ["respondents.id"],
-            name="fk_profiles_respondent_id_respondents", ondelete="CASCADE",
+            ["respondent_id"],
+            ["respondents.id"],
+            name="fk_profiles_respondent_id_respondents",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("respondent_id", name="pk_profiles"),
     )
@@ -50,12 +53,12 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True)),
-        sa.CheckConstraint(
-            "status IN ('started', 'paused', 'completed')", name="ck_assessments_status_known"
-        ),
+        sa.CheckConstraint("status IN ('started', 'paused', 'completed')", name="ck_assessments_status_known"),
         sa.ForeignKeyConstraint(
-            ["respondent_id"], ["respondents.id"],
-            name="fk_assessments_respondent_id_respondents", ondelete="CASCADE",
+            ["respondent_id"],
+            ["respondents.id"],
+            name="fk_assessments_respondent_id_respondents",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_assessments"),
     )
@@ -71,12 +74,12 @@ def upgrade() -> None:
         sa.Column("language", sa.String(8), nullable=False),
         sa.Column("channel", sa.String(32), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "value IS NULL OR (value >= 1 AND value <= 5)", name="ck_answers_value_on_scale"
-        ),
+        sa.CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="ck_answers_value_on_scale"),
         sa.ForeignKeyConstraint(
-            ["assessment_id"], ["assessments.id"],
-            name="fk_answers_assessment_id_assessments", ondelete="CASCADE",
+            ["assessment_id"],
+            ["assessments.id"],
+            name="fk_answers_assessment_id_assessments",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_answers"),
         sa.UniqueConstraint("assessment_id", "item", name="uq_answers_assessment_id"),

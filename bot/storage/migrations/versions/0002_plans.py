@@ -4,8 +4,9 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-29
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -24,8 +25,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["assessment_id"], ["assessments.id"],
-            name="fk_plans_assessment_id_assessments", ondelete="CASCADE",
+            ["assessment_id"],
+            ["assessments.id"],
+            name="fk_plans_assessment_id_assessments",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_plans"),
         sa.UniqueConstraint("token_hash", name="uq_plans_token_hash"),

@@ -5,8 +5,9 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-29
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"
@@ -36,7 +37,9 @@ def upgrade() -> None:
         sa.Column("last_used_at", sa.DateTime(timezone=True)),
         sa.Column("revoked_at", sa.DateTime(timezone=True)),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["dashboard_users.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["dashboard_users.id"],
+            ondelete="CASCADE",
             name="fk_api_tokens_user_id_dashboard_users",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_api_tokens"),
@@ -51,7 +54,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["dashboard_users.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["dashboard_users.id"],
+            ondelete="CASCADE",
             name="fk_dashboard_sessions_user_id_dashboard_users",
         ),
         sa.PrimaryKeyConstraint("token_hash", name="pk_dashboard_sessions"),

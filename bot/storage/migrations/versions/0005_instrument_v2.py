@@ -9,8 +9,9 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005"
 down_revision = "0004"
@@ -19,7 +20,9 @@ depends_on = None
 
 NEW_ITEMS = ("con_6", "trn_7", "qua_7")
 _assessments = sa.table(
-    "assessments", sa.column("id", sa.String), sa.column("instrument_version", sa.Integer),
+    "assessments",
+    sa.column("id", sa.String),
+    sa.column("instrument_version", sa.Integer),
     sa.column("status", sa.String),
 )
 _answers = sa.table("answers", sa.column("assessment_id", sa.String), sa.column("item", sa.String))
