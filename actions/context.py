@@ -7,10 +7,8 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot.answers import slot_value
-from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, Instrument, load_instrument
-from bot.storage import repository
-from bot.storage.db import session_scope
+from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, load_instrument
+from bot.service.assessments import Assessment, Person, assessment_for
 from bot.storage.pseudonym import respondent_id
 
 CONSENT_GIVEN = "given"
@@ -26,6 +24,7 @@ class Turn:
     intent: Optional[str] = None
     confidence: float = 0.0
     entities: List[Dict[str, Any]] = field(default_factory=list)
+    _assessment: Optional[Assessment] = field(default=None, repr=False)
 
     @classmethod
     def of(cls, tracker: Tracker) -> "Turn":
@@ -59,6 +58,23 @@ class Turn:
         """The pseudonymous respondent id; the raw sender id is never stored."""
         return respondent_id(self.channel, self.tracker.sender_id)
 
+    @property
+    def person(self) -> Person:
+        """Who is answering, as the assessment service knows them."""
+        return Person(self.respondent, self.channel)
+
+    @property
+    def assessment(self) -> Assessment:
+        """This person's assessment: in the database with consent on record, else in the
+        slots. Consent is looked up once per turn."""
+        if self._assessment is None:
+            self._assessment = assessment_for(self.person, self.item_slots(), load_instrument())
+        return self._assessment
+
+    def consent_given(self) -> None:
+        """Consent was just recorded: the rest of the turn keeps answers in the database."""
+        self._assessment = None
+
     def slot(self, name: str) -> Any:
         """A slot's current value."""
         return self.tracker.get_slot(name)
@@ -73,9 +89,8 @@ class Turn:
 
     def consent(self) -> Optional[bool]:
         """True if consent is on record, False if declined in this conversation, else None."""
-        with session_scope() as session:
-            if repository.has_consent(session, self.respondent):
-                return True
+        if self.assessment.consented:
+            return True
         if self.slot("consent") == CONSENT_DECLINED:
             return False
         return None
@@ -94,13 +109,3 @@ class Turn:
     def requested_slot(self) -> Optional[str]:
         """The slot the active form is asking for."""
         return self.tracker.get_slot("requested_slot")
-
-
-def stored_item_slots(session, assessment_id: str, instrument: Instrument) -> Dict[str, str]:
-    """An assessment's stored answers as they are held in item slots, by item id."""
-    stored = repository.answers_for(session, assessment_id)
-    return {
-        item_id: slot_value(instrument.item(item_id).is_open, answer.value, answer.text)
-        for item_id, answer in stored.items()
-        if item_id in {i.id for i in instrument.items}
-    }

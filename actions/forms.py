@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -26,7 +26,6 @@ from actions.language import confirm_switch
 from actions.plan import deliver_plan
 from actions.privacy import erase_and_report
 from bot.answers import (
-    normalise,
     parse_open_answer,
     parse_scale_answer,
     parse_yes_no,
@@ -34,6 +33,10 @@ from bot.answers import (
     slot_value,
 )
 from bot.commands import is_guarded, names_command
+from bot.form_cues import is_digression_intent, is_sure
+from bot.form_cues import is_pause as _is_pause
+from bot.form_cues import looks_like_command as _looks_like_command
+from bot.form_cues import looks_like_digression as _looks_like_digression
 from bot.guidance.mqa import mqa_question_topic
 from bot.input_checks import explain_problem, find_problem
 from bot.instrument import Item, Wording, load_instrument
@@ -42,69 +45,24 @@ from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
 from bot.profile import facts_from_entities, parse_profile_field
 from bot.rasa_domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
-from bot.storage import repository
-from bot.storage.db import session_scope
+from bot.service.assessments import record_consent
 
-DIGRESSION_INTENTS = (
-    "ask_mqa",
-    "help",
-    "ask_why",
-    "bot_challenge",
-    "show_plan",
-    "forget_me",
-    "update_profile",
-)
 FORGET_PENDING = "forget_pending"
-# How sure the NLU must be before a message that could be an open answer is taken
-# as a digression instead.
-DIGRESSION_CONFIDENCE = 0.8
-DIGRESSION_MAX_WORDS = 10
-# Short messages that are clearly commands, not names, when a name is expected.
-COMMAND_INTENTS = (
-    *DIGRESSION_INTENTS,
-    "continue_assessment",
-    "start_assessment",
-    "pause_assessment",
-    "greet",
-    "goodbye",
-    "thanks",
-    "affirm",
-    "deny",
-    "forget_me",
-    "update_profile",
-    "switch_language",
-)
-COMMAND_MAX_WORDS = 3
-PAUSE_WORDS = {
-    "stop",
-    "pause",
-    "later",
-    "stop for now",
-    "continue later",
-    "berhenti",
-    "nanti",
-    "berhenti dulu",
-    "berhenti sekejap",
-    "sambung nanti",
-    "nanti dulu",
-    "stop dulu",
-}
 
 
 def is_pause(turn: Turn) -> bool:
-    """True when the user asks to stop for now."""
-    return normalise(turn.text) in PAUSE_WORDS or (turn.intent == "pause_assessment" and turn.confidence >= 0.6)
-
-
-def _is_short_and_sure(turn: Turn, intents: tuple, max_words: int) -> bool:
-    return turn.intent in intents and turn.confidence >= DIGRESSION_CONFIDENCE and len(turn.text.split()) <= max_words
+    """True when the user asks to stop for now (bot/form_cues.yml)."""
+    return _is_pause(turn.text, turn.intent, turn.confidence)
 
 
 def looks_like_digression(turn: Turn) -> bool:
     """True when a free-text reply is more likely a question to Sedia than an answer."""
-    if is_guarded(turn.intent) and not names_command(turn.intent, turn.text):
-        return False
-    return _is_short_and_sure(turn, DIGRESSION_INTENTS, DIGRESSION_MAX_WORDS)
+    return _looks_like_digression(turn.text, turn.intent, turn.confidence)
+
+
+def looks_like_command(turn: Turn) -> bool:
+    """True when a short reply is a command to Sedia rather than a typed name."""
+    return _looks_like_command(turn.text, turn.intent, turn.confidence)
 
 
 @dataclass(frozen=True)
@@ -122,11 +80,6 @@ class Reply:
             dispatcher.utter_message(text=self.wording.get(language))
 
 
-def looks_like_command(turn: Turn) -> bool:
-    """True when a short reply is a command to Sedia rather than a typed name."""
-    return _is_short_and_sure(turn, COMMAND_INTENTS, COMMAND_MAX_WORDS)
-
-
 def reply_to_non_answer(
     turn: Turn, dispatcher: CollectingDispatcher, slot: str, why: Reply, hint: Reply
 ) -> Dict[Text, Any]:
@@ -138,7 +91,7 @@ def reply_to_non_answer(
         return {slot: None, "requested_slot": None, STEP_SLOT: "paused"}
     # An MQA question the NLU read as something else is still answered as one.
     asks_mqa = turn.intent == "ask_mqa" or (
-        turn.intent not in DIGRESSION_INTENTS and mqa_question_topic(turn.text) is not None
+        not is_digression_intent(turn.intent) and mqa_question_topic(turn.text) is not None
     )
     if asks_mqa:
         utter_mqa_answer(dispatcher, turn)
@@ -146,12 +99,12 @@ def reply_to_non_answer(
     if is_guarded(turn.intent):
         # These change what is stored or end the form: the NLU must be sure and the words
         # must say it; a stray word read as "forget me" gets the hint like any non-answer.
-        if turn.confidence >= DIGRESSION_CONFIDENCE and names_command(turn.intent, turn.text):
+        if is_sure(turn.confidence) and names_command(turn.intent, turn.text):
             if turn.intent == "forget_me":
                 return ask_to_confirm_erasure(turn, dispatcher, slot)
             # The form ends; action_next_step starts the profile edit, then the user continues.
             return {slot: None, "requested_slot": None, STEP_SLOT: EDIT_PROFILE_STEP}
-    elif turn.intent in DIGRESSION_INTENTS:
+    elif is_digression_intent(turn.intent):
         if turn.intent == "ask_why":
             why.send(dispatcher, language)
         elif turn.intent == "bot_challenge":
@@ -218,15 +171,8 @@ def _is_prefilled(turn: Turn, slot: str) -> bool:
 
 
 def _store_answer(turn: Turn, item: Item, value: Optional[int], text: Optional[str]) -> None:
-    instrument = load_instrument()
-    with session_scope() as session:
-        # Only a respondent who consented has a row; everyone else stays in slots only.
-        if not repository.has_consent(session, turn.respondent):
-            return
-        assessment = repository.start_assessment(session, turn.respondent, turn.channel, instrument.version)
-        repository.record_answer(
-            session, assessment.id, item.theme_id, item.id, value, text, answer_language(turn), turn.channel
-        )
+    # Kept in the database with consent; otherwise the slot the form sets is all there is.
+    turn.assessment.record(item, value, text, answer_language(turn))
 
 
 def answer_language(turn: Turn) -> str:
@@ -256,6 +202,10 @@ class InstrumentFormValidation(FormValidationAction, metaclass=ABCMeta):
     ) -> List[EventType]:
         """Validate as usual; a pending "delete my data?" question lasts one message only."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        return self._end_pending_erasure(tracker, events)
+
+    @staticmethod
+    def _end_pending_erasure(tracker: Tracker, events: List[EventType]) -> List[EventType]:
         answered = any(e.get("event") == "slot" and e.get("name") == FORGET_PENDING for e in events)
         if tracker.get_slot(FORGET_PENDING) and not answered:
             events.append(SlotSet(FORGET_PENDING, False))
@@ -283,8 +233,8 @@ class ValidateConsentForm(InstrumentFormValidation):
             return owed
         said = parse_yes_no(turn.text, turn.intent)
         if said is True:
-            with session_scope() as session:
-                repository.record_consent(session, turn.respondent, turn.channel)
+            record_consent(turn.person)
+            turn.consent_given()
             dispatcher.utter_message(response="utter_consent_given")
             return {"consent": CONSENT_GIVEN}
         if said is False:
@@ -349,10 +299,47 @@ class ValidateProfileForm(InstrumentFormValidation):
 
 
 # ----- theme questions ---------------------------------------------------------------------
-def _item_validator(item: Item) -> Callable:
-    instrument = load_instrument()
+class ThemeFormValidation(InstrumentFormValidation):
+    """The questions of one theme's form: `validate_item` reads and stores each answer.
 
-    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[Text, Any]:
+    Rasa SDK looks for a `validate_<slot>` method per slot; a theme's slots are its items,
+    so this class validates them all through `validate_item`. Each theme's subclass
+    (`THEME_FORM_VALIDATIONS`, below) only names its theme.
+    """
+
+    @property
+    @abstractmethod
+    def theme_id(self) -> str:
+        """The theme whose form this validates."""
+
+    def name(self) -> Text:
+        return f"validate_{load_instrument().theme(self.theme_id).form_name}"
+
+    def domain_slots(self, domain: DomainDict) -> List[Text]:
+        """The theme's items, in asking order."""
+        return [item.id for item in load_instrument().theme(self.theme_id).items]
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Validate the answers this message filled, as Rasa SDK would with one
+        `validate_<item>` method each, and end a pending "delete my data?" question."""
+        instrument = load_instrument()
+        own = set(self.domain_slots(domain))
+        slots: Dict[Text, Any] = {k: v for k, v in tracker.slots_to_validate().items() if k in own}
+        for slot_name, value in list(slots.items()):
+            validated = self.validate_item(instrument.item(slot_name), value, dispatcher, tracker)
+            slots.update(validated)
+            # Later validations in the same message see this one's slots, as in Rasa SDK.
+            tracker.slots.update(validated)
+        events: List[EventType] = [SlotSet(slot, value) for slot, value in slots.items()]
+        return self._end_pending_erasure(tracker, events)
+
+    def validate_item(
+        self, item: Item, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        """Read and store the answer to `item`, or reply to what was said instead."""
+        instrument = load_instrument()
         turn = Turn.of(tracker)
         if _is_prefilled(turn, item.id):
             return {item.id: value}
@@ -377,9 +364,6 @@ def _item_validator(item: Item) -> Callable:
             return reply_to_non_answer(turn, dispatcher, item.id, why, Reply(wording=instrument.scale.hint))
         _store_answer(turn, item, scale_answer.value, None)
         return {item.id: scale_answer.slot_value}
-
-    validate.__doc__ = f"Validate and store the answer to {item.id}."
-    return validate
 
 
 def answer_for_another_item(
@@ -407,25 +391,8 @@ def answer_for_another_item(
     return {asked.id: None, other.id: answer.slot_value}
 
 
-def _named(action_name: str) -> Callable[[Any], Text]:
-    def name(self) -> Text:
-        return action_name
-
-    return name
-
-
-def _build_theme_actions() -> List[type]:
-    """One validation class per theme form. The questions themselves are utter_ask_<item>
-    responses generated from the instrument (bot/rasa_domain.py), asked without a call here."""
-    instrument = load_instrument()
-    built: List[type] = []
-    for theme in instrument.themes:
-        methods: Dict[str, Any] = {f"validate_{item.id}": _item_validator(item) for item in theme.items}
-        methods["name"] = _named(f"validate_{theme.form_name}")
-        methods["form_slots"] = tuple(item.id for item in theme.items)
-        built.append(type(f"Validate{theme.id.title()}Form", (InstrumentFormValidation,), methods))
-    return built
-
-
-# Rasa SDK registers every Action subclass it can find, so creating them is enough.
-GENERATED_ACTIONS = _build_theme_actions()
+# Rasa SDK registers every concrete Action subclass it can find, so creating them is enough.
+THEME_FORM_VALIDATIONS = tuple(
+    type(f"Validate{theme.id.title()}Form", (ThemeFormValidation,), {"theme_id": theme.id})
+    for theme in load_instrument().themes
+)

@@ -8,18 +8,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import CONSENT_GIVEN, Turn, stored_item_slots
+from actions.context import CONSENT_GIVEN, Turn
 from actions.plan import deliver_plan
 from bot import interview
 from bot.answers import answered_in_slots, scale_values
 from bot.instrument import Instrument, Theme, load_instrument
 from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
-from bot.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of
+from bot.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of, profile_this_turn
 from bot.rasa_domain import EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.scoring import score_answers
-from bot.storage import repository
-from bot.storage.db import session_scope
+from bot.service.assessments import Paused
 from bot.summary import render_summary
 
 PROFILE_INTENTS = ("update_profile", "inform_profile")
@@ -92,8 +91,7 @@ class ActionNextStep(Action):
                 dispatcher.utter_message(response="utter_profile_intro")
             step = interview.PROFILE
         elif consent and profile_edit:
-            with session_scope() as session:
-                repository.save_profile(session, turn.respondent, profile)
+            turn.assessment.save_profile(profile)
             text = profile_text(profile, instrument, turn.language)
             dispatcher.utter_message(response="utter_profile_saved", profile_text=text)
             events.append(SlotSet("profile_edit", False))
@@ -111,29 +109,19 @@ class ActionNextStep(Action):
     @staticmethod
     def _profile(turn: Turn, consent: Optional[bool], edit_asked: bool = False):
         """The profile to use now, whether it is being edited, and the slot events."""
-        from_slots = {f: turn.slot(f) for f in PROFILE_FIELDS}
-        stored: Dict[str, Optional[str]] = {f: None for f in PROFILE_FIELDS}
-        if consent:
-            with session_scope() as session:
-                stored = repository.get_profile(session, turn.respondent)
-        facts = facts_from_entities(turn.entities, load_gazetteer())
-        editing = bool(turn.slot("profile_edit"))
-        if turn.user_intent == "update_profile" or edit_asked:
-            profile = {f: facts.get(f) for f in PROFILE_FIELDS}
-            editing = True
-        elif turn.user_intent == "inform_profile":
-            base = stored if is_complete(stored) else {f: stored.get(f) or from_slots.get(f) for f in PROFILE_FIELDS}
-            profile = {**base, **facts}
-            editing = True
-        elif editing or not is_complete(stored):
-            profile = {f: from_slots.get(f) or stored.get(f) for f in PROFILE_FIELDS}
-        else:
-            profile = stored
+        stored = turn.assessment.stored_profile()
+        profile, editing = profile_this_turn(
+            turn.user_intent,
+            edit_asked,
+            bool(turn.slot("profile_edit")),
+            {f: turn.slot(f) for f in PROFILE_FIELDS},
+            stored,
+            facts_from_entities(turn.entities, load_gazetteer()),
+        )
         events: List[EventType] = [SlotSet(f, profile.get(f)) for f in PROFILE_FIELDS]
         events.append(SlotSet("profile_edit", editing))
         if consent and is_complete(profile) and profile != stored and not editing:
-            with session_scope() as session:
-                repository.save_profile(session, turn.respondent, profile)
+            turn.assessment.save_profile(profile)
         return profile, editing, events
 
     @staticmethod
@@ -153,21 +141,8 @@ class ActionNextStep(Action):
             focus = None
         events.append(SlotSet("focus_theme", focus))
         total = len(instrument.items)
-        if consent:
-            with session_scope() as session:
-                existing = repository.current_assessment(session, turn.respondent)
-                assessment = repository.start_assessment(session, turn.respondent, turn.channel, instrument.version)
-                if assessment.status == "paused":
-                    repository.set_status(session, assessment.id, "started")
-                values = stored_item_slots(session, assessment.id, instrument)
-            is_new = existing is None
-        else:
-            values = turn.item_slots()
-            is_new = not any(v is not None for v in values.values())
-            if turn.user_intent == "start_assessment" and interview.is_complete(
-                answered_in_slots(values, instrument), instrument
-            ):
-                values, is_new = {}, True
+        opened = turn.assessment.open(fresh_start=turn.user_intent == "start_assessment")
+        values, is_new = opened.values, opened.is_new
         events += _item_slot_events(values, instrument)
         answered = answered_in_slots(values, instrument)
         state = interview.InterviewState(consent=consent, profile_complete=True, answered=answered, focus_theme=focus)
@@ -198,21 +173,8 @@ class ActionSummary(Action):
         turn = Turn.of(tracker)
         instrument = load_instrument()
         consent = turn.consent()
-        if consent:
-            with session_scope() as session:
-                assessment = repository.current_assessment(session, turn.respondent)
-                if assessment is None:
-                    assessment = repository.latest_completed(session, turn.respondent)
-                values = stored_item_slots(session, assessment.id, instrument) if assessment else {}
-                # An assessment finished under an older instrument stays complete: it was
-                # never asked the items added since (migration 0005).
-                finished = assessment is not None and assessment.status == "completed"
-                complete = finished or interview.is_complete(answered_in_slots(values, instrument), instrument)
-                if assessment is not None and complete and not finished:
-                    repository.set_status(session, assessment.id, "completed")
-        else:
-            values = turn.item_slots()
-            complete = interview.is_complete(answered_in_slots(values, instrument), instrument)
+        finished = turn.assessment.finish()
+        values, complete = finished.values, finished.complete
         profile = score_answers(scale_values(values, instrument), instrument)
         dispatcher.utter_message(
             text=render_summary(profile, instrument, turn.language, complete),
@@ -240,18 +202,12 @@ class ActionSummary(Action):
 
 def pause_assessment(turn: Turn, dispatcher: CollectingDispatcher) -> bool:
     """Pause the open assessment and tell the user; False when there was nothing to pause."""
-    instrument = load_instrument()
-    if turn.consent():
-        with session_scope() as session:
-            assessment = repository.current_assessment(session, turn.respondent)
-            if assessment is not None:
-                repository.set_status(session, assessment.id, "paused")
-                dispatcher.utter_message(response="utter_paused")
-                return True
-    elif answered_in_slots(turn.item_slots(), instrument):
+    paused = turn.assessment.pause()
+    if paused is Paused.STORED:
+        dispatcher.utter_message(response="utter_paused")
+    elif paused is Paused.PRIVATE:
         dispatcher.utter_message(response="utter_paused_private")
-        return True
-    return False
+    return paused is not Paused.NOTHING
 
 
 class ActionPauseAssessment(Action):

@@ -12,14 +12,11 @@ from actions.context import Turn
 from bot.instrument import load_instrument
 from bot.messages import counted_list
 from bot.profile import PROFILE_FIELDS
-from bot.storage import repository
-from bot.storage.db import session_scope
 
 
 def erase_and_report(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:
     """Erase everything stored about the user, say what went, and clear their slots."""
-    with session_scope() as session:
-        counts = repository.erase_respondent(session, turn.respondent)
+    counts = turn.assessment.erase()
     if counts["respondents"]:
         erased = {noun: counts[noun] for noun in ("answers", "assessments", "plans")}
         dispatcher.utter_message(response="utter_forgotten", deleted=counted_list(erased, turn.language))

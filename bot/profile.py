@@ -6,7 +6,7 @@ a faculty such as "Faculty of Education", and the role and zone ids of instrumen
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Mapping, Optional
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from bot.answers import normalise, payload_value
 from bot.input_checks import clean_text
@@ -119,3 +119,33 @@ def is_complete(profile: Mapping[str, Optional[str]]) -> bool:
 def missing_fields(profile: Mapping[str, Optional[str]]) -> List[str]:
     """Profile fields without a value, in asking order."""
     return [f for f in PROFILE_FIELDS if not profile.get(f)]
+
+
+ProfileValues = Dict[str, Optional[str]]
+
+
+def profile_this_turn(
+    intent: Optional[str],
+    edit_asked: bool,
+    editing: bool,
+    from_slots: Mapping[str, Optional[str]],
+    stored: Mapping[str, Optional[str]],
+    facts: Mapping[str, str],
+) -> Tuple[ProfileValues, bool]:
+    """The profile to use now, and whether it is being edited.
+
+    - "change my profile" (`update_profile`, or a form that ended to edit it) starts
+      again from what this message says;
+    - facts told outside the profile questions (`inform_profile`) update the profile on
+      record, or fill the gaps of one not yet complete;
+    - while editing, or before a profile is complete, the slots lead;
+    - otherwise the profile on record stands.
+    """
+    if intent == "update_profile" or edit_asked:
+        return {f: facts.get(f) for f in PROFILE_FIELDS}, True
+    if intent == "inform_profile":
+        base = dict(stored) if is_complete(stored) else {f: stored.get(f) or from_slots.get(f) for f in PROFILE_FIELDS}
+        return {**base, **facts}, True
+    if editing or not is_complete(stored):
+        return {f: from_slots.get(f) or stored.get(f) for f in PROFILE_FIELDS}, editing
+    return dict(stored), editing

@@ -129,10 +129,13 @@ def record_answer(
                 session.add(Answer(assessment_id=assessment_id, item=item, answered_at=now, **fields))
             return
         except IntegrityError:
-            # Another worker stored the same item a moment ago: update that row.
+            # Another worker stored the same item a moment ago: update that row. With no
+            # such row, the database refused the answer itself (a value off the scale).
             row = session.execute(
                 select(Answer).where(Answer.assessment_id == assessment_id, Answer.item == item)
-            ).scalar_one()
+            ).scalar_one_or_none()
+            if row is None:
+                raise
     changed = any(getattr(row, k) != v for k, v in fields.items())
     if changed:
         for key, value_ in fields.items():
