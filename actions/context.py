@@ -7,9 +7,9 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
+from bot.identity import respondent_id
 from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, load_instrument
 from bot.service.assessments import Assessment, Person, assessment_for
-from bot.storage.pseudonym import respondent_id
 
 CONSENT_GIVEN = "given"
 CONSENT_DECLINED = "declined"

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.messages import message
-from bot.web_address import public_url
+from bot.settings import public_url
 
 
 def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher) -> bool:

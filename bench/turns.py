@@ -345,7 +345,7 @@ def _stored_counter(database: Union[Path, str]) -> Callable[[str], int]:
 
     engine = create_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     os.environ["SEDIA_ID_SALT"] = SALT
-    from bot.storage.pseudonym import respondent_id
+    from bot.identity import respondent_id
 
     def count(prefix: str) -> int:
         # The senders of one run are prefix + 0..n-1; their answers are keyed by pseudonym.

@@ -30,20 +30,20 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from bot.storage.db import create_database_if_missing, database_url, upgrade
+    from bot.settings import database_url, tracker_url
+    from bot.storage.db import create_database_if_missing, upgrade
 
     if args.create and create_database_if_missing():
         print(f"created database {database_url().split('@')[-1]}")
     upgrade()
     print(f"database is up to date: {database_url().split('@')[-1]}")
     if args.create:
-        from bot.storage.conversations import tracker_store_url
         from bot.tracker_store import ConsentAwareTrackerStore
 
-        if tracker_store_url() != database_url():
-            create_database_if_missing(tracker_store_url())
-        ConsentAwareTrackerStore(host=tracker_store_url())  # creates Rasa's table if missing
-        print(f"conversation store is ready: {tracker_store_url().split('@')[-1]}")
+        if tracker_url() != database_url():
+            create_database_if_missing(tracker_url())
+        ConsentAwareTrackerStore(host=tracker_url())  # creates Rasa's table if missing
+        print(f"conversation store is ready: {tracker_url().split('@')[-1]}")
     return 0
 
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot import settings
 from bot.channels.telegram_settings import TelegramConfigError, TelegramSettings
-from bot.rasa_endpoints import REDIS_URL_VARIABLE, write_endpoints
+from bot.rasa_endpoints import write_endpoints
+from bot.settings import REDIS_URL, REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "sedia.tar.gz"
 STARTUP_TIMEOUT = 240.0
@@ -186,7 +187,7 @@ class Stack:
         if self.production is not None:
             env.setdefault("DATABASE_URL", self.production.database_url)
             env.setdefault("SEDIA_TRACKER_URL", self.production.database_url)
-            env.setdefault(REDIS_URL_VARIABLE, self.production.redis_url)
+            env.setdefault(REDIS_URL, self.production.redis_url)
         env.update(self.extra_env)
         if self.production is not None and not env.get("SEDIA_REST_TOKEN"):
             # In production the REST channel always needs a bearer token (bot/channels/rest.py).
@@ -201,7 +202,7 @@ class Stack:
         return write_endpoints(
             self.log_dir.parent / "run" / f"endpoints-{rasa_port}.yml",
             env["ACTION_ENDPOINT_URL"],
-            env.get(REDIS_URL_VARIABLE) or None,
+            env.get(REDIS_URL) or None,
         )
 
     def build(self, env: Optional[Dict[str, str]] = None) -> List[Service]:
@@ -363,6 +364,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not DEFAULT_MODEL.exists():
         print("No trained model: run `make train` first.", file=sys.stderr)
         return 1
+    wrong = settings.problems()
+    if wrong:
+        print("Sedia's settings are wrong: " + "; ".join(wrong), file=sys.stderr)
+        return 1
     try:
         telegram = TelegramSettings.load(None, os.environ)
     except TelegramConfigError as error:
@@ -373,7 +378,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         stack.replica_ports = [args.replica_port]
         stack.production = Production(
             os.environ.get("DATABASE_URL") or PRODUCTION_DATABASE_URL,
-            os.environ.get(REDIS_URL_VARIABLE) or PRODUCTION_REDIS_URL,
+            os.environ.get(REDIS_URL) or PRODUCTION_REDIS_URL,
         )
     print("Starting Sedia (the Rasa server takes about half a minute to load its model)...")
     try:

@@ -18,8 +18,9 @@ from bot.guidance import Step, advice_label, item_step, recommendation, theme_ac
 from bot.guidance.mqa import Topic, load_knowledge, sources
 from bot.instrument import Instrument, Level
 from bot.messages import message, name_mqa_in_full, source_line
-from bot.privacy import may_show, min_group_size
+from bot.privacy import may_show
 from bot.scoring import ReadinessProfile, ThemeScore, score_answers
+from bot.settings import min_group_size
 
 TOP_GAPS = 3
 MIN_ACTIONS = 3

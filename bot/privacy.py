@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Hashable, Iterable, Mapping, Set, TypeVar
 
 from bot.messages import message
+from bot.settings import min_group_size
 
-DEFAULT_MIN_GROUP_SIZE = 5
 K = TypeVar("K", bound=Hashable)
-
-
-def min_group_size() -> int:
-    """The smallest group whose numbers may be shown: SEDIA_MIN_GROUP_SIZE, 5 by default."""
-    raw = os.environ.get("SEDIA_MIN_GROUP_SIZE", "").strip()
-    value = int(raw) if raw else DEFAULT_MIN_GROUP_SIZE
-    if value < 2:
-        raise ValueError("SEDIA_MIN_GROUP_SIZE must be at least 2: a group of one is a person")
-    return value
 
 
 def may_show(group_size: int) -> bool:

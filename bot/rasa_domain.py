@@ -18,8 +18,8 @@ import yaml
 from bot.answers import SCALE_ENTITY, SCALE_INTENT, SCALE_ITEM_ENTITY
 from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, Instrument, Wording, load_instrument
 from bot.profile import PROFILE_INTENT
+from bot.settings import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_FILE = REPO_ROOT / "domain.yml"
 HAND_WRITTEN_DOMAIN = REPO_ROOT / "domain" / "sedia.yml"
 RULES_FILE = REPO_ROOT / "data" / "rules" / "interview.yml"

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from bot.settings import REDIS_URL, REPO_ROOT
+
 ENDPOINTS_FILE = REPO_ROOT / "endpoints.yml"
-REDIS_URL_VARIABLE = "SEDIA_REDIS_URL"
 ACTION_URL_VARIABLE = "ACTION_ENDPOINT_URL"
 LOCK_KEY_PREFIX = "sedia"
 # Rasa's RedisLockStore, with its lock changes made atomic across replicas.
@@ -30,7 +30,7 @@ def redis_lock_store(redis_url: str) -> Dict[str, Any]:
     """The Redis lock store's settings for a URL such as redis://:password@host:6379/0."""
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        raise ValueError(f"{REDIS_URL_VARIABLE} must look like redis://host:6379/0, not {redis_url!r}")
+        raise ValueError(f"{REDIS_URL} must look like redis://host:6379/0, not {redis_url!r}")
     database = parts.path.strip("/")
     settings: Dict[str, Any] = {
         "type": LOCK_STORE_CLASS,
@@ -67,4 +67,4 @@ def write_endpoints(path: Path, action_url: Optional[str] = None, redis_url: Opt
 
 def write_from_environment(path: Path, environ: Mapping[str, str]) -> Path:
     """Write the endpoints file that `ACTION_ENDPOINT_URL` and `SEDIA_REDIS_URL` describe."""
-    return write_endpoints(path, environ.get(ACTION_URL_VARIABLE) or None, environ.get(REDIS_URL_VARIABLE) or None)
+    return write_endpoints(path, environ.get(ACTION_URL_VARIABLE) or None, environ.get(REDIS_URL) or None)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.launcher import LOOPBACK, Production, Stack
-from bot.rasa_endpoints import ACTION_URL_VARIABLE, REDIS_URL_VARIABLE
-from bot.storage.db import data_dir
+from bot.rasa_endpoints import ACTION_URL_VARIABLE
+from bot.settings import REDIS_URL, data_dir
 
 SERVICES = {"rasa": "Rasa server", "actions": "action server", "web": "web app"}
 
@@ -32,8 +32,8 @@ def stack_from_environment(environ: Optional[dict] = None) -> Stack:
     """The stack the environment describes, on this machine or in a container."""
     environ = dict(os.environ if environ is None else environ)
     production = None
-    if environ.get(REDIS_URL_VARIABLE) and environ.get("DATABASE_URL"):
-        production = Production(environ["DATABASE_URL"], environ[REDIS_URL_VARIABLE])
+    if environ.get(REDIS_URL) and environ.get("DATABASE_URL"):
+        production = Production(environ["DATABASE_URL"], environ[REDIS_URL])
     extra = {ACTION_URL_VARIABLE: environ[ACTION_URL_VARIABLE]} if environ.get(ACTION_URL_VARIABLE) else {}
     return Stack(
         rasa_port=int(environ.get("RASA_PORT", 5005)),

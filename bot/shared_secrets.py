@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Mapping, Optional
 
-from bot.storage.db import data_dir
+from bot.settings import data_dir
 
 # Variable -> file in the data folder.
 ID_SALT = ("SEDIA_ID_SALT", "id_salt")
@@ -50,7 +50,9 @@ def shared_secret(secret: tuple, environ: Optional[Mapping[str, str]] = None) ->
 
 def same_secret(given: Optional[str], expected: str) -> bool:
     """True when `given` is the secret `expected`, compared in constant time."""
-    return bool(given) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    if not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def _create(path: Path) -> None:

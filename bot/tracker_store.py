@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -41,11 +40,10 @@ from sqlalchemy.engine import make_url
 
 from bot import rasa_workarounds  # noqa: F401  (installs them on import)
 from bot.held_conversations import Saved, held_conversations, remember
-from bot.rasa_endpoints import REDIS_URL_VARIABLE
+from bot.identity import respondent_id
+from bot.settings import redis_url, tracker_url
 from bot.storage import conversation_index, repository
-from bot.storage.conversations import tracker_store_url
 from bot.storage.db import off_loop, session_scope
-from bot.storage.pseudonym import respondent_id
 
 logger = logging.getLogger(__name__)
 # Stored conversations whose last saved tracker this process keeps, to skip reading them back.
@@ -63,7 +61,7 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         # Rasa passes the endpoint's `url` as `host`; a full SQLAlchemy URL is expected.
-        url = make_url(host or tracker_store_url())
+        url = make_url(host or tracker_url())
         if url.get_backend_name() == "sqlite" and url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(
@@ -82,7 +80,7 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
         # database restarts every pooled connection fails once. Check each on checkout.
         self.engine.pool._pre_ping = True
         conversation_index.ensure(self.engine)
-        self._unconsented = held_conversations(os.environ.get(REDIS_URL_VARIABLE) or None)
+        self._unconsented = held_conversations(redis_url())
         self._recent: "OrderedDict[str, Saved]" = OrderedDict()
         # The database threads share the kept trackers.
         self._recent_lock = threading.Lock()

@@ -10,6 +10,7 @@ import sys
 import pluggy
 from sanic import Sanic
 
+from bot import settings
 from bot.action_secret import require_action_secret
 from bot.action_threads import run_actions_off_loop
 
@@ -23,6 +24,7 @@ def init_hooks(manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def attach_sanic_app_extensions(app: Sanic) -> None:
-    """Guard the action server with the shared secret; run actions off its loop."""
+    """Check the settings; guard the action server with the shared secret; run actions off its loop."""
+    settings.check()
     require_action_secret(app)
     run_actions_off_loop()

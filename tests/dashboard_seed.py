@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional
 
+from bot.identity import respondent_id
 from bot.instrument import load_instrument
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Assessment, Profile, Respondent
-from bot.storage.pseudonym import respondent_id
 
 INSTRUMENT = load_instrument()
 NOW = datetime(2026, 11, 15, 9, 0, tzinfo=timezone.utc)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -38,12 +37,12 @@ from bot.channels.inbound import ReceivedMessages, answer_language, client_messa
 from bot.health import rasa_health, status_code
 from bot.input_checks import is_too_long
 from bot.messages import message
+from bot.settings import rest_token
 from bot.shared_secrets import same_secret
 from bot.storage.received import message_key
 
 logger = logging.getLogger(__name__)
 
-TOKEN_VARIABLE = "SEDIA_REST_TOKEN"
 # A sender id names a conversation; anything longer is not one.
 MAX_SENDER_CHARS = 128
 # Replies kept for retries that arrive after the first delivery was answered.
@@ -86,7 +85,7 @@ class TokenRestInput(InputChannel):
     """The REST channel; with a token configured, only callers that bring it get in."""
 
     def __init__(self, token: Optional[str] = None) -> None:
-        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE, "").strip()
+        self.token = token if token is not None else rest_token()
         self.received = ReceivedMessages("rest")
         self._in_flight: Dict[str, "asyncio.Future[Replies]"] = {}
         self._answered: "OrderedDict[str, Replies]" = OrderedDict()

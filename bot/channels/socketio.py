@@ -34,11 +34,11 @@ from sanic import Blueprint
 
 from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
+from bot.identity import pseudonymous_sender
 from bot.input_checks import is_too_long
 from bot.instrument import LANGUAGES
 from bot.messages import message
-from bot.storage.pseudonym import pseudonymous_sender
-from bot.web_address import public_url
+from bot.settings import public_url, widget_jwt_key
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class WidgetSocketIO(SocketIOInput):
             credentials.get("namespace"),
             credentials.get("session_persistence", True),
             credentials.get("socketio_path", "/socket.io"),
-            os.environ.get("SEDIA_WIDGET_JWT_KEY") or credentials.get("jwt_key"),
+            widget_jwt_key() or credentials.get("jwt_key"),
             credentials.get("jwt_method", "HS256"),
             credentials.get("metadata_key", "metadata"),
         )

@@ -24,7 +24,7 @@ from bot.channels.telegram_lease import polling_lease
 from bot.channels.telegram_service import ConversationState, TelegramService
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.instrument import LANGUAGES
-from bot.rasa_endpoints import REDIS_URL_VARIABLE
+from bot.settings import redis_url
 from bot.shared_secrets import same_secret
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class TelegramInput(InputChannel):
                     chosen if chosen in LANGUAGES else (hint or "en"), bool(tracker.active_loop_name)
                 )
 
-            lease = polling_lease(os.environ.get(REDIS_URL_VARIABLE) or None, channel.settings.channel_key)
+            lease = polling_lease(redis_url(), channel.settings.channel_key)
             channel.service = TelegramService(channel.settings, converse, state_of, lease)
             await channel.service.start()
 

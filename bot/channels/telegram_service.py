@@ -62,10 +62,10 @@ from bot.channels.telegram_updates import (
     read_update,
 )
 from bot.documents import markdown_to_html
+from bot.identity import pseudonymous_sender
 from bot.messages import message
 from bot.storage import updates as update_log
 from bot.storage.db import get_engine, session_scope
-from bot.storage.pseudonym import pseudonymous_sender
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,10 @@
 
 import argparse
 
+from bot import settings
 from bot.dashboard.app import create_app
 
+settings.check()  # a wrong setting stops the app now, naming it
 parser = argparse.ArgumentParser(description="Sedia's web app")
 parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=8000)

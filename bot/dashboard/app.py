@@ -3,7 +3,6 @@ the management dashboard (/dashboard and its JSON API under /api/v1), and a heal
 
 from __future__ import annotations
 
-import os
 from html import escape
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from bot.documents import markdown_to_html
 from bot.health import status_code, web_app_health
 from bot.instrument import LANGUAGES, load_instrument
 from bot.messages import message, section
+from bot.settings import public_url, rasa_url
 from bot.storage.db import off_loop, session_scope
 from bot.storage.plans import plan_by_token
-from bot.web_address import public_url
 
 # A plan is personal: never cached, never indexed, never leaked in a Referer header.
 PRIVATE_HEADERS = {
@@ -31,7 +30,6 @@ PRIVATE_HEADERS = {
 MARKDOWN_SUFFIX = ".md"
 
 TEMPLATES = Path(__file__).with_name("templates")
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 # Requests under these paths are asked who they are (session cookie or bearer token).
 DASHBOARD_PATHS = ("/dashboard", "/api/")
 WIDGET_DIR = Path(__file__).resolve().parents[1] / "widget"
@@ -66,7 +64,7 @@ def render_index() -> str:
     values = {
         "themes": themes,
         "citation": escape(instrument.citation),
-        "rasa_url": escape(os.environ.get("SEDIA_RASA_URL", DEFAULT_RASA_URL).rstrip("/")),
+        "rasa_url": escape(rasa_url()),
         "web_url": escape(public_url()),
     }
     page = (TEMPLATES / "index.html").read_text(encoding="utf-8")

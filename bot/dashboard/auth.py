@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from sanic.request import Request
 
+from bot.settings import public_url
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
-from bot.web_address import public_url
 
 LOGIN_CSRF_COOKIE = "sedia_login_csrf"
 

@@ -26,7 +26,7 @@ from bot.dashboard.auth import (
 from bot.dashboard.openapi import openapi_document
 from bot.dashboard.report_requests import build_report
 from bot.instrument import load_instrument
-from bot.privacy import min_group_size
+from bot.settings import min_group_size
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import runs_off_loop, session_scope

@@ -15,9 +15,10 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy.orm import Session
 
 from bot.instrument import Instrument, load_instrument
-from bot.privacy import may_show, min_group_size, suppressed_groups, suppression_note
+from bot.privacy import may_show, suppressed_groups, suppression_note
 from bot.profile import label_of
 from bot.scoring import to_index
+from bot.settings import min_group_size
 from bot.storage import readiness_queries as queries
 from bot.storage.readiness_queries import DIMENSIONS, EVERYONE, Scope, ThemeStats
 

@@ -29,8 +29,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 from bot.instrument import load_instrument
+from bot.settings import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 HOLDOUT_DIR = REPO_ROOT / "tests" / "nlu_holdout"
 LANGUAGE_GROUPS = ("en", "ms", "mixed")

@@ -273,16 +273,17 @@ class DatabaseAssessment:
 
     @staticmethod
     def _comparisons(session, profile: Mapping[str, Optional[str]]) -> List[Comparison]:
-        groups = {
-            "faculty": {"institution": profile.get("institution"), "faculty": profile.get("faculty")},
-            "institution": {"institution": profile.get("institution")},
-        }
+        institution, faculty = profile.get("institution"), profile.get("faculty")
+        groups: Dict[str, Dict[str, str]] = {}
+        if institution and faculty:
+            groups["faculty"] = {"institution": institution, "faculty": faculty}
+        if institution:
+            groups["institution"] = {"institution": institution}
         found = []
         for name in COMPARED_GROUPS:
-            group = groups[name]
-            if all(group.values()):
-                means = group_theme_means(session, group)
-                found.append(comparison(name, str(profile.get(name)), means.respondents, means.theme_means))
+            if name in groups:
+                means = group_theme_means(session, groups[name])
+                found.append(comparison(name, groups[name][name], means.respondents, means.theme_means))
         return found
 
 

@@ -18,8 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from bot.identity import conversation_pseudonym, respondent_id
 from bot.instrument import load_instrument
-from bot.storage.pseudonym import conversation_pseudonym, respondent_id
 
 # The actions that answer a message Sedia could not use.
 FALLBACK_ACTIONS = ("action_explain_input", "action_default_fallback")

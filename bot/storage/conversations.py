@@ -9,7 +9,6 @@ conversation is known by `conversation_pseudonym`.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -21,11 +20,9 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, fa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 
+from bot.identity import conversation_pseudonym
+from bot.settings import tracker_url
 from bot.storage import conversation_index as index
-from bot.storage.db import data_dir
-from bot.storage.pseudonym import conversation_pseudonym
-
-TRACKER_URL_ENV = "SEDIA_TRACKER_URL"
 
 _metadata = MetaData()
 # Rasa 3.6's SQLTrackerStore table, declared here only to read it.
@@ -47,14 +44,9 @@ _lock = threading.Lock()
 _indexed: Set[str] = set()
 
 
-def tracker_store_url() -> str:
-    """Where Rasa keeps conversations: SEDIA_TRACKER_URL, or a SQLite file in the data folder."""
-    return os.environ.get(TRACKER_URL_ENV) or f"sqlite:///{data_dir() / 'conversations.db'}"
-
-
 def tracker_engine(url: Optional[str] = None) -> Engine:
     """An engine for the tracker store (created once per URL)."""
-    url = url or tracker_store_url()
+    url = url or tracker_url()
     with _lock:
         if url not in _engines:
             parsed = make_url(url)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,9 +21,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# Runtime files live apart from data/, which holds Rasa training data.
-DATA_DIR = REPO_ROOT / "var"
+from bot.settings import database_url
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 _engines: Dict[str, Engine] = {}
@@ -34,18 +32,6 @@ _lock = threading.Lock()
 _DATABASE_THREADS = 8
 _executor: Optional[ThreadPoolExecutor] = None
 _Result = TypeVar("_Result")
-
-
-def data_dir() -> Path:
-    """The folder for Sedia's local files (SQLite database, generated salt)."""
-    folder = Path(os.environ.get("SEDIA_DATA_DIR", DATA_DIR))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def database_url() -> str:
-    """`DATABASE_URL`, or a SQLite file in the data folder."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir() / 'sedia.db'}"
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:

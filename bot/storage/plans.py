@@ -7,7 +7,6 @@ token's SHA-256 hash, so neither guessing nor reading the database opens a plan.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -17,17 +16,15 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.settings import plan_link_days
 from bot.storage.models import Plan, as_utc, utcnow
 
 TOKEN_BYTES = 32
-DEFAULT_LINK_DAYS = 30
 
 
 def link_lifetime() -> timedelta:
-    """How long a plan link works: SEDIA_PLAN_LINK_DAYS, 30 days by default."""
-    raw = os.environ.get("SEDIA_PLAN_LINK_DAYS", "")
-    days = float(raw) if raw.strip() else DEFAULT_LINK_DAYS
-    return timedelta(days=days)
+    """How long a plan link works (SEDIA_PLAN_LINK_DAYS)."""
+    return timedelta(days=plan_link_days())
 
 
 def token_hash(token: str) -> str:

@@ -8,9 +8,9 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
+from bot.identity import respondent_id
 from bot.storage import repository
 from bot.storage.db import session_scope
-from bot.storage.pseudonym import respondent_id
 
 EXECUTOR = ActionExecutor()
 EXECUTOR.register_package("actions")

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from bench.dashboard_data import generate
+from bot.identity import conversation_pseudonym
 from bot.instrument import load_instrument
 from bot.plan import build_plan, comparison, render_markdown
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
 from bot.storage.models import Assessment
 from bot.storage.plans import save_plan
-from bot.storage.pseudonym import conversation_pseudonym
 from tests.browser.conftest import AXE, shot
 from tests.dashboard.conftest import PASSWORD, UM, Dashboard, running_dashboard
 from tests.dashboard_seed import HTML_ATTACK, Person, seed, seed_conversation

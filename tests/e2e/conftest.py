@@ -129,7 +129,7 @@ class Database:
             return [dict(r._mapping) for r in connection.execute(text(sql), params)]
 
     def respondent(self, sender: str, channel: str = "rest") -> str:
-        from bot.storage.pseudonym import respondent_id
+        from bot.identity import respondent_id
 
         return respondent_id(channel, sender)
 

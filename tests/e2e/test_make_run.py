@@ -175,6 +175,18 @@ def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
     assert "Telegram is misconfigured: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL" in result.stderr
 
 
+def test_launcher_refuses_settings_that_cannot_work_and_names_them(tmp_path):
+    env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "SEDIA_MIN_GROUP_SIZE": "1", "SEDIA_PLAN_LINK_DAYS": "soon"}
+    env.pop("TELEGRAM_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert "SEDIA_MIN_GROUP_SIZE must be at least 2" in result.stderr
+    assert "SEDIA_PLAN_LINK_DAYS must be a number of days, not 'soon'" in result.stderr
+    assert "Starting Sedia" not in result.stdout
+
+
 def test_plain_rasa_commands_work_from_the_repo_root(tmp_path):
     # `rasa run actions` and `rasa run` with no flags: Rasa's default paths (domain.yml,
     # config.yml, credentials.yml, endpoints.yml, models/) and default ports, no variables

@@ -13,12 +13,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.identity import pseudonymous_sender, respondent_id
 from bot.storage import repository
 from bot.storage.db import get_engine, session_scope
 from bot.storage.export import EXPORT_COLUMNS, export_rows, write_csv, write_json
 from bot.storage.models import Answer, Assessment, Plan, metadata
 from bot.storage.plans import plan_by_token, save_plan
-from bot.storage.pseudonym import pseudonymous_sender, respondent_id
 
 PROFILE = {
     "institution": "Universiti Putra Malaysia",

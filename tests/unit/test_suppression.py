@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from bot.privacy import min_group_size, suppressed_groups, suppression_note
+from bot.privacy import suppressed_groups, suppression_note
+from bot.settings import min_group_size
 
 
 def test_nothing_is_hidden_when_every_group_is_large_enough():

@@ -11,10 +11,10 @@ from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
+from bot.identity import respondent_id
 from bot.storage import repository
 from bot.storage.conversations import dispose_tracker_engines, tracker_engine
 from bot.storage.db import session_scope
-from bot.storage.pseudonym import respondent_id
 from bot.tracker_store import ConsentAwareTrackerStore
 from tests.small_domain import language_slot_domain
 

@@ -1,7 +1,8 @@
-"""Pseudonymous respondent ids: a keyed hash of channel and sender, never the raw id.
+"""Pseudonymous identities: a keyed hash of channel and sender, never the raw id.
 
 The key (salt) comes from `SEDIA_ID_SALT`, or is generated on first run and kept in
-the data folder with owner-only permissions. Without the salt an id cannot be traced
+the data folder with owner-only permissions (`bot/shared_secrets.py`); it is read once
+per process and setting, not on every call. Without the salt an id cannot be traced
 back to a Telegram id or a chat session.
 """
 
@@ -9,13 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+from typing import Dict, Tuple
 
+from bot import settings
 from bot.shared_secrets import ID_SALT, shared_secret
+
+# (SEDIA_ID_SALT, SEDIA_DATA_DIR) -> salt: a test or a tool may change either in-process.
+_salts: Dict[Tuple[str, str], bytes] = {}
 
 
 def load_salt() -> bytes:
     """The salt: `SEDIA_ID_SALT`, or generated into the data folder on first use."""
-    return shared_secret(ID_SALT).encode("utf-8")
+    key = (os.environ.get(ID_SALT[0], ""), os.environ.get(settings.DATA_DIR, ""))
+    salt = _salts.get(key)
+    if salt is None:
+        salt = _salts[key] = shared_secret(ID_SALT).encode("utf-8")
+    return salt
 
 
 def respondent_id(channel: str, sender_id: str) -> str:
