@@ -8,7 +8,8 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 
 from bot.identity import respondent_id
-from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, load_instrument
+from bot.instrument import load_instrument
+from bot.language import conversation_language
 from bot.service.assessments import Assessment, Person, assessment_for
 
 CONSENT_GIVEN = "given"
@@ -41,12 +42,8 @@ class Turn:
 
     @property
     def language(self) -> str:
-        """The conversation language (slot `language`), English by default.
-
-        A forged button can put any value in the slot; Sedia speaks only its own languages.
-        """
-        language = self.tracker.get_slot("language")
-        return language if language in LANGUAGES else DEFAULT_LANGUAGE
+        """The conversation language (slot `language`), English by default."""
+        return conversation_language(self.tracker)
 
     @property
     def channel(self) -> str:

@@ -11,18 +11,40 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Protocol, Tuple
 
 import yaml
 
 from bot.answers import payload_value
 from bot.input_checks import clean_text
-from bot.instrument import LANGUAGES
+from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES
 from bot.nlp.malay import clitics
 
 CUES_PATH = Path(__file__).with_name("language_cues.yml")
 SWITCH_INTENT = "switch_language"
 LANGUAGE_ENTITY = "language"
+# The slot that holds the conversation's language; Rasa's responses vary on it.
+LANGUAGE_SLOT = "language"
+
+
+class HasSlots(Protocol):
+    """A conversation's tracker, as far as its language is concerned."""
+
+    def get_slot(self, key: str) -> Any: ...
+
+
+def chosen_language(tracker: Optional[HasSlots]) -> Optional[str]:
+    """The conversation's language (its `language` slot) when it is one Sedia speaks;
+    None when there is none yet. A forged button can put any value in the slot."""
+    value = tracker.get_slot(LANGUAGE_SLOT) if tracker is not None else None
+    return value if value in LANGUAGES else None
+
+
+def conversation_language(tracker: Optional[HasSlots]) -> str:
+    """The conversation's language, English until one is chosen."""
+    return chosen_language(tracker) or DEFAULT_LANGUAGE
+
+
 _WORD = re.compile(r"[a-z][a-z'.]*")
 
 

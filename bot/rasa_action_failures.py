@@ -20,7 +20,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
-from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES
+from bot.language import conversation_language
 from bot.messages import message
 from bot.rasa_pinned import PinnedMethod
 
@@ -35,8 +35,7 @@ logger = logging.getLogger(__name__)
 
 def unavailable_reply(tracker: "DialogueStateTracker") -> BotUttered:
     """The "try again in a moment" message, in the conversation's language."""
-    language = tracker.get_slot("language")
-    return BotUttered(message("channel.try_again", language if language in LANGUAGES else DEFAULT_LANGUAGE))
+    return BotUttered(message("channel.try_again", conversation_language(tracker)))
 
 
 async def run_or_say_unavailable(

@@ -17,6 +17,7 @@ import yaml
 
 from bot.answers import SCALE_ENTITY, SCALE_INTENT, SCALE_ITEM_ENTITY
 from bot.instrument import DEFAULT_LANGUAGE, LANGUAGES, Instrument, Wording, load_instrument
+from bot.language import LANGUAGE_SLOT
 from bot.profile import PROFILE_INTENT
 from bot.settings import REPO_ROOT
 
@@ -83,7 +84,7 @@ def _variations(wording: Wording, buttons: Callable[[str], List[dict]]) -> List[
     for language in (*(other for other in LANGUAGES if other != DEFAULT_LANGUAGE), DEFAULT_LANGUAGE):
         variation: dict = {"text": _escaped(wording.get(language))}
         if language != DEFAULT_LANGUAGE:
-            variation = {"condition": [{"type": "slot", "name": "language", "value": language}], **variation}
+            variation = {"condition": [{"type": "slot", "name": LANGUAGE_SLOT, "value": language}], **variation}
         chosen = buttons(language)
         if chosen:
             variation["buttons"] = [{"title": b["title"], "payload": _escaped(b["payload"])} for b in chosen]

@@ -18,7 +18,7 @@ from typing import Any, Optional, Set
 
 from bot.input_checks import InputProblem, explain_problem, is_too_long
 from bot.instrument import LANGUAGES
-from bot.language import detect_language
+from bot.language import chosen_language, detect_language
 from bot.storage import received
 from bot.storage.db import off_loop, session_scope
 
@@ -47,21 +47,20 @@ def reply_language(text: str, hinted: Any = None) -> str:
     return detect_language(text[:_LANGUAGE_SAMPLE]) or "en"
 
 
-async def conversation_language(tracker_store: Any, sender: str) -> Optional[str]:
+async def stored_language(tracker_store: Any, sender: str) -> Optional[str]:
     """The conversation's own language (its `language` slot), or None when it has none
     yet or the tracker store cannot be read."""
     try:
         tracker = await tracker_store.retrieve(sender) if tracker_store is not None else None
     except Exception:
         return None
-    language = tracker.get_slot("language") if tracker is not None else None
-    return language if language in LANGUAGES else None
+    return chosen_language(tracker)
 
 
 async def answer_language(tracker_store: Any, sender: str, text: str, hinted: Any = None) -> str:
     """The language a channel answers in by itself: the conversation's own, else the
     client's hint or the message's words (`reply_language`)."""
-    return await conversation_language(tracker_store, sender) or reply_language(text, hinted)
+    return await stored_language(tracker_store, sender) or reply_language(text, hinted)
 
 
 def too_long_reply(text: str, language: str) -> Optional[str]:

@@ -37,6 +37,7 @@ from bot.channels.widget_sessions import is_issued, issue_session_id, session_ke
 from bot.identity import pseudonymous_sender
 from bot.input_checks import is_too_long
 from bot.instrument import LANGUAGES
+from bot.language import chosen_language
 from bot.messages import message
 from bot.settings import public_url, widget_jwt_key
 
@@ -207,8 +208,7 @@ class WidgetSocketIO(SocketIOInput):
             except Exception:
                 logger.exception("Widget: the conversation's language could not be read")
                 tracker = None
-            language = tracker.get_slot("language") if tracker is not None else None
-            return {"language": language if language in LANGUAGES else None, "received": message_id}
+            return {"language": chosen_language(tracker), "received": message_id}
 
         # These replace the handlers Rasa registered for the same events.
         sio.on("connect", handler=connect, namespace=self.namespace)

@@ -23,7 +23,8 @@ from sanic.response import HTTPResponse
 from bot.channels.telegram_lease import polling_lease
 from bot.channels.telegram_service import ConversationState, TelegramService
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
-from bot.instrument import LANGUAGES
+from bot.instrument import DEFAULT_LANGUAGE
+from bot.language import chosen_language
 from bot.settings import redis_url
 from bot.shared_secrets import same_secret
 
@@ -102,10 +103,9 @@ class TelegramInput(InputChannel):
             async def state_of(sender: str, hint: Optional[str]) -> ConversationState:
                 tracker = await app.ctx.agent.tracker_store.retrieve(sender)
                 if tracker is None or not tracker.events:
-                    return ConversationState(hint or "en")
-                chosen = tracker.get_slot("language")
+                    return ConversationState(hint or DEFAULT_LANGUAGE)
                 return ConversationState(
-                    chosen if chosen in LANGUAGES else (hint or "en"), bool(tracker.active_loop_name)
+                    chosen_language(tracker) or hint or DEFAULT_LANGUAGE, bool(tracker.active_loop_name)
                 )
 
             lease = polling_lease(redis_url(), channel.settings.channel_key)
