@@ -1,5 +1,5 @@
 # Sedia's one image: the Rasa server, the action server and the web app run from it
-# (`python -m bot.serve rasa|actions|web`, exactly as `make run-prod` runs them).
+# (`python -m bot.cli.serve rasa|actions|web`, exactly as `make run-prod` runs them).
 #
 # Two stages. The build stage installs the pinned packages into a virtual env, builds the
 # spaCy pipeline from the project's own data and trains the model, so a container trains
@@ -40,4 +40,4 @@ WORKDIR /app
 USER sedia
 EXPOSE 5005 5055 8000
 # Which server: docker-compose.yml gives each service its own command.
-CMD ["python", "-m", "bot.serve", "rasa"]
+CMD ["python", "-m", "bot.cli.serve", "rasa"]

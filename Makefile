@@ -44,7 +44,7 @@ $(SPACY_DIR)/meta.json: $(INSTALLED) bot/nlp/gazetteer.yml bot/nlp/gazetteer.py 
 
 # domain.yml (Rasa's default path) joins domain/sedia.yml and the instrument's slots, forms
 # and questions; the form rules come from the instrument too. Regenerate when they change.
-domain.yml data/rules/interview.yml: domain/sedia.yml bot/instrument.yml bot/rasa_domain.py | $(INSTALLED)
+domain.yml data/rules/interview.yml: domain/sedia.yml bot/core/instrument.yml bot/rasa_glue/domain.py | $(INSTALLED)
 	$(PY) -m bot sync-rasa
 	touch domain.yml data/rules/interview.yml
 
@@ -60,16 +60,16 @@ $(MODEL): $(SPACY_DIR)/meta.json domain.yml data/rules/interview.yml $(TRAIN_INP
 	touch $@
 
 run: $(MODEL)
-	$(PY) -m bot.launcher
+	$(PY) -m bot.cli.launcher
 
 # The production topology on this machine: two Rasa servers (5005, 5006) sharing the
 # PostgreSQL tracker store (database `sedia`, created if missing) and a Redis lock store,
 # the action server and the web app on PostgreSQL (docs/deployment.md).
 run-prod: $(MODEL)
-	$(PY) -m bot.launcher --prod
+	$(PY) -m bot.cli.launcher --prod
 
 shell: $(MODEL)
-	$(PY) -m bot.shell
+	$(PY) -m bot.cli.shell
 
 validate: $(INSTALLED) domain.yml
 	$(PY) -m bot sync-rasa --check

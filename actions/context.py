@@ -7,9 +7,9 @@ from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot.identity import respondent_id
-from bot.instrument import load_instrument
-from bot.language import conversation_language
+from bot.config.identity import respondent_id
+from bot.core.instrument import load_instrument
+from bot.core.language import conversation_language
 from bot.service.assessments import Assessment, Person, assessment_for
 
 CONSENT_GIVEN = "given"

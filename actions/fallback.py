@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from actions.guidance import utter_mqa_answer
+from bot.core.input_checks import explain_problem, find_problem
 from bot.guidance.mqa import detect_topic
-from bot.input_checks import explain_problem, find_problem
 
 
 class ActionExplainInput(Action):

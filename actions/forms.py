@@ -1,7 +1,7 @@
 """Form glue: validate each answer with bot/. The forms ask their questions with the
-utter_ask_<slot> responses generated from the instrument (bot/rasa_domain.py).
+utter_ask_<slot> responses generated from the instrument (bot/rasa_glue/domain.py).
 
-Every answer is parsed by bot.answers / bot.profile and written as soon as it is given.
+Every answer is parsed by bot.core.answers / bot.core.profile and written as soon as it is given.
 Anything that is not an answer (an MQA question, "help", "why?", "stop", "change my
 profile", "delete my data", "show my plan", another language, an empty or unreadable
 message) gets its reply, and the form asks the same question again, or ends when the
@@ -25,33 +25,33 @@ from actions.interview import pause_assessment
 from actions.language import confirm_switch
 from actions.plan import deliver_plan
 from actions.privacy import erase_and_report
-from bot.answers import (
+from bot.core.answers import (
     parse_open_answer,
     parse_scale_answer,
     parse_yes_no,
     scale_button_item,
     slot_value,
 )
-from bot.commands import is_guarded, names_command
-from bot.form_cues import is_digression_intent, is_sure
-from bot.form_cues import is_pause as _is_pause
-from bot.form_cues import looks_like_command as _looks_like_command
-from bot.form_cues import looks_like_digression as _looks_like_digression
+from bot.core.commands import is_guarded, names_command
+from bot.core.form_cues import is_digression_intent, is_sure
+from bot.core.form_cues import is_pause as _is_pause
+from bot.core.form_cues import looks_like_command as _looks_like_command
+from bot.core.form_cues import looks_like_digression as _looks_like_digression
+from bot.core.input_checks import explain_problem, find_problem
+from bot.core.instrument import Item, Wording, load_instrument
+from bot.core.language import detect_language, requested_language
+from bot.core.messages import message
+from bot.core.profile import facts_from_entities, parse_profile_field
 from bot.guidance.mqa import mqa_question_topic
-from bot.input_checks import explain_problem, find_problem
-from bot.instrument import Item, Wording, load_instrument
-from bot.language import detect_language, requested_language
-from bot.messages import message
 from bot.nlp.gazetteer import load_gazetteer
-from bot.profile import facts_from_entities, parse_profile_field
-from bot.rasa_domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
+from bot.rasa_glue.domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.service.assessments import record_consent
 
 FORGET_PENDING = "forget_pending"
 
 
 def is_pause(turn: Turn) -> bool:
-    """True when the user asks to stop for now (bot/form_cues.yml)."""
+    """True when the user asks to stop for now (bot/core/form_cues.yml)."""
     return _is_pause(turn.text, turn.intent, turn.confidence)
 
 

@@ -9,10 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
+from bot.core.instrument import load_instrument
 from bot.guidance import theme_guidance_answer
 from bot.guidance.mqa import answer as mqa_answer
 from bot.guidance.mqa import choose_topic, detect_topic, mqa_question_topic
-from bot.instrument import load_instrument
 
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:

@@ -10,16 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CONSENT_GIVEN, Turn
 from actions.plan import deliver_plan
-from bot import interview
-from bot.answers import answered_in_slots, scale_values
-from bot.instrument import Instrument, Theme, load_instrument
-from bot.messages import message
+from bot.core import interview
+from bot.core.answers import answered_in_slots, scale_values
+from bot.core.instrument import Instrument, Theme, load_instrument
+from bot.core.messages import message
+from bot.core.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of, profile_this_turn
+from bot.core.scoring import score_answers
+from bot.core.summary import render_summary
 from bot.nlp.gazetteer import load_gazetteer
-from bot.profile import PROFILE_FIELDS, facts_from_entities, is_complete, label_of, profile_this_turn
-from bot.rasa_domain import EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
-from bot.scoring import score_answers
+from bot.rasa_glue.domain import EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.service.assessments import Paused
-from bot.summary import render_summary
 
 PROFILE_INTENTS = ("update_profile", "inform_profile")
 FRESH_START_INTENTS = ("start_assessment", "continue_assessment")

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
-from bot.messages import message
+from bot.core.messages import message
 
 
 def confirm_switch(turn: Turn, dispatcher: CollectingDispatcher) -> None:

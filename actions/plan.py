@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
-from bot.messages import message
-from bot.settings import public_url
+from bot.config.settings import public_url
+from bot.core.messages import message
 
 
 def deliver_plan(turn: Turn, dispatcher: CollectingDispatcher) -> bool:

@@ -9,9 +9,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
-from bot.instrument import load_instrument
-from bot.messages import counted_list
-from bot.profile import PROFILE_FIELDS
+from bot.core.instrument import load_instrument
+from bot.core.messages import counted_list
+from bot.core.profile import PROFILE_FIELDS
 
 
 def erase_and_report(turn: Turn, dispatcher: CollectingDispatcher) -> List[EventType]:

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import insert
 from sqlalchemy.future import create_engine
 
-from bot.instrument import load_instrument
+from bot.core.instrument import load_instrument
 from bot.nlp.gazetteer import GAZETTEER_PATH
 from bot.storage.db import upgrade
 from bot.storage.models import Answer, Assessment, Respondent

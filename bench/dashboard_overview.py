@@ -30,8 +30,8 @@ import requests
 
 from bench.dashboard_data import generate
 from bench.report import write_section
-from bot.instrument import load_instrument
-from bot.launcher import REPO_ROOT, Service, free_port
+from bot.cli.launcher import REPO_ROOT, Service, free_port
+from bot.core.instrument import load_instrument
 from bot.storage import accounts
 from bot.storage.db import dispose_all, session_scope
 

@@ -39,7 +39,7 @@ from bench.turns import (
     percentile,
     sedia_interview,
 )
-from bot.launcher import Production, Stack, free_port
+from bot.cli.launcher import Production, Stack, free_port
 from tests.conftest import postgres_database
 
 USERS = (10, 50)

@@ -24,7 +24,7 @@ import requests
 from bench.dashboard_data import generate
 from bench.dashboard_overview import _database, p95, start_web_app
 from bench.report import write_section
-from bot.launcher import REPO_ROOT, free_port
+from bot.cli.launcher import REPO_ROOT, free_port
 from bot.storage import accounts
 from bot.storage.db import dispose_all, session_scope
 

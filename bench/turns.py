@@ -37,7 +37,7 @@ import aiohttp
 
 from bench import profiles
 from bench.report import BENCHMARKS, write_section
-from bot.launcher import REPO_ROOT, VENV_BIN, Service, Stack, free_port
+from bot.cli.launcher import REPO_ROOT, VENV_BIN, Service, Stack, free_port
 
 CONCURRENCY = (1, 10, 50)
 SALT = "bench-salt"
@@ -345,7 +345,7 @@ def _stored_counter(database: Union[Path, str]) -> Callable[[str], int]:
 
     engine = create_engine(database if isinstance(database, str) else f"sqlite:///{database}")
     os.environ["SEDIA_ID_SALT"] = SALT
-    from bot.identity import respondent_id
+    from bot.config.identity import respondent_id
 
     def count(prefix: str) -> int:
         # The senders of one run are prefix + 0..n-1; their answers are keyed by pseudonym.

@@ -30,7 +30,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
-    from bot.settings import database_url, tracker_url
+    from bot.config.settings import database_url, tracker_url
     from bot.storage.db import create_database_if_missing, upgrade
 
     if args.create and create_database_if_missing():
@@ -38,7 +38,7 @@ def _db(args: argparse.Namespace) -> int:
     upgrade()
     print(f"database is up to date: {database_url().split('@')[-1]}")
     if args.create:
-        from bot.tracker_store import ConsentAwareTrackerStore
+        from bot.rasa_glue.tracker_store import ConsentAwareTrackerStore
 
         if tracker_url() != database_url():
             create_database_if_missing(tracker_url())
@@ -48,12 +48,12 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _sync_rasa(args: argparse.Namespace) -> int:
-    from bot.rasa_domain import sync
+    from bot.rasa_glue.domain import sync
 
     stale = sync(check=args.check)
     if args.check and stale:
         names = ", ".join(str(p) for p in stale)
-        print(f"out of date with bot/instrument.yml: {names}; run `python -m bot sync-rasa`")
+        print(f"out of date with bot/core/instrument.yml: {names}; run `python -m bot sync-rasa`")
         return 1
     for path in stale:
         print(f"wrote {path}")
@@ -64,7 +64,7 @@ def _endpoints(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from bot.rasa_endpoints import write_from_environment
+    from bot.rasa_glue.endpoints import write_from_environment
 
     try:
         print(f"wrote {write_from_environment(Path(args.out), os.environ)}")

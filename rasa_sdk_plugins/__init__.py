@@ -1,8 +1,8 @@
 """rasa_sdk's plugin package: the action server imports it by this name at start.
 
 Sedia's plugin makes the action server refuse calls without the shared secret
-(`bot.action_secret`), and run each action on a worker thread rather than on the
-server's event loop (`bot.action_threads`).
+(`bot.rasa_glue.action_secret`), and run each action on a worker thread rather than on the
+server's event loop (`bot.rasa_glue.action_threads`).
 """
 
 import sys
@@ -10,9 +10,9 @@ import sys
 import pluggy
 from sanic import Sanic
 
-from bot import settings
-from bot.action_secret import require_action_secret
-from bot.action_threads import run_actions_off_loop
+from bot.config import settings
+from bot.rasa_glue.action_secret import require_action_secret
+from bot.rasa_glue.action_threads import run_actions_off_loop
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional
 
-from bot.identity import respondent_id
-from bot.instrument import load_instrument
+from bot.config.identity import respondent_id
+from bot.core.instrument import load_instrument
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Assessment, Profile, Respondent
 
@@ -104,7 +104,7 @@ def seed_conversation(
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.tracker_store import ConsentAwareTrackerStore
+    from bot.rasa_glue.tracker_store import ConsentAwareTrackerStore
 
     store = ConsentAwareTrackerStore(Domain.empty(), host=url)
     tracker = DialogueStateTracker(sender, [])

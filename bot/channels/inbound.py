@@ -1,7 +1,7 @@
 """What every channel checks before a message may reach the NLU: its size, and whether
 the client sent it before.
 
-- **Size.** A message longer than Sedia reads (`bot.input_checks.MAX_MESSAGE_CHARS`) is
+- **Size.** A message longer than Sedia reads (`bot.core.input_checks.MAX_MESSAGE_CHARS`) is
   answered by the channel itself, politely and in the conversation's language; spaCy and
   DIET never see it.
 - **Retries.** A client that did not hear back sends the same message again with the
@@ -16,9 +16,9 @@ import asyncio
 import logging
 from typing import Any, Optional, Set
 
-from bot.input_checks import InputProblem, explain_problem, is_too_long
-from bot.instrument import LANGUAGES
-from bot.language import chosen_language, detect_language
+from bot.core.input_checks import InputProblem, explain_problem, is_too_long
+from bot.core.instrument import LANGUAGES
+from bot.core.language import chosen_language, detect_language
 from bot.storage import received
 from bot.storage.db import off_loop, session_scope
 

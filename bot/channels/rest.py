@@ -34,11 +34,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
-from bot.health import rasa_health, status_code
-from bot.input_checks import is_too_long
-from bot.messages import message
-from bot.settings import rest_token
-from bot.shared_secrets import same_secret
+from bot.config.settings import rest_token
+from bot.config.shared_secrets import same_secret
+from bot.core.input_checks import is_too_long
+from bot.core.messages import message
+from bot.service.health import rasa_health, status_code
 from bot.storage.received import message_key
 
 logger = logging.getLogger(__name__)

@@ -34,12 +34,12 @@ from sanic import Blueprint
 
 from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
-from bot.identity import pseudonymous_sender
-from bot.input_checks import is_too_long
-from bot.instrument import LANGUAGES
-from bot.language import chosen_language
-from bot.messages import message
-from bot.settings import public_url, widget_jwt_key
+from bot.config.identity import pseudonymous_sender
+from bot.config.settings import public_url, widget_jwt_key
+from bot.core.input_checks import is_too_long
+from bot.core.instrument import LANGUAGES
+from bot.core.language import chosen_language
+from bot.core.messages import message
 
 logger = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from sanic.response import HTTPResponse
 from bot.channels.telegram_lease import polling_lease
 from bot.channels.telegram_service import ConversationState, TelegramService
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
-from bot.instrument import DEFAULT_LANGUAGE
-from bot.language import chosen_language
-from bot.settings import redis_url
-from bot.shared_secrets import same_secret
+from bot.config.settings import redis_url
+from bot.config.shared_secrets import same_secret
+from bot.core.instrument import DEFAULT_LANGUAGE
+from bot.core.language import chosen_language
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -14,7 +14,7 @@ import re
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from bot.documents import BOLD
+from bot.core.documents import BOLD
 
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64

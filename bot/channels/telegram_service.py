@@ -61,9 +61,9 @@ from bot.channels.telegram_updates import (
     Kind,
     read_update,
 )
-from bot.documents import markdown_to_html
-from bot.identity import pseudonymous_sender
-from bot.messages import message
+from bot.config.identity import pseudonymous_sender
+from bot.core.documents import markdown_to_html
+from bot.core.messages import message
 from bot.storage import updates as update_log
 from bot.storage.db import get_engine, session_scope
 
@@ -598,7 +598,7 @@ class TelegramService:
     async def _say(
         self, chat_id: int, key: str, language: str, markup: Optional[InlineKeyboardMarkup] = None, **values: Any
     ) -> None:
-        """Send one of the channel's own texts (bot/messages.yml), escaped for HTML."""
+        """Send one of the channel's own texts (bot/core/messages.yml), escaped for HTML."""
         await self._send_html(chat_id, html.escape(message(key, language, **values)), markup)
 
     async def _send_html(self, chat_id: int, text: str, markup: Optional[InlineKeyboardMarkup] = None) -> None:

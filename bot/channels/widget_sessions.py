@@ -14,7 +14,7 @@ import hmac
 import uuid
 from typing import Optional
 
-from bot.shared_secrets import WIDGET_SESSION_KEY, same_secret, shared_secret
+from bot.config.shared_secrets import WIDGET_SESSION_KEY, same_secret, shared_secret
 
 _SEPARATOR = "."
 

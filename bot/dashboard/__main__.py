@@ -2,7 +2,7 @@
 
 import argparse
 
-from bot import settings
+from bot.config import settings
 from bot.dashboard.app import create_app
 
 settings.check()  # a wrong setting stops the app now, naming it

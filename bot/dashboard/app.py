@@ -10,14 +10,14 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, json, raw, text
 
+from bot.config.settings import public_url, rasa_url
+from bot.core.documents import markdown_to_html
+from bot.core.instrument import LANGUAGES, load_instrument
+from bot.core.messages import message, section
 from bot.dashboard.api import api
 from bot.dashboard.auth import Refused, identify
 from bot.dashboard.pages import pages, refused_page
-from bot.documents import markdown_to_html
-from bot.health import status_code, web_app_health
-from bot.instrument import LANGUAGES, load_instrument
-from bot.messages import message, section
-from bot.settings import public_url, rasa_url
+from bot.service.health import status_code, web_app_health
 from bot.storage.db import off_loop, session_scope
 from bot.storage.plans import plan_by_token
 

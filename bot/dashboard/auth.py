@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sanic.request import Request
 
-from bot.settings import public_url
+from bot.config.settings import public_url
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from bot.core.instrument import load_instrument
 from bot.dashboard.exports import FORMATS, REPORTS
 from bot.dashboard.review import MAX_PAGE
-from bot.instrument import load_instrument
 from bot.storage.readiness_queries import DIMENSIONS
 
 

@@ -13,6 +13,8 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, raw, redirect
 
+from bot.config.settings import min_group_size
+from bot.core.instrument import load_instrument
 from bot.dashboard import charts, review
 from bot.dashboard.auth import (
     LOGIN_CSRF_COOKIE,
@@ -25,8 +27,6 @@ from bot.dashboard.auth import (
 )
 from bot.dashboard.openapi import openapi_document
 from bot.dashboard.report_requests import build_report
-from bot.instrument import load_instrument
-from bot.settings import min_group_size
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import runs_off_loop, session_scope

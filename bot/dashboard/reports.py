@@ -14,11 +14,11 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
-from bot.instrument import Instrument, load_instrument
-from bot.privacy import may_show, suppressed_groups, suppression_note
-from bot.profile import label_of
-from bot.scoring import to_index
-from bot.settings import min_group_size
+from bot.config.settings import min_group_size
+from bot.core.instrument import Instrument, load_instrument
+from bot.core.privacy import may_show, suppressed_groups, suppression_note
+from bot.core.profile import label_of
+from bot.core.scoring import to_index
 from bot.storage import readiness_queries as queries
 from bot.storage.readiness_queries import DIMENSIONS, EVERYONE, Scope, ThemeStats
 

@@ -8,9 +8,9 @@ from typing import Optional
 
 from sanic.request import Request
 
+from bot.core.instrument import load_instrument
 from bot.dashboard.auth import Refused
 from bot.dashboard.parameters import date_range, text_arg, whole_number
-from bot.instrument import load_instrument
 from bot.storage import conversations as logs
 from bot.storage.accounts import Account
 from bot.storage.conversations import ConversationFilter, Visible

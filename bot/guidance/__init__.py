@@ -15,9 +15,9 @@ from typing import Dict, List, Tuple
 
 import yaml
 
-from bot.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement, parse_wording
-from bot.messages import message, name_mqa_in_full, source_line
-from bot.provenance import SEDIA, STUDY, Provenance, ProvenanceError, parse_provenance
+from bot.core.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement, parse_wording
+from bot.core.messages import message, name_mqa_in_full, source_line
+from bot.core.provenance import SEDIA, STUDY, Provenance, ProvenanceError, parse_provenance
 
 GUIDANCE_DIR = Path(__file__).parent
 ADVICE_KINDS = (STUDY, SEDIA)

@@ -16,11 +16,11 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
+from bot.core.input_checks import clean_text
+from bot.core.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement
+from bot.core.messages import message, name_mqa_in_full, source_line
+from bot.core.provenance import MQA, STUDY
 from bot.guidance import GUIDANCE_DIR
-from bot.input_checks import clean_text
-from bot.instrument import LANGUAGES, Statement, Wording, load_instrument, parse_statement
-from bot.messages import message, name_mqa_in_full, source_line
-from bot.provenance import MQA, STUDY
 
 VERIFIED = "verified"
 ATTRIBUTED_STATUS = "attributed"

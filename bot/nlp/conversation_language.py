@@ -2,7 +2,7 @@
 
 The language is decided inside the NLU pipeline, so Rasa fills the `language` and
 `language_source` slots with built-in from_entity mappings and no message costs an
-action-server round trip just to read it. The decision itself is `bot.language`'s; this
+action-server round trip just to read it. The decision itself is `bot.core.language`'s; this
 is only the Rasa glue. Rasa hands a `process` method that names a `tracker` parameter
 the conversation so far (before this message), which the rule needs: inference from the
 first messages only, and never after the user chose.
@@ -18,13 +18,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import LANGUAGE_ENTITY, SOURCE_ENTITY, language_entities
+from bot.core.language import LANGUAGE_ENTITY, SOURCE_ENTITY, language_entities
 from bot.nlp.stateless import StatelessComponent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class ConversationLanguage(StatelessComponent):
-    """Adds `language` and `language_source` entities decided by bot.language."""
+    """Adds `language` and `language_source` entities decided by bot.core.language."""
 
     def process(self, messages: List[Message], tracker: DialogueStateTracker) -> List[Message]:
         """Add the language entities the message and the conversation call for."""

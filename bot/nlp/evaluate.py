@@ -28,8 +28,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 
-from bot.instrument import load_instrument
-from bot.settings import REPO_ROOT
+from bot.config.settings import REPO_ROOT
+from bot.core.instrument import load_instrument
 
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 HOLDOUT_DIR = REPO_ROOT / "tests" / "nlu_holdout"

@@ -2,7 +2,7 @@
 
 DIET will happily classify "😀😀😀" or a page of Tamil as *some* intent; for those the
 right reply is an explanation, not a guess. The checks themselves live in
-`bot.input_checks`; this is only the Rasa glue, placed last in config.yml.
+`bot.core.input_checks`; this is only the Rasa glue, placed last in config.yml.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.input_checks import find_problem
+from bot.core.input_checks import find_problem
 from bot.nlp.stateless import StatelessComponent
 
 INPUT_PROBLEM_KEY = "input_problem"

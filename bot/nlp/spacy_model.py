@@ -17,7 +17,7 @@ from typing import Text
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils import spacy_utils
 
-from bot import rasa_workarounds  # noqa: F401  (installs them on import)
+from bot.rasa_glue import workarounds as rasa_workarounds  # noqa: F401  (installs them on import)
 
 
 @lru_cache(maxsize=4)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Dict, List, Mapping, Optional, Protocol
 
-from bot import interview
-from bot.answers import answered_in_slots, scale_values, slot_value
-from bot.instrument import Instrument, Item
-from bot.plan import COMPARED_GROUPS, ActionPlan, Comparison, build_plan, comparison, render_markdown
-from bot.profile import PROFILE_FIELDS
+from bot.core import interview
+from bot.core.answers import answered_in_slots, scale_values, slot_value
+from bot.core.instrument import Instrument, Item
+from bot.core.plan import COMPARED_GROUPS, ActionPlan, Comparison, build_plan, comparison, render_markdown
+from bot.core.profile import PROFILE_FIELDS
 from bot.storage import repository
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope

@@ -1,7 +1,7 @@
 """A group's theme means for the action plan's comparisons, from the dashboard's queries,
 so the plan and the dashboard give one group the same numbers.
 
-These functions return raw numbers; callers apply `bot.privacy.may_show` before showing
+These functions return raw numbers; callers apply `bot.core.privacy.may_show` before showing
 any of them.
 """
 

@@ -1,5 +1,5 @@
 """The conversation index: one row per stored conversation, kept up to date as Rasa's
-tracker store saves its events (bot/tracker_store.py), in the same transaction.
+tracker store saves its events (bot/rasa_glue/tracker_store.py), in the same transaction.
 
 The dashboard's conversation review reads this table, filters and pages in SQL, instead
 of aggregating the whole `events` table on every request. A row holds what the review
@@ -18,8 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from bot.identity import conversation_pseudonym, respondent_id
-from bot.instrument import load_instrument
+from bot.config.identity import conversation_pseudonym, respondent_id
+from bot.core.instrument import load_instrument
 
 # The actions that answer a message Sedia could not use.
 FALLBACK_ACTIONS = ("action_explain_input", "action_default_fallback")

@@ -1,6 +1,6 @@
 """Reading the conversation logs that Rasa keeps in its SQL tracker store (table `events`).
 
-Only conversations of people who consented are stored there (see bot/tracker_store.py).
+Only conversations of people who consented are stored there (see bot/rasa_glue/tracker_store.py).
 The dashboard reads them through this module: lists with filters, one transcript, and
 the messages the NLU did not understand. Sender ids never leave this module; a
 conversation is known by `conversation_pseudonym`.
@@ -20,8 +20,8 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, fa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 
-from bot.identity import conversation_pseudonym
-from bot.settings import tracker_url
+from bot.config.identity import conversation_pseudonym
+from bot.config.settings import tracker_url
 from bot.storage import conversation_index as index
 
 _metadata = MetaData()

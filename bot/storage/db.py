@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
-from bot.settings import database_url
+from bot.config.settings import database_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

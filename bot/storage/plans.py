@@ -16,7 +16,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.settings import plan_link_days
+from bot.config.settings import plan_link_days
 from bot.storage.models import Plan, as_utc, utcnow
 
 TOKEN_BYTES = 32

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, distinct, func, literal, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.instrument import load_instrument
+from bot.core.instrument import load_instrument
 from bot.storage.models import Answer, Assessment
 
 DIMENSIONS = ("faculty", "zone", "role", "institution")

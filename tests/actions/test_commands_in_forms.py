@@ -9,9 +9,9 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from bot.instrument import load_instrument
-from bot.messages import message
-from bot.rasa_domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
+from bot.core.instrument import load_instrument
+from bot.core.messages import message
+from bot.rasa_glue.domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.storage import repository
 from bot.storage.db import session_scope
 from tests.actions.test_form_validation import consent, tracker, validate

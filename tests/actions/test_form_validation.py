@@ -8,7 +8,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from bot.identity import respondent_id
+from bot.config.identity import respondent_id
 from bot.storage import repository
 from bot.storage.db import session_scope
 
@@ -266,7 +266,7 @@ def test_form_validations_need_no_domain(sqlite_url):
 
 def test_an_assessment_finished_under_instrument_version_1_stays_complete(sqlite_url):
     # Version 2 added statements it never asked; its summary must not call it partial.
-    from bot.instrument import load_instrument
+    from bot.core.instrument import load_instrument
 
     rid = consent()
     with session_scope() as session:

@@ -6,11 +6,11 @@ old Telegram keyboard after a restart) answered whatever question was current.
 
 import pytest
 
-from bot.answers import parse_scale_answer, scale_button_item
 from bot.channels.telegram_format import CALLBACK_DATA_LIMIT, CallbackPayloads
-from bot.instrument import LANGUAGES, load_instrument
-from bot.messages import message
-from bot.rasa_domain import ask_responses, scale_buttons
+from bot.core.answers import parse_scale_answer, scale_button_item
+from bot.core.instrument import LANGUAGES, load_instrument
+from bot.core.messages import message
+from bot.rasa_glue.domain import ask_responses, scale_buttons
 from tests.actions.test_form_validation import consent, stored, tracker, validate
 
 INSTRUMENT = load_instrument()

@@ -14,7 +14,7 @@ from typing import Iterator, List, Optional
 
 import pytest
 
-from bot.launcher import REPO_ROOT
+from bot.cli.launcher import REPO_ROOT
 from tests.e2e.conftest import ReadsReplies, Reply, Running, running_sedia
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from bench.dashboard_data import generate
-from bot.identity import conversation_pseudonym
-from bot.instrument import load_instrument
-from bot.plan import build_plan, comparison, render_markdown
+from bot.config.identity import conversation_pseudonym
+from bot.core.instrument import load_instrument
+from bot.core.plan import build_plan, comparison, render_markdown
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
 from bot.storage.models import Assessment

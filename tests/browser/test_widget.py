@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from bench.widget_size import BUDGET_JS_GZIP
-from bot.launcher import Service
+from bot.cli.launcher import Service
 from tests.bot_api_standin import wait_until
 from tests.browser.conftest import AXE, WidgetChat, shot, web_url
 from tests.e2e.interviews import INSTRUMENT, TYPED, answer_all, assert_stored, scale_label

@@ -10,7 +10,7 @@ from typing import Dict, Iterator
 import jwt
 import pytest
 
-from bot.launcher import free_port
+from bot.cli.launcher import free_port
 from tests.browser.conftest import WidgetChat, web_url
 from tests.e2e.conftest import Running, running_sedia
 from tests.e2e.interviews import INSTRUMENT, scale_label

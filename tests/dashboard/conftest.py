@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from bot.launcher import REPO_ROOT, Service, free_port
+from bot.cli.launcher import REPO_ROOT, Service, free_port
 from bot.storage import accounts, db
 from bot.storage.conversations import dispose_tracker_engines
 from bot.storage.db import session_scope

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.future import create_engine
 
-from bot.instrument import Item, load_instrument
-from bot.launcher import DEFAULT_MODEL, REPO_ROOT, Stack, free_port
+from bot.cli.launcher import DEFAULT_MODEL, REPO_ROOT, Stack, free_port
+from bot.core.instrument import Item, load_instrument
 from tests.action_calls import ActionCallRelay
 from tests.conftest import environment
 
@@ -129,7 +129,7 @@ class Database:
             return [dict(r._mapping) for r in connection.execute(text(sql), params)]
 
     def respondent(self, sender: str, channel: str = "rest") -> str:
-        from bot.identity import respondent_id
+        from bot.config.identity import respondent_id
 
         return respondent_id(channel, sender)
 

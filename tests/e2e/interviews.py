@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Callable, Dict, Optional
 
-from bot.instrument import Item, load_instrument
-from bot.scoring import score_answers
+from bot.core.instrument import Item, load_instrument
+from bot.core.scoring import score_answers
 
 INSTRUMENT = load_instrument()
 SCALE_ITEMS = [i for i in INSTRUMENT.items if not i.is_open]

@@ -7,8 +7,8 @@ import html
 import re
 from typing import List, Optional
 
-from bot.identity import pseudonymous_sender
-from bot.messages import message
+from bot.config.identity import pseudonymous_sender
+from bot.core.messages import message
 from tests.bot_api_standin import BotApiStandIn, TelegramUser, wait_until
 from tests.e2e.conftest import Database, ReadsReplies, Reply
 

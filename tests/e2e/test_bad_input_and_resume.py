@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.instrument import load_instrument
+from bot.core.instrument import load_instrument
 
 INSTRUMENT = load_instrument()
 

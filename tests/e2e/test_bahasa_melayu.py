@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.instrument import Item
-from bot.messages import message
+from bot.core.instrument import Item
+from bot.core.messages import message
 from tests.e2e.interviews import INSTRUMENT, finish_and_check, pressing, typing
 
 MALAY = lambda item: "ms"  # noqa: E731 - every answer of these interviews is in Malay

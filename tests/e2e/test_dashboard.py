@@ -12,8 +12,8 @@ from typing import Dict, List
 import pytest
 import requests
 
-from bot.launcher import REPO_ROOT
-from bot.scoring import score_answers
+from bot.cli.launcher import REPO_ROOT
+from bot.core.scoring import score_answers
 from tests.e2e.conftest import running_sedia
 from tests.e2e.interviews import INSTRUMENT, answer_all, typing
 

@@ -6,8 +6,8 @@ import re
 import urllib.error
 import urllib.request
 
+from bot.core.plan import build_plan
 from bot.guidance.mqa import answer, load_knowledge
-from bot.plan import build_plan
 from tests.e2e.interviews import INSTRUMENT, answer_all, pressing
 
 KNOWLEDGE = load_knowledge()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.instrument import Item
-from bot.scoring import score_answers
+from bot.core.instrument import Item
+from bot.core.scoring import score_answers
 from tests.e2e.interviews import (
     INSTRUMENT,
     answer_all,
@@ -247,7 +247,7 @@ def test_action_server_calls_per_turn(sedia):
     total = sum(len(calls) for calls in per_turn)
     print(f"action-server calls per turn: {per_turn}; total {total} for {len(per_turn)} turns")
     assert total <= CALLS_PER_INTERVIEW, per_turn
-    # A call carries the turn's events, not the whole conversation (bot/rasa_action_call.py),
+    # A call carries the turn's events, not the whole conversation (bot/rasa_glue/action_call.py),
     # and no domain (the form validations know their slots), so its size does not grow
     # with the interview.
     calls = sedia.action_calls.calls(chat.sender)

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.launcher import REPO_ROOT, free_port
+from bot.cli.launcher import REPO_ROOT, free_port
 from tests.bot_api_standin import BotApiStandIn, TelegramUser, wait_until
 
 
@@ -37,7 +37,7 @@ def test_launcher_starts_everything_and_stops_on_ctrl_c(tmp_path):
         "TELEGRAM_API_BASE_URL": telegram.base_url,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.launcher"],
+        [sys.executable, "-m", "bot.cli.launcher"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -158,7 +158,12 @@ def test_launcher_refuses_a_port_that_is_already_taken(tmp_path):
         }
         env.pop("TELEGRAM_TOKEN", None)
         result = subprocess.run(
-            [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-m", "bot.cli.launcher"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert result.returncode == 1
     assert f"Could not start Sedia: port {taken} (Rasa server) is already in use" in result.stderr
@@ -169,7 +174,7 @@ def test_launcher_refuses_a_port_that_is_already_taken(tmp_path):
 def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
     env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "TELEGRAM_TOKEN": "123:abc", "TELEGRAM_MODE": "webhook"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot.cli.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 1
     assert "Telegram is misconfigured: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL" in result.stderr
@@ -179,7 +184,7 @@ def test_launcher_refuses_settings_that_cannot_work_and_names_them(tmp_path):
     env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "SEDIA_MIN_GROUP_SIZE": "1", "SEDIA_PLAN_LINK_DAYS": "soon"}
     env.pop("TELEGRAM_TOKEN", None)
     result = subprocess.run(
-        [sys.executable, "-m", "bot.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "bot.cli.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 1
     assert "SEDIA_MIN_GROUP_SIZE must be at least 2" in result.stderr
@@ -193,7 +198,7 @@ def test_plain_rasa_commands_work_from_the_repo_root(tmp_path):
     # beyond a private data folder. `rasa shell` is `rasa run` with a console on this REST channel.
     import pytest
 
-    from bot.launcher import VENV_BIN, port_is_free
+    from bot.cli.launcher import VENV_BIN, port_is_free
 
     if not (port_is_free(5005) and port_is_free(5055)):
         pytest.skip("Rasa's default ports are in use on this machine")

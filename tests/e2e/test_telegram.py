@@ -8,8 +8,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.launcher import Service
-from bot.messages import message
+from bot.cli.launcher import Service
+from bot.core.messages import message
 from tests.bot_api_standin import wait_until
 from tests.e2e.conftest import Running, running_sedia
 from tests.e2e.interviews import INSTRUMENT, TYPED, answer_all, assert_stored, scale_label

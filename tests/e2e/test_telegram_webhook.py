@@ -10,7 +10,7 @@ from typing import Iterator, Optional, Tuple
 
 import pytest
 
-from bot.launcher import Service
+from bot.cli.launcher import Service
 from tests.bot_api_standin import TelegramUser, wait_until
 from tests.e2e.conftest import Running, running_sedia
 from tests.e2e.telegram_chat import processed, telegram_environment

@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 import redis
 
-from bot.launcher import DEFAULT_MODEL, Production, Stack, free_port
+from bot.cli.launcher import DEFAULT_MODEL, Production, Stack, free_port
 from tests.bot_api_standin import BotApiStandIn
 from tests.conftest import environment, postgres_database
 from tests.e2e.conftest import TEST_SALT, Chat, Database, Reply, export_answers

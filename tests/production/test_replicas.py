@@ -14,7 +14,7 @@ from typing import List
 
 import pytest
 
-from bot.launcher import Service
+from bot.cli.launcher import Service
 from tests.bot_api_standin import TelegramUser, wait_until
 from tests.conftest import postgres_away, rows_locked, sessions_waiting_for_a_lock
 from tests.e2e.interviews import INSTRUMENT, answer_all, assert_stored, assert_summary_matches, pressing

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.answers import (
+from bot.core.answers import (
     ScaleAnswer,
     answered_in_slots,
     parse_open_answer,
@@ -11,7 +11,7 @@ from bot.answers import (
     scale_values,
     slot_value,
 )
-from bot.instrument import load_instrument
+from bot.core.instrument import load_instrument
 
 INSTRUMENT = load_instrument()
 

@@ -3,7 +3,7 @@ and each step of its life does the same through either store."""
 
 from sqlalchemy import func, select
 
-from bot.instrument import load_instrument
+from bot.core.instrument import load_instrument
 from bot.service.assessments import (
     DatabaseAssessment,
     Paused,

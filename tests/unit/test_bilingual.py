@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import messages
+from bot.core import messages
+from bot.core.instrument import LANGUAGES, InstrumentError, load_instrument
 from bot.guidance import all_recommendations, theme_guidance
 from bot.guidance.mqa import load_knowledge
-from bot.instrument import LANGUAGES, InstrumentError, load_instrument
 
 REPO = Path(__file__).resolve().parents[2]
 MS_CONDITION = [{"type": "slot", "name": "language", "value": "ms"}]
@@ -62,7 +62,7 @@ def _walk(node, path=""):
 
 
 def test_every_message_exists_in_both_languages():
-    raw = yaml.safe_load((REPO / "bot" / "messages.yml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((REPO / "bot" / "core" / "messages.yml").read_text(encoding="utf-8"))
     leaves = list(_walk(raw))
     assert len(leaves) > 10
     for key, _ in leaves:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.commands import is_guarded, names_command
+from bot.core.commands import is_guarded, names_command
 
 
 @pytest.mark.parametrize(

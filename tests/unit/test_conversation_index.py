@@ -13,7 +13,8 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event, select
 
-from bot.identity import conversation_pseudonym, respondent_id
+from bot.config.identity import conversation_pseudonym, respondent_id
+from bot.rasa_glue.tracker_store import ConsentAwareTrackerStore
 from bot.storage import conversation_index as index
 from bot.storage import repository
 from bot.storage.conversations import (
@@ -25,7 +26,6 @@ from bot.storage.conversations import (
     tracker_engine,
 )
 from bot.storage.db import session_scope
-from bot.tracker_store import ConsentAwareTrackerStore
 
 DAY = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 ALL = Visible(everything=True)

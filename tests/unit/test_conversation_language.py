@@ -20,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.launcher import REPO_ROOT
+from bot.cli.launcher import REPO_ROOT
 from bot.nlp.conversation_language import ConversationLanguage
 
 DOMAIN = Domain.load(str(REPO_ROOT / "domain.yml"))

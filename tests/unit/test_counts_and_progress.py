@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.instrument import load_instrument
-from bot.messages import counted, counted_list
+from bot.core.instrument import load_instrument
+from bot.core.messages import counted, counted_list
 
 INSTRUMENT = load_instrument()
 

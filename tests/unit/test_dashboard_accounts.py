@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.launcher import REPO_ROOT
+from bot.cli.launcher import REPO_ROOT
 from bot.storage import accounts
 from bot.storage.accounts import AccountError
 from bot.storage.db import session_scope

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.launcher import Production, Stack
-from bot.serve import SERVICES, command_for
+from bot.cli.launcher import Production, Stack
+from bot.cli.serve import SERVICES, command_for
 from tests.conftest import environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def test_the_same_servers_run_in_both():
     assert set(SERVICES_IN_COMPOSE) == {*SEDIA_SERVICES, "postgres", "redis", "migrate"}
     for name, server in SEDIA_SERVICES.items():
         role = {"Rasa server": "rasa", "Rasa server 2": "rasa", "action server": "actions", "web app": "web"}[server]
-        assert SERVICES_IN_COMPOSE[name]["command"] == ["python", "-m", "bot.serve", role]
+        assert SERVICES_IN_COMPOSE[name]["command"] == ["python", "-m", "bot.cli.serve", role]
     # Both run the launcher's own commands for these roles.
     assert set(SERVICES) == {"rasa", "actions", "web"}
 
@@ -74,7 +74,7 @@ def test_every_setting_the_code_reads_can_be_set_for_the_containers():
 
 
 def test_the_same_environment_reaches_the_servers(data_dir):
-    # What make run-prod gives its servers, bot.serve gives each container.
+    # What make run-prod gives its servers, bot.cli.serve gives each container.
     container = {
         "DATABASE_URL": "postgresql://sedia:pw@postgres:5432/sedia",
         "SEDIA_TRACKER_URL": "postgresql://sedia:pw@postgres:5432/sedia",

@@ -11,7 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Bot, Update
 
-from bot.answers import (
+from bot.channels.inbound import client_message_id, reply_language, too_long_reply
+from bot.channels.rest import read_body
+from bot.channels.telegram_updates import Incoming, Kind, read_update
+from bot.channels.widget_sessions import is_issued
+from bot.core.answers import (
     SCALE_INTENT,
     parse_open_answer,
     parse_scale_answer,
@@ -19,15 +23,11 @@ from bot.answers import (
     payload_value,
     scale_button_item,
 )
-from bot.channels.inbound import client_message_id, reply_language, too_long_reply
-from bot.channels.rest import read_body
-from bot.channels.telegram_updates import Incoming, Kind, read_update
-from bot.channels.widget_sessions import is_issued
-from bot.input_checks import InputProblem, clean_text, explain_problem, find_problem
-from bot.instrument import load_instrument
-from bot.language import detect_language, requested_language
+from bot.core.input_checks import InputProblem, clean_text, explain_problem, find_problem
+from bot.core.instrument import load_instrument
+from bot.core.language import detect_language, requested_language
+from bot.core.profile import parse_profile_field
 from bot.nlp.gazetteer import load_gazetteer
-from bot.profile import parse_profile_field
 
 INSTRUMENT = load_instrument()
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

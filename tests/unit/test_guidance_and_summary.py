@@ -1,9 +1,9 @@
 """Guidance data is complete and the summary shows scores, levels and two recommendations."""
 
+from bot.core.instrument import load_instrument
+from bot.core.scoring import score_answers
+from bot.core.summary import render_summary
 from bot.guidance import all_recommendations, theme_guidance
-from bot.instrument import load_instrument
-from bot.scoring import score_answers
-from bot.summary import render_summary
 
 INSTRUMENT = load_instrument()
 OWNERS = {"coordinator", "faculty", "university_management", "training_centre"}

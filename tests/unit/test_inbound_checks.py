@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot import input_checks
 from bot.channels.inbound import client_message_id, reply_language, too_long_reply
 from bot.channels.rest import read_body
-from bot.health import engine_check, report, status_code
-from bot.input_checks import MAX_MESSAGE_CHARS, is_too_long
+from bot.core import input_checks
+from bot.core.input_checks import MAX_MESSAGE_CHARS, is_too_long
+from bot.service.health import engine_check, report, status_code
 from bot.storage import received
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import utcnow

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.input_checks import MAX_MESSAGE_CHARS, InputProblem, clean_text, find_problem
+from bot.core.input_checks import MAX_MESSAGE_CHARS, InputProblem, clean_text, find_problem
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from bot.instrument import (
+from bot.core.instrument import (
     INSTRUMENT_PATH,
     MAX_ITEMS_PER_THEME,
     MIN_ITEMS_PER_THEME,

@@ -1,13 +1,13 @@
-"""The Rasa domain, rules, actions and scoring all follow bot/instrument.yml."""
+"""The Rasa domain, rules, actions and scoring all follow bot/core/instrument.yml."""
 
 from pathlib import Path
 
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from bot.instrument import load_instrument
-from bot.rasa_domain import DOMAIN_FILE, HAND_WRITTEN_DOMAIN, RULES_FILE, rendered, step_values
-from bot.scoring import score_answers
+from bot.core.instrument import load_instrument
+from bot.core.scoring import score_answers
+from bot.rasa_glue.domain import DOMAIN_FILE, HAND_WRITTEN_DOMAIN, RULES_FILE, rendered, step_values
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,10 +12,10 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
-from bot import interview
-from bot.instrument import load_instrument
-from bot.plan import build_plan
-from bot.scoring import score_answers
+from bot.core import interview
+from bot.core.instrument import load_instrument
+from bot.core.plan import build_plan
+from bot.core.scoring import score_answers
 from bot.storage import db, repository
 from bot.storage.aggregates import group_theme_means
 from tests.conftest import postgres_database

@@ -1,7 +1,7 @@
 """The order of the interview: consent, profile, themes in order, summary."""
 
-from bot.instrument import load_instrument
-from bot.interview import InterviewState, is_complete, next_step
+from bot.core.instrument import load_instrument
+from bot.core.interview import InterviewState, is_complete, next_step
 
 INSTRUMENT = load_instrument()
 ALL = frozenset(i.id for i in INSTRUMENT.items)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import CHOSEN, INFERRED, choose_language, detect_language, requested_language
+from bot.core.language import CHOSEN, INFERRED, choose_language, detect_language, requested_language
 
 
 @pytest.mark.parametrize(

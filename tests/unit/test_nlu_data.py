@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from bot.language import detect_language
+from bot.core.language import detect_language
 from bot.nlp.evaluate import LANGUAGE_GROUPS, folds, holdout_examples, training_examples
 
 TRAINING = training_examples()

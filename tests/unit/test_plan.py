@@ -5,11 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.dashboard.app import plan_response
-from bot.guidance import item_step, recommendation, theme_actions
-from bot.instrument import load_instrument
-from bot.messages import message
-from bot.plan import (
+from bot.core.instrument import load_instrument
+from bot.core.messages import message
+from bot.core.plan import (
     MAX_ACTIONS,
     MIN_ACTIONS,
     build_plan,
@@ -18,6 +16,8 @@ from bot.plan import (
     good_practice_lines,
     render_markdown,
 )
+from bot.dashboard.app import plan_response
+from bot.guidance import item_step, recommendation, theme_actions
 from bot.storage import repository
 from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope

@@ -2,10 +2,10 @@
 
 import pytest
 
-from bot.instrument import load_instrument
+from bot.core.instrument import load_instrument
+from bot.core.profile import facts_from_entities, parse_profile_field
 from bot.nlp.build import build_pipeline
 from bot.nlp.gazetteer import load_gazetteer
-from bot.profile import facts_from_entities, parse_profile_field
 
 INSTRUMENT = load_instrument()
 GAZETTEER = load_gazetteer()

@@ -14,7 +14,13 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 import yaml
 
-from bot.documents import markdown_to_html
+from bot.core.documents import markdown_to_html
+from bot.core.instrument import Statement, load_instrument
+from bot.core.messages import message, name_mqa_in_full
+from bot.core.plan import build_plan, checklist_topic, render_markdown
+from bot.core.provenance import ProvenanceError, parse_provenance
+from bot.core.scoring import score_answers
+from bot.core.summary import render_summary
 from bot.guidance import (
     GUIDANCE_DIR,
     all_item_steps,
@@ -26,12 +32,6 @@ from bot.guidance import (
     theme_guidance_statements,
 )
 from bot.guidance.mqa import answer, detect_topic, load_knowledge
-from bot.instrument import Statement, load_instrument
-from bot.messages import message, name_mqa_in_full
-from bot.plan import build_plan, checklist_topic, render_markdown
-from bot.provenance import ProvenanceError, parse_provenance
-from bot.scoring import score_answers
-from bot.summary import render_summary
 
 REPO = Path(__file__).resolve().parents[2]
 FACTS_MD = REPO.parent / "shared" / "domain" / "mqa-facts.md"
@@ -201,7 +201,7 @@ def test_the_knowledge_base_refuses_a_statement_without_its_proper_source(tmp_pa
 
 
 def test_the_instrument_refuses_a_why_without_its_source(tmp_path):
-    from bot.instrument import INSTRUMENT_PATH, parse_instrument
+    from bot.core.instrument import INSTRUMENT_PATH, parse_instrument
 
     raw = yaml.safe_load(INSTRUMENT_PATH.read_text(encoding="utf-8"))
     del raw["themes"][0]["items"][0]["why"]["from"]

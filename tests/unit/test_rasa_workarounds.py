@@ -1,4 +1,4 @@
-"""Sedia's workarounds for rasa 3.6.21 (bot/rasa_validation.py, bot/rasa_action_call.py):
+"""Sedia's workarounds for rasa 3.6.21 (bot/rasa_glue/validation.py, bot/rasa_glue/action_call.py):
 pinned to the methods they replace; responses validated with a validator built once give
 the same verdicts and errors as Rasa's own jsonschema.validate(), also through Rasa's own
 RemoteAction against a real HTTP server; action calls carry the turn's events only."""
@@ -23,8 +23,11 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_action_call, rasa_pinned, rasa_validation, rasa_workarounds
-from bot.rasa_pinned import PinnedMethod
+from bot.rasa_glue import action_call as rasa_action_call
+from bot.rasa_glue import pinned as rasa_pinned
+from bot.rasa_glue import validation as rasa_validation
+from bot.rasa_glue import workarounds as rasa_workarounds
+from bot.rasa_glue.pinned import PinnedMethod
 
 VALID: List[Dict[str, Any]] = [
     {},
@@ -70,7 +73,7 @@ def test_pinned_to_the_rasa_method_it_replaces(workaround):
 
 
 def test_rasa_loads_them_with_the_modules_it_imports():
-    import bot.tracker_store  # noqa: F401  (named in endpoints.yml)
+    import bot.rasa_glue.tracker_store  # noqa: F401  (named in endpoints.yml)
 
     assert rasa_workarounds.install()
     assert RemoteAction._validate_action_result is rasa_validation.validate_action_result

@@ -16,9 +16,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.channels.telegram_lease import PollingLease
-from bot.held_conversations import MemoryHeld, RedisHeld, held_conversations
-from bot.lock_store import AtomicRedisLockStore
-from bot.rasa_endpoints import endpoints_for, redis_lock_store
+from bot.rasa_glue.endpoints import endpoints_for, redis_lock_store
+from bot.rasa_glue.held_conversations import MemoryHeld, RedisHeld, held_conversations
+from bot.rasa_glue.lock_store import AtomicRedisLockStore
 from tests.small_domain import language_slot_domain
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -35,7 +35,7 @@ def lock_store() -> AtomicRedisLockStore:
     """A lock store as Rasa builds it from the endpoints file Sedia writes."""
     settings = dict(redis_lock_store(REDIS_URL))
     kind = settings.pop("type")
-    assert kind == "bot.lock_store.AtomicRedisLockStore"
+    assert kind == "bot.rasa_glue.lock_store.AtomicRedisLockStore"
     return AtomicRedisLockStore(endpoint_config=EndpointConfig(url=settings.pop("url"), **settings))
 
 
@@ -103,7 +103,7 @@ def test_the_endpoints_of_a_replica_name_the_lock_store_and_their_action_server(
     endpoints = endpoints_for("http://127.0.0.1:6000/webhook", "redis://:s3cret@redis.internal:6380/2")
     assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:6000/webhook", "enable_selective_domain": True}
     assert endpoints["lock_store"] == {
-        "type": "bot.lock_store.AtomicRedisLockStore",
+        "type": "bot.rasa_glue.lock_store.AtomicRedisLockStore",
         "url": "redis.internal",
         "port": 6380,
         "db": 2,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.instrument import load_instrument
-from bot.scoring import score_answers, to_index
+from bot.core.instrument import load_instrument
+from bot.core.scoring import score_answers, to_index
 
 INSTRUMENT = load_instrument()
 

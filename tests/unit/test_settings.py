@@ -3,7 +3,7 @@ pseudonymous identity's salt read once."""
 
 import pytest
 
-from bot import identity, settings
+from bot.config import identity, settings
 
 
 def test_defaults_live_in_the_data_folder(tmp_path):

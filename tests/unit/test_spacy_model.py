@@ -9,9 +9,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 
-from bot import rasa_workarounds
-from bot.launcher import REPO_ROOT
+from bot.cli.launcher import REPO_ROOT
 from bot.nlp.spacy_model import SpacyNLP
+from bot.rasa_glue import workarounds as rasa_workarounds
 
 CONFIG = yaml.safe_load((REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
 

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.identity import pseudonymous_sender, respondent_id
+from bot.config.identity import pseudonymous_sender, respondent_id
 from bot.storage import repository
 from bot.storage.db import get_engine, session_scope
 from bot.storage.export import EXPORT_COLUMNS, export_rows, write_csv, write_json

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from bot.privacy import suppressed_groups, suppression_note
-from bot.settings import min_group_size
+from bot.config.settings import min_group_size
+from bot.core.privacy import suppressed_groups, suppression_note
 
 
 def test_nothing_is_hidden_when_every_group_is_large_enough():

@@ -15,8 +15,8 @@ from bot.channels.telegram_format import (
     telegram_length,
     to_html,
 )
-from bot.instrument import load_instrument
-from bot.plan import build_plan, render_markdown
+from bot.core.instrument import load_instrument
+from bot.core.plan import build_plan, render_markdown
 
 TAG = re.compile(r"<[^>]+>")
 

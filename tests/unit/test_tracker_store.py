@@ -11,11 +11,11 @@ from rasa.shared.core.events import BotUttered, SessionStarted, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
-from bot.identity import respondent_id
+from bot.config.identity import respondent_id
+from bot.rasa_glue.tracker_store import ConsentAwareTrackerStore
 from bot.storage import repository
 from bot.storage.conversations import dispose_tracker_engines, tracker_engine
 from bot.storage.db import session_scope
-from bot.tracker_store import ConsentAwareTrackerStore
 from tests.small_domain import language_slot_domain
 
 SENDER = "widget-session-1"

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.future import create_engine
 
-from bot.settings import database_url
+from bot.config.settings import database_url
 from bot.storage.models import metadata
 
 config = context.config

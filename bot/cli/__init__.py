@@ -1,0 +1,1 @@
+"""The command line: the launcher of `make run`, one server alone (`serve`), and the terminal chat."""

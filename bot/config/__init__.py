@@ -1,0 +1,1 @@
+"""Settings, shared secrets and the pseudonymous identity: what every process reads first."""

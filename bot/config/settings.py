@@ -1,0 +1,145 @@
+"""Sedia's settings: every environment variable the servers read, with its default and its
+check, in one place (the README's Configuration table lists the same).
+
+Each setting is read when it is asked for, so a test or the launcher may set it for one
+process. `problems()` reads them all: the servers call `check()` as they start, so a
+wrong value stops them with a message that names it, instead of failing on first use.
+Telegram's settings have their own module (`bot/channels/telegram_settings.py`), and the
+generated secrets theirs (`bot/config/shared_secrets.py`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, List, Mapping, Optional
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Runtime files live apart from data/, which holds Rasa training data.
+DEFAULT_DATA_DIR = REPO_ROOT / "var"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+DEFAULT_MIN_GROUP_SIZE = 5
+DEFAULT_PLAN_LINK_DAYS = 30.0
+
+DATA_DIR = "SEDIA_DATA_DIR"
+DATABASE_URL = "DATABASE_URL"
+TRACKER_URL = "SEDIA_TRACKER_URL"
+REDIS_URL = "SEDIA_REDIS_URL"
+PUBLIC_URL = "SEDIA_PUBLIC_URL"
+RASA_URL = "SEDIA_RASA_URL"
+MIN_GROUP_SIZE = "SEDIA_MIN_GROUP_SIZE"
+PLAN_LINK_DAYS = "SEDIA_PLAN_LINK_DAYS"
+REST_TOKEN = "SEDIA_REST_TOKEN"
+WIDGET_JWT_KEY = "SEDIA_WIDGET_JWT_KEY"
+
+Environ = Optional[Mapping[str, str]]
+
+
+class SettingError(ValueError):
+    """A setting with a value Sedia cannot use; the message names the variable."""
+
+
+def _env(environ: Environ) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def _text(name: str, environ: Environ) -> str:
+    return (_env(environ).get(name) or "").strip()
+
+
+def data_dir(environ: Environ = None) -> Path:
+    """The folder for Sedia's local files (SQLite databases, generated secrets, logs),
+    created on first use."""
+    folder = Path(_text(DATA_DIR, environ) or DEFAULT_DATA_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def database_url(environ: Environ = None) -> str:
+    """The answers database: DATABASE_URL, or a SQLite file in the data folder."""
+    return _text(DATABASE_URL, environ) or f"sqlite:///{data_dir(environ) / 'sedia.db'}"
+
+
+def tracker_url(environ: Environ = None) -> str:
+    """Rasa's conversations: SEDIA_TRACKER_URL, or a SQLite file in the data folder."""
+    return _text(TRACKER_URL, environ) or f"sqlite:///{data_dir(environ) / 'conversations.db'}"
+
+
+def redis_url(environ: Environ = None) -> Optional[str]:
+    """Redis for replicas (lock store, polling lease, conversations without consent), if any."""
+    return _text(REDIS_URL, environ) or None
+
+
+def public_url(environ: Environ = None) -> str:
+    """The web app's address without a trailing slash: plan links start with it, the
+    widget's socket accepts its origin, and the dashboard's cookie and form rules use it."""
+    return (_text(PUBLIC_URL, environ) or DEFAULT_PUBLIC_URL).rstrip("/")
+
+
+def rasa_url(environ: Environ = None) -> str:
+    """Where the web widget reaches the Rasa server, without a trailing slash."""
+    return (_text(RASA_URL, environ) or DEFAULT_RASA_URL).rstrip("/")
+
+
+def min_group_size(environ: Environ = None) -> int:
+    """The smallest group whose numbers may be shown: SEDIA_MIN_GROUP_SIZE, 5 by default."""
+    raw = _text(MIN_GROUP_SIZE, environ)
+    try:
+        value = int(raw) if raw else DEFAULT_MIN_GROUP_SIZE
+    except ValueError as error:
+        raise SettingError(f"{MIN_GROUP_SIZE} must be a whole number, not {raw!r}") from error
+    if value < 2:
+        raise SettingError(f"{MIN_GROUP_SIZE} must be at least 2: a group of one is a person")
+    return value
+
+
+def plan_link_days(environ: Environ = None) -> float:
+    """How many days a plan link works: SEDIA_PLAN_LINK_DAYS, 30 by default."""
+    raw = _text(PLAN_LINK_DAYS, environ)
+    try:
+        days = float(raw) if raw else DEFAULT_PLAN_LINK_DAYS
+    except ValueError as error:
+        raise SettingError(f"{PLAN_LINK_DAYS} must be a number of days, not {raw!r}") from error
+    if not days > 0:
+        raise SettingError(f"{PLAN_LINK_DAYS} must be more than 0")
+    return days
+
+
+def rest_token(environ: Environ = None) -> str:
+    """The REST channel's bearer token; empty leaves REST open to this machine."""
+    return _text(REST_TOKEN, environ)
+
+
+def widget_jwt_key(environ: Environ = None) -> Optional[str]:
+    """The key of a portal's signed widget tokens, if the widget takes them."""
+    return _text(WIDGET_JWT_KEY, environ) or None
+
+
+_CHECKED: List[Callable[[Environ], object]] = [
+    data_dir,
+    database_url,
+    tracker_url,
+    public_url,
+    rasa_url,
+    min_group_size,
+    plan_link_days,
+]
+
+
+def problems(environ: Environ = None) -> List[str]:
+    """What is wrong with the settings, one message each (empty when all are usable)."""
+    found = []
+    for read in _CHECKED:
+        try:
+            read(environ)
+        except (SettingError, OSError) as error:
+            found.append(str(error))
+    return found
+
+
+def check(environ: Environ = None) -> None:
+    """Raise SettingError naming every unusable setting, before a server starts."""
+    found = problems(environ)
+    if found:
+        raise SettingError("; ".join(found))

@@ -1,0 +1,1 @@
+"""What Rasa loads or calls: the generated domain, the tracker and lock stores, the action server's plugins, and the pinned workarounds."""
