@@ -82,13 +82,17 @@ def rasa_url(environ: Environ = None) -> str:
     return (_text(RASA_URL, environ) or DEFAULT_RASA_URL).rstrip("/")
 
 
+def _number(name: str, parse: Callable[[str], float], default: float, kind: str, environ: Environ) -> float:
+    raw = _text(name, environ)
+    try:
+        return parse(raw) if raw else default
+    except ValueError as error:
+        raise SettingError(f"{name} must be {kind}, not {raw!r}") from error
+
+
 def min_group_size(environ: Environ = None) -> int:
     """The smallest group whose numbers may be shown: SEDIA_MIN_GROUP_SIZE, 5 by default."""
-    raw = _text(MIN_GROUP_SIZE, environ)
-    try:
-        value = int(raw) if raw else DEFAULT_MIN_GROUP_SIZE
-    except ValueError as error:
-        raise SettingError(f"{MIN_GROUP_SIZE} must be a whole number, not {raw!r}") from error
+    value = int(_number(MIN_GROUP_SIZE, int, DEFAULT_MIN_GROUP_SIZE, "a whole number", environ))
     if value < 2:
         raise SettingError(f"{MIN_GROUP_SIZE} must be at least 2: a group of one is a person")
     return value
@@ -96,11 +100,7 @@ def min_group_size(environ: Environ = None) -> int:
 
 def plan_link_days(environ: Environ = None) -> float:
     """How many days a plan link works: SEDIA_PLAN_LINK_DAYS, 30 by default."""
-    raw = _text(PLAN_LINK_DAYS, environ)
-    try:
-        days = float(raw) if raw else DEFAULT_PLAN_LINK_DAYS
-    except ValueError as error:
-        raise SettingError(f"{PLAN_LINK_DAYS} must be a number of days, not {raw!r}") from error
+    days = _number(PLAN_LINK_DAYS, float, DEFAULT_PLAN_LINK_DAYS, "a number of days", environ)
     if not days > 0:
         raise SettingError(f"{PLAN_LINK_DAYS} must be more than 0")
     return days

@@ -27,7 +27,6 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.brokers.broker import EventBroker
@@ -43,7 +42,7 @@ from bot.config.settings import redis_url, tracker_url
 from bot.rasa_glue import workarounds as rasa_workarounds  # noqa: F401  (installs them on import)
 from bot.rasa_glue.held_conversations import Saved, held_conversations, remember
 from bot.storage import conversation_index, repository
-from bot.storage.db import off_loop, session_scope
+from bot.storage.db import make_sqlite_folder, off_loop, session_scope
 
 logger = logging.getLogger(__name__)
 # Stored conversations whose last saved tracker this process keeps, to skip reading them back.
@@ -62,8 +61,8 @@ class ConsentAwareTrackerStore(SQLTrackerStore):
     ) -> None:
         # Rasa passes the endpoint's `url` as `host`; a full SQLAlchemy URL is expected.
         url = make_url(host or tracker_url())
-        if url.get_backend_name() == "sqlite" and url.database:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # Rasa builds its own engine for the store from the URL's parts.
+        make_sqlite_folder(url.render_as_string(hide_password=False))
         super().__init__(
             domain=domain,
             dialect=url.drivername,

@@ -12,17 +12,16 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, false, func, inspect, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.future import create_engine
+from sqlalchemy.engine import Engine
 
 from bot.config.identity import conversation_pseudonym
 from bot.config.settings import tracker_url
 from bot.storage import conversation_index as index
+from bot.storage.db import dispose_all, engine_for
 
 _metadata = MetaData()
 # Rasa 3.6's SQLTrackerStore table, declared here only to read it.
@@ -38,31 +37,22 @@ events = Table(
     Column("data", Text),
 )
 
-_engines: Dict[str, Engine] = {}
 _lock = threading.Lock()
 # Databases whose conversation index this process has made sure of.
 _indexed: Set[str] = set()
 
 
 def tracker_engine(url: Optional[str] = None) -> Engine:
-    """An engine for the tracker store (created once per URL)."""
-    url = url or tracker_url()
-    with _lock:
-        if url not in _engines:
-            parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            _engines[url] = create_engine(url, pool_pre_ping=True)
-        return _engines[url]
+    """The engine of the tracker store at `url` (default: `tracker_url()`)."""
+    return engine_for(url or tracker_url())
 
 
 def dispose_tracker_engines() -> None:
-    """Close every tracker store engine (tests use this between databases)."""
+    """Close every engine and forget which indexes were checked (tests use this between
+    databases)."""
     with _lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
         _indexed.clear()
+    dispose_all()
 
 
 def _epoch(day: date, days_later: int = 0) -> float:

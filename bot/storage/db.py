@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Set, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,6 +27,9 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 _engines: Dict[str, Engine] = {}
 _lock = threading.Lock()
+# Answers databases this process has migrated; one migration at a time.
+_migrated: Set[str] = set()
+_migrate_lock = threading.Lock()
 # SQLAlchemy here is synchronous: servers run database work on these threads, so one
 # slow query never stalls their event loop (and every other request with it).
 _DATABASE_THREADS = 8
@@ -74,20 +77,37 @@ def create_database_if_missing(url: Optional[str] = None) -> bool:
         server.dispose()
 
 
-def get_engine(url: Optional[str] = None) -> Engine:
-    """The engine for `url` (default: `database_url()`), migrated on first use."""
-    url = url or database_url()
+def make_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file named by `url` (other databases need none)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def engine_for(url: str) -> Engine:
+    """The one engine this process keeps for `url`, the answers database's or the tracker
+    store's: created on first use, its SQLite folder made, SQLite's foreign keys enforced,
+    and every pooled connection checked before use (a database that restarted)."""
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            make_sqlite_folder(url)
             engine = create_engine(url, pool_pre_ping=True)
-            if parsed.get_backend_name() == "sqlite":
+            if make_url(url).get_backend_name() == "sqlite":
                 event.listen(engine, "connect", _enable_sqlite_foreign_keys)
-            upgrade(url)
             _engines[url] = engine
+        return engine
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    """The engine of the answers database at `url` (default: `database_url()`), its
+    schema brought up to date on first use in this process."""
+    url = url or database_url()
+    engine = engine_for(url)
+    with _migrate_lock:
+        if url not in _migrated:
+            upgrade(url)
+            _migrated.add(url)
     return engine
 
 
@@ -101,10 +121,11 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
 
 def dispose_all() -> None:
     """Close every engine (tests use this between databases)."""
-    with _lock:
+    with _lock, _migrate_lock:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _migrated.clear()
 
 
 def _database_executor() -> ThreadPoolExecutor:
