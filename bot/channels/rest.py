@@ -33,13 +33,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
+from bot.channels.inbound import answer_language, client_message_id, too_long_reply
 from bot.config.settings import rest_token
 from bot.config.shared_secrets import same_secret
 from bot.core.input_checks import is_too_long
 from bot.core.messages import message
 from bot.service.health import rasa_health, status_code
-from bot.storage.received import message_key
+from bot.service.received_messages import ReceivedMessages
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class TokenRestInput(InputChannel):
         if is_too_long(text):
             return response.json([{"recipient_id": sender, "text": too_long_reply(text, await language())}])
         # The key the id is claimed under; memory holds no sender id as given either.
-        key = message_key(sender, message_id) if message_id else None
+        key = ReceivedMessages.key(sender, message_id) if message_id else None
         try:
             first = await self.received.first_delivery(sender, message_id)
         except Exception:

@@ -32,7 +32,7 @@ from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.channels.inbound import ReceivedMessages, answer_language, client_message_id, too_long_reply
+from bot.channels.inbound import answer_language, client_message_id, too_long_reply
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.config.identity import pseudonymous_sender
 from bot.config.settings import public_url, widget_jwt_key
@@ -40,6 +40,7 @@ from bot.core.input_checks import is_too_long
 from bot.core.instrument import LANGUAGES
 from bot.core.language import chosen_language
 from bot.core.messages import message
+from bot.service.received_messages import ReceivedMessages
 
 logger = logging.getLogger(__name__)
 

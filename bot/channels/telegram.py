@@ -27,6 +27,7 @@ from bot.config.settings import redis_url
 from bot.config.shared_secrets import same_secret
 from bot.core.instrument import DEFAULT_LANGUAGE
 from bot.core.language import chosen_language
+from bot.service.telegram_update_log import UpdateLog
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -109,7 +110,8 @@ class TelegramInput(InputChannel):
                 )
 
             lease = polling_lease(redis_url(), channel.settings.channel_key)
-            channel.service = TelegramService(channel.settings, converse, state_of, lease)
+            update_log = UpdateLog(channel.settings.channel_key, moves_cursor=channel.settings.mode == "polling")
+            channel.service = TelegramService(channel.settings, converse, state_of, update_log, lease)
             await channel.service.start()
 
         @telegram.listener("before_server_stop")

@@ -3,7 +3,7 @@ conversation exactly once, and delivers the replies in order, retrying what Tele
 turns away.
 
 - **Exactly once.** An update is skipped while it is in flight and once it is recorded
-  as processed (`bot/storage/updates.py`). When polling, Telegram is only told to drop
+  as processed (`bot/service/telegram_update_log.py`). When polling, Telegram is only told to drop
   updates below the lowest one still in flight, and that cursor is stored, so a restart
   resumes where handling stopped and a redelivered update is recognised.
 - **One poller.** With replicas, only the holder of a Redis lease polls
@@ -21,7 +21,6 @@ import html
 import logging
 import re
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
@@ -64,8 +63,7 @@ from bot.channels.telegram_updates import (
 from bot.config.identity import pseudonymous_sender
 from bot.core.documents import markdown_to_html
 from bot.core.messages import message
-from bot.storage import updates as update_log
-from bot.storage.db import get_engine, session_scope
+from bot.service.telegram_update_log import UpdateLog
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +102,12 @@ class TelegramService:
         settings: TelegramSettings,
         converse: Converse,
         state_of: StateOf,
+        update_log: UpdateLog,
         lease: Optional[PollingLease] = None,
     ) -> None:
         self.settings = settings
+        # The exactly-once record of updates, kept by the service layer.
+        self.update_log = update_log
         self.lease = lease
         # Polling with replicas: "standby" until this process holds the lease.
         self.role = "standby" if lease is not None and settings.mode == "polling" else "active"
@@ -139,9 +140,6 @@ class TelegramService:
         # so an old question cannot be answered by mistake. Memory only: ids are not kept.
         self._open_keyboards: Dict[int, List[int]] = {}
         self._background: Set[asyncio.Task] = set()
-        # One thread for the update bookkeeping: its writes never race each other, and
-        # they leave the default executor to Rasa.
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-db")
         # Why receiving is failing right now (the database away, say), for the status page.
         self.trouble: Optional[str] = None
 
@@ -150,7 +148,7 @@ class TelegramService:
     async def start(self) -> None:
         """Connect and, when polling, start polling; neither blocks the server's start."""
         try:
-            await self._in_db_thread(get_engine)  # migrations run once, before the first update
+            await self.update_log.ready()
         except Exception as error:  # the database may come later: receiving waits for it
             self.trouble = f"database unavailable ({type(error).__name__})"
             logger.warning("Telegram: the database is not available yet (%s)", error)
@@ -171,7 +169,7 @@ class TelegramService:
             await self.lease.close()
         with suppress(Exception):
             await self.bot.shutdown()
-        self._db.shutdown(wait=True)
+        self.update_log.close()
 
     async def _run(self) -> None:
         if not await self._connect():
@@ -270,8 +268,8 @@ class TelegramService:
         delays = backoff_delays(POLL_BACKOFF)
         while not self._stopping and not lost.is_set():
             try:
-                offset = await self._in_db_thread(self._stored_cursor)
-                await self._in_db_thread(self._forget_old)
+                offset = await self.update_log.cursor()
+                await self.update_log.forget_old()
                 self.trouble = None
                 return offset
             except Exception as error:
@@ -358,7 +356,7 @@ class TelegramService:
         self._in_flight.add(update_id)  # before any await, so a concurrent redelivery waits
         self._results[update_id] = asyncio.get_running_loop().create_future()
         try:
-            processed = await self._in_db_thread(self._was_processed, update_id)
+            processed = await self.update_log.was_processed(update_id)
         except Exception:
             # Not taken: out of flight, so its redelivery (or the next poll) is handled.
             self._in_flight.discard(update_id)
@@ -387,7 +385,7 @@ class TelegramService:
             # Out of flight first, so the cursor can pass it; a redelivery arriving now meets
             # the record in the one bookkeeping thread, queued ahead of its own check.
             self._in_flight.discard(update_id)
-            await self._in_db_thread(self._record_processed, update_id, self.resume_offset())
+            await self.update_log.record_processed(update_id, self.resume_offset())
             self._settle(update_id)
 
         self.workers.submit(incoming.order_key, job)
@@ -406,33 +404,6 @@ class TelegramService:
         if result is not None and not result.done():
             result.set_result(None)
         self._progress.set()
-
-    # ----- bookkeeping (runs in a thread: SQLAlchemy is synchronous) ----------------
-
-    async def _in_db_thread(self, function: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._db, function, *args)
-
-    def _stored_cursor(self) -> Optional[int]:
-        with session_scope() as session:
-            return update_log.cursor(session, self.settings.channel_key)
-
-    def _was_processed(self, update_id: int) -> bool:
-        with session_scope() as session:
-            return update_log.is_processed(session, self.settings.channel_key, update_id)
-
-    def _record_processed(self, update_id: int, resume: int) -> None:
-        key = self.settings.channel_key
-        try:
-            with session_scope() as session:
-                update_log.mark_processed(session, key, update_id)
-                if self.settings.mode == "polling":
-                    update_log.move_cursor(session, key, resume)
-        except Exception:
-            logger.exception("Telegram: could not record update %s as processed", update_id)
-
-    def _forget_old(self) -> None:
-        with session_scope() as session:
-            update_log.forget_processed(session, self.settings.channel_key)
 
     # ----- handling ---------------------------------------------------------------
 
