@@ -113,12 +113,21 @@ class OpenAnswer:
 
 def normalise(text: Optional[str]) -> str:
     """Lower-case, clean and trim a message for matching against typed answers."""
-    return clean_text(text).lower().strip(_EDGE_PUNCTUATION).replace("’", "'")
+    return _normalised(clean_text(text))
+
+
+def _normalised(cleaned: str) -> str:
+    # For text that clean_text already cleaned: each message is cleaned once.
+    return cleaned.lower().strip(_EDGE_PUNCTUATION).replace("’", "'")
 
 
 def payload_value(text: Optional[str], intent: str, entity: str) -> Optional[str]:
     """Return `entity`'s value from a button payload `/intent{"entity": value}`, if any."""
-    match = _PAYLOAD.match(clean_text(text))
+    return _payload_value(clean_text(text), intent, entity)
+
+
+def _payload_value(cleaned: str, intent: str, entity: str) -> Optional[str]:
+    match = _PAYLOAD.match(cleaned)
     if not match or match.group(1) != intent or not match.group(2):
         return None
     try:
@@ -176,12 +185,13 @@ def scale_button_item(text: Optional[str]) -> Optional[str]:
 
 def parse_scale_answer(text: Optional[str], instrument: Instrument) -> Optional[ScaleAnswer]:
     """Read a scale answer from a payload, a digit or typed words; None if unclear."""
-    from_payload = payload_value(text, SCALE_INTENT, SCALE_ENTITY)
+    cleaned = clean_text(text)
+    from_payload = _payload_value(cleaned, SCALE_INTENT, SCALE_ENTITY)
     if from_payload is not None:
         return _scale_from_value(from_payload, instrument)
-    if _NEGATIVE_NUMBER.match(clean_text(text)):
+    if _NEGATIVE_NUMBER.match(cleaned):
         return None
-    said = normalise(text)
+    said = _normalised(cleaned)
     if not said:
         return None
     digit = _DIGIT_ANSWER.match(said)
@@ -218,7 +228,7 @@ def parse_open_answer(text: Optional[str], rules: OpenQuestionRules) -> Optional
     cleaned = clean_text(text)
     if not cleaned or len(cleaned) > rules.max_chars:
         return None
-    said = normalise(cleaned)
+    said = _normalised(cleaned)
     if any(said == phrase for words in rules.skip_typed.values() for phrase in words):
         return OpenAnswer(None)
     if not any(char.isalpha() for char in cleaned):

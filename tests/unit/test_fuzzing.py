@@ -153,3 +153,12 @@ def test_telegram_updates_of_any_shape_are_read(data: dict, username: str, bot_i
     assert isinstance(incoming, Incoming) and isinstance(incoming.kind, Kind)
     assert all(isinstance(text, str) for text in incoming.texts)
     assert isinstance(incoming.order_key, str)
+
+
+@FUZZ
+@given(texts)
+def test_cleaning_twice_changes_nothing(text):
+    # The answer parsers clean a message once and match on the cleaned text.
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert parse_scale_answer(once, INSTRUMENT) == parse_scale_answer(text, INSTRUMENT)
