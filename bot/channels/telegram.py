@@ -5,8 +5,18 @@ Registered in credentials.yml as `bot.channels.telegram.TelegramInput`. It is of
 server (no public URL needed); with `TELEGRAM_MODE=webhook` it sets a webhook with a
 secret token and accepts updates at `/webhooks/telegram/webhook` only with that token.
 
-This module only adapts Rasa to `TelegramService` (bot/channels/telegram_service.py):
-it turns a message into a Rasa turn and reads the conversation's language.
+This module puts the parts together and adapts them to Rasa: the receiver
+(`telegram_receiver.py`: polling or webhook, each update once) hands updates to the
+router (`telegram_router.py`), which turns a message into a Rasa turn and delivers the
+replies through `TelegramOutput` (`telegram_output.py`, Rasa's OutputChannel).
+
+python-telegram-bot's own pieces are used where they fit: its Bot and HTTP client, its
+update and keyboard types. Two are not: its callback-data cache replaces every button's
+data with a key held in memory, so an answer button pressed after a restart would be
+lost, while Sedia's payloads fit Telegram's 64 bytes as they are and survive a restart
+(`telegram_format.CallbackPayloads` keys only the rare long one); and its rate limiter
+(`AIORateLimiter`) needs an extra package and an Application, while Sedia sends one reply
+at a time per chat and waits as long as Telegram's RetryAfter says (`telegram_retry.py`).
 """
 
 from __future__ import annotations
@@ -19,9 +29,13 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_lease import polling_lease
-from bot.channels.telegram_service import ConversationState, TelegramService
+from bot.channels.telegram_receiver import TelegramReceiver
+from bot.channels.telegram_retry import SEND_READ_TIMEOUT
+from bot.channels.telegram_router import ConversationState, TelegramRouter
 from bot.channels.telegram_settings import CHANNEL, TelegramSettings
 from bot.config.settings import redis_url
 from bot.config.shared_secrets import same_secret
@@ -39,6 +53,20 @@ for _noisy in ("httpx", "httpcore", "telegram"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
+def connect(settings: TelegramSettings) -> Bot:
+    """A Bot for `settings`: its API address (the tests' stand-in, say) and HTTP pools."""
+    base_file_url = (
+        settings.base_url[: -len("bot")] + "file/bot" if settings.base_url.endswith("bot") else settings.base_url
+    )
+    return Bot(
+        settings.token,
+        base_url=settings.base_url,
+        base_file_url=base_file_url,
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=SEND_READ_TIMEOUT, pool_timeout=10.0),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
+    )
+
+
 class TelegramInput(InputChannel):
     """Telegram for Rasa: polling or webhook, per `TelegramSettings`."""
 
@@ -52,7 +80,7 @@ class TelegramInput(InputChannel):
 
     def __init__(self, settings: Optional[TelegramSettings]) -> None:
         self.settings = settings
-        self.service: Optional[TelegramService] = None
+        self.service: Optional[TelegramReceiver] = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The status and webhook routes, and the listeners that run the bot."""
@@ -109,9 +137,12 @@ class TelegramInput(InputChannel):
                     chosen_language(tracker) or hint or DEFAULT_LANGUAGE, bool(tracker.active_loop_name)
                 )
 
-            lease = polling_lease(redis_url(), channel.settings.channel_key)
-            update_log = UpdateLog(channel.settings.channel_key, moves_cursor=channel.settings.mode == "polling")
-            channel.service = TelegramService(channel.settings, converse, state_of, update_log, lease)
+            settings = channel.settings
+            bot = connect(settings)
+            router = TelegramRouter(bot, converse, state_of)
+            update_log = UpdateLog(settings.channel_key, moves_cursor=settings.mode == "polling")
+            lease = polling_lease(redis_url(), settings.channel_key)
+            channel.service = TelegramReceiver(settings, bot, router, update_log, lease)
             await channel.service.start()
 
         @telegram.listener("before_server_stop")

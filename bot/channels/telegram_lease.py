@@ -20,7 +20,7 @@ from typing import Optional
 logger = logging.getLogger(__name__)
 
 RENEW_EVERY = 5.0
-# One long poll (bot.channels.telegram_service.POLL_TIMEOUT, 25 s) plus a renewal.
+# One long poll (bot.channels.telegram_receiver.POLL_TIMEOUT, 25 s) plus a renewal.
 LEASE_SECONDS = 30.0
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then

@@ -1,67 +1,46 @@
-"""Sedia's Telegram bot: receives updates (long polling or webhook), hands each to the
-conversation exactly once, and delivers the replies in order, retrying what Telegram
-turns away.
+"""Receiving Telegram updates (long polling or webhook) and handing each to the router
+exactly once, in order per chat.
 
 - **Exactly once.** An update is skipped while it is in flight and once it is recorded
-  as processed (`bot/service/telegram_update_log.py`). When polling, Telegram is only told to drop
-  updates below the lowest one still in flight, and that cursor is stored, so a restart
-  resumes where handling stopped and a redelivered update is recognised.
+  as processed (`bot/service/telegram_update_log.py`). When polling, Telegram is only
+  told to drop updates below the lowest one still in flight, and that cursor is stored,
+  so a restart resumes where handling stopped and a redelivered update is recognised.
 - **One poller.** With replicas, only the holder of a Redis lease polls
   (`bot/channels/telegram_lease.py`); the others stand by and take over if it dies.
 - **Order and concurrency.** Each chat has its own queue (`OrderedWorkers`).
-- **Privacy.** The conversation sees a pseudonymous sender id derived from the Telegram
-  user id; the chat id lives only in memory, for as long as a reply is being sent. Logs
-  name the pseudonym, never the Telegram id or username.
+- **Trouble.** Polling survives any error with backoff, and `status()` says so.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 from collections import deque
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from contextlib import suppress
 from functools import partial
-from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, Iterator, List, Mapping, Optional, Set
+from typing import Any, Awaitable, Deque, Dict, Iterator, Optional, Set
 
 from telegram import (
     Bot,
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
-from bot.channels.inbound import too_long_reply
 from bot.channels.ordered import OrderedWorkers
-from bot.channels.telegram_format import CallbackPayloads, keyboard_rows, pressed_title, split_message
 from bot.channels.telegram_lease import PollingLease
 from bot.channels.telegram_retry import (
-    SEND_READ_TIMEOUT,
     RetryPolicy,
     backoff_delays,
     call_with_retries,
     retry_after_seconds,
 )
-from bot.channels.telegram_settings import CHANNEL, TelegramSettings
+from bot.channels.telegram_router import TelegramRouter
+from bot.channels.telegram_settings import TelegramSettings
 from bot.channels.telegram_updates import (
-    LANGUAGE_PAYLOADS,
     MENU,
-    PAUSE_FIRST,
-    PAUSE_PAYLOAD,
-    Incoming,
-    Kind,
     read_update,
 )
-from bot.config.identity import pseudonymous_sender
-from bot.core.documents import markdown_to_html
 from bot.core.messages import message
 from bot.service.telegram_update_log import UpdateLog
 
@@ -69,61 +48,30 @@ logger = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 25
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-TYPING_EVERY = 4.0  # Telegram shows "typing…" for 5 seconds
 WEBHOOK_WAIT = 50.0  # Telegram gives up on a webhook call after about a minute
 STOP_GRACE = 20.0
 POLL_BACKOFF = RetryPolicy(first_delay=1.0, max_delay=30.0)
-_TAG = re.compile(r"<[^>]+>")
-
-Converse = Callable[[str, str], Awaitable[List[Dict[str, Any]]]]
 
 
-@dataclass(frozen=True)
-class ConversationState:
-    """What the channel needs to know of a conversation: its language, and whether a
-    form (the interview) is waiting for an answer."""
-
-    language: str
-    in_form: bool = False
-
-
-StateOf = Callable[[str, Optional[str]], Awaitable[ConversationState]]
-
-
-def _plain(html_text: str) -> str:
-    return html.unescape(_TAG.sub("", html_text))
-
-
-class TelegramService:
-    """Sedia's Telegram bot, talking to the conversation through `converse`."""
+class TelegramReceiver:
+    """Takes in the updates of one bot and hands each to `router` once."""
 
     def __init__(
         self,
         settings: TelegramSettings,
-        converse: Converse,
-        state_of: StateOf,
+        bot: Bot,
+        router: TelegramRouter,
         update_log: UpdateLog,
         lease: Optional[PollingLease] = None,
     ) -> None:
         self.settings = settings
+        self.bot = bot
+        self.router = router
         # The exactly-once record of updates, kept by the service layer.
         self.update_log = update_log
         self.lease = lease
         # Polling with replicas: "standby" until this process holds the lease.
         self.role = "standby" if lease is not None and settings.mode == "polling" else "active"
-        self.converse = converse
-        self.state_of = state_of
-        base_file_url = (
-            settings.base_url[: -len("bot")] + "file/bot" if settings.base_url.endswith("bot") else settings.base_url
-        )
-        self.bot = Bot(
-            settings.token,
-            base_url=settings.base_url,
-            base_file_url=base_file_url,
-            request=HTTPXRequest(connection_pool_size=64, read_timeout=SEND_READ_TIMEOUT, pool_timeout=10.0),
-            get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
-        )
-        self.payloads = CallbackPayloads()
         self.workers = OrderedWorkers()
         self.username = ""
         self.bot_id: Optional[int] = None
@@ -136,9 +84,6 @@ class TelegramService:
         self._task: Optional[asyncio.Task] = None
         self._stopping = False
         self._stop_requested = asyncio.Event()
-        # Messages whose buttons still show, per chat: taken off when the chat moves on,
-        # so an old question cannot be answered by mistake. Memory only: ids are not kept.
-        self._open_keyboards: Dict[int, List[int]] = {}
         self._background: Set[asyncio.Task] = set()
         # Why receiving is failing right now (the database away, say), for the status page.
         self.trouble: Optional[str] = None
@@ -372,16 +317,16 @@ class TelegramService:
         incoming = read_update(update, self.username, self.bot_id)
         if incoming.callback is not None:
             # Answered at once, outside the chat's queue, so no spinner waits on a slow turn.
-            self._spawn(self._answer_callback(incoming.callback.id))
+            self._spawn(self.router.acknowledge(incoming.callback.id))
 
         async def job() -> None:
             try:
-                await self._handle(incoming)
+                await self.router.handle(incoming)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("Telegram: update %s failed", update_id)
-                await self._apologise(incoming)
+                await self.router.apologise(incoming)
             # Out of flight first, so the cursor can pass it; a redelivery arriving now meets
             # the record in the one bookkeeping thread, queued ahead of its own check.
             self._in_flight.discard(update_id)
@@ -404,206 +349,3 @@ class TelegramService:
         if result is not None and not result.done():
             result.set_result(None)
         self._progress.set()
-
-    # ----- handling ---------------------------------------------------------------
-
-    async def _state(self, incoming: Incoming) -> ConversationState:
-        if incoming.user_id is None:
-            return ConversationState(incoming.language_hint or "en")
-        return await self.state_of(self._sender(incoming), incoming.language_hint)
-
-    @staticmethod
-    def _sender(incoming: Incoming) -> str:
-        return pseudonymous_sender(CHANNEL, incoming.user_id)
-
-    async def _handle(self, incoming: Incoming) -> None:
-        kind = incoming.kind
-        if kind is Kind.IGNORE or incoming.chat_id is None:
-            return
-        chat_id = incoming.chat_id
-        if kind is Kind.GROUP:
-            link = f"https://t.me/{self.username}"
-            language = incoming.language_hint or "en"
-            button = InlineKeyboardButton(message("telegram.group_button", language), url=link)
-            await self._say(chat_id, "telegram.group", language, InlineKeyboardMarkup([[button]]), link=link)
-            return
-        state = await self._state(incoming)
-        language = state.language
-        if kind in (Kind.NOT_TEXT, Kind.EDITED, Kind.FORWARDED, Kind.UNKNOWN_COMMAND):
-            await self._say(chat_id, f"telegram.{kind.value}", language)
-            return
-        if kind is Kind.CHOOSE_LANGUAGE:
-            rows = [
-                [InlineKeyboardButton(title, callback_data=self.payloads.data_for(payload))]
-                for title, payload in LANGUAGE_PAYLOADS.values()
-            ]
-            await self._say(chat_id, "telegram.choose_language", language, InlineKeyboardMarkup(rows))
-            return
-        texts = incoming.texts
-        if incoming.command is None and texts:
-            # Checked here, before the conversation: the NLU never reads what is too long.
-            refusal = too_long_reply(texts[0], language)
-            if refusal is not None:
-                await self._send_html(chat_id, html.escape(refusal))
-                return
-        if incoming.command in PAUSE_FIRST and state.in_form:
-            # A form takes every message as an answer: pause it first (the answers given so
-            # far stay stored), so the command is heard.
-            texts = (PAUSE_PAYLOAD, *texts)
-        if kind is Kind.BUTTON:
-            query = incoming.callback
-            payload = self.payloads.payload_for(query.data)
-            if payload is None:
-                await self._say(chat_id, "telegram.expired_button", language)
-                return
-            await self._echo_press(chat_id, query, language)
-            texts = (payload,)
-        await self._close_keyboards(chat_id)
-        sender = self._sender(incoming)
-        replies: List[Dict[str, Any]] = []
-        async with self._typing(chat_id):
-            for text in texts:
-                replies += await self.converse(sender, text)
-        await self._deliver(chat_id, replies, language)
-
-    async def _answer_callback(self, query_id: str) -> None:
-        try:
-            await call_with_retries(
-                lambda: self.bot.answer_callback_query(query_id), "answerCallbackQuery", RetryPolicy(attempts=4)
-            )
-        except TelegramError as error:  # too old to answer: Telegram has cleared it already
-            logger.info("Telegram: callback query not answered (%s)", error)
-
-    async def _echo_press(self, chat_id: int, query, language: str) -> None:
-        """Take the keyboard off the question and say which button was pressed."""
-        message_obj = query.message
-        keyboard = getattr(getattr(message_obj, "reply_markup", None), "inline_keyboard", None) or ()
-        title = pressed_title(keyboard, query.data)
-        if message_obj is not None and keyboard:
-            open_ones = self._open_keyboards.setdefault(chat_id, [])
-            if message_obj.message_id not in open_ones:
-                open_ones.append(message_obj.message_id)
-        await self._close_keyboards(chat_id)
-        if title:
-            await self._send_html(
-                chat_id, "<i>" + html.escape(message("telegram.pressed", language, title=title)) + "</i>"
-            )
-
-    async def _close_keyboards(self, chat_id: int) -> None:
-        for message_id in self._open_keyboards.pop(chat_id, []):
-            try:
-                await call_with_retries(
-                    partial(
-                        self.bot.edit_message_reply_markup, chat_id=chat_id, message_id=message_id, reply_markup=None
-                    ),
-                    "editMessageReplyMarkup",
-                )
-            except BadRequest:
-                pass  # already without buttons, or too old to edit
-            except TelegramError as error:
-                logger.info("Telegram: could not take buttons off a message (%s)", error)
-
-    async def _apologise(self, incoming: Incoming) -> None:
-        if incoming.chat_id is None:
-            return
-        with suppress(Exception):
-            language = incoming.language_hint or "en"
-            await self._say(incoming.chat_id, "telegram.trouble", language)
-
-    @asynccontextmanager
-    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        # Stopped by an event, never cancelled: cancelling a request midway can leave
-        # PTB's HTTP client waiting on a connection forever.
-        done = asyncio.Event()
-
-        async def keep_typing() -> None:
-            while not done.is_set():
-                with suppress(TelegramError):
-                    await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
-                with suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(done.wait(), TYPING_EVERY)
-
-        self._spawn(keep_typing())
-        # Let the indicator's first request leave before Rasa works: a turn that needs no
-        # action call runs without yielding to the event loop, and would end first.
-        await asyncio.sleep(0)
-        try:
-            yield
-        finally:
-            done.set()
-
-    # ----- sending ----------------------------------------------------------------
-
-    async def _deliver(self, chat_id: int, replies: List[Dict[str, Any]], language: str) -> None:
-        """Send the conversation's replies in order: text (split, with its buttons last),
-        then any document."""
-        for reply in replies:
-            try:
-                await self._deliver_one(chat_id, reply, language)
-            except Forbidden:
-                logger.info("Telegram: the user has blocked the bot; replies dropped")
-                return
-            except TelegramError as error:
-                logger.error("Telegram: a reply could not be delivered after retries (%s)", error)
-
-    async def _deliver_one(self, chat_id: int, reply: Mapping[str, Any], language: str) -> None:
-        text = reply.get("text")
-        rows = keyboard_rows(reply.get("buttons") or [], self.payloads)
-        if text:
-            chunks = split_message(str(text))
-            for index, chunk in enumerate(chunks):
-                last = index == len(chunks) - 1
-                markup = (
-                    InlineKeyboardMarkup([[InlineKeyboardButton(**button) for button in row] for row in rows])
-                    if last and rows
-                    else None
-                )
-                await self._send_html(chat_id, chunk, markup)
-        image = reply.get("image")
-        if image:
-            await self._send_html(chat_id, html.escape(str(image)))
-        custom = reply.get("custom")
-        if isinstance(custom, Mapping) and isinstance(custom.get("sedia_document"), Mapping):
-            await self._send_document(chat_id, custom["sedia_document"], language)
-
-    async def _say(
-        self, chat_id: int, key: str, language: str, markup: Optional[InlineKeyboardMarkup] = None, **values: Any
-    ) -> None:
-        """Send one of the channel's own texts (bot/core/messages.yml), escaped for HTML."""
-        await self._send_html(chat_id, html.escape(message(key, language, **values)), markup)
-
-    async def _send_html(self, chat_id: int, text: str, markup: Optional[InlineKeyboardMarkup] = None) -> None:
-        no_preview = LinkPreviewOptions(is_disabled=True)
-        try:
-            sent = await call_with_retries(
-                lambda: self.bot.send_message(
-                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=no_preview
-                ),
-                "sendMessage",
-            )
-        except BadRequest as error:
-            if "parse" not in str(error).lower() and "entit" not in str(error).lower():
-                raise
-            # Telegram could not read our markup: the words matter more than the bold.
-            sent = await call_with_retries(
-                lambda: self.bot.send_message(
-                    chat_id, _plain(text), reply_markup=markup, link_preview_options=no_preview
-                ),
-                "sendMessage",
-            )
-        if markup is not None and any(b.callback_data for row in markup.inline_keyboard for b in row):
-            self._open_keyboards.setdefault(chat_id, []).append(sent.message_id)
-
-    async def _send_document(self, chat_id: int, document: Mapping[str, Any], language: str) -> None:
-        markdown = document.get("markdown")
-        if not markdown:
-            return
-        doc_language = str(document.get("language") or language)
-        title = message("plan.title", doc_language)
-        page = markdown_to_html(str(markdown), title, doc_language).encode("utf-8")
-        caption = message("telegram.plan_file", doc_language)
-        filename = str(document.get("filename") or "sedia-action-plan.html")
-        await call_with_retries(
-            lambda: self.bot.send_document(chat_id, InputFile(page, filename=filename), caption=caption),
-            "sendDocument",
-        )
