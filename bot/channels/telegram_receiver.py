@@ -20,27 +20,15 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, Awaitable, Deque, Dict, Iterator, Optional, Set
 
-from telegram import (
-    Bot,
-    BotCommand,
-    Update,
-)
+from telegram import Bot, BotCommand, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.ordered import OrderedWorkers
 from bot.channels.telegram_lease import PollingLease
-from bot.channels.telegram_retry import (
-    RetryPolicy,
-    backoff_delays,
-    call_with_retries,
-    retry_after_seconds,
-)
+from bot.channels.telegram_retry import RetryPolicy, backoff_delays, call_with_retries, retry_after_seconds
 from bot.channels.telegram_router import TelegramRouter
 from bot.channels.telegram_settings import TelegramSettings
-from bot.channels.telegram_updates import (
-    MENU,
-    read_update,
-)
+from bot.channels.telegram_updates import MENU, read_update
 from bot.core.messages import message
 from bot.service.telegram_update_log import UpdateLog
 
