@@ -171,7 +171,9 @@ class TelegramRouter:
         """Send the conversation's replies in order, each through Rasa's dispatch."""
         for reply in replies:
             try:
-                await output.send_response(chat_id, dict(reply))
+                # Collected replies name their recipient; Rasa's dispatch takes it apart.
+                content = {key: value for key, value in reply.items() if key != "recipient_id"}
+                await output.send_response(chat_id, content)
             except Forbidden:
                 logger.info("Telegram: the user has blocked the bot; replies dropped")
                 return
