@@ -24,9 +24,7 @@ own channel it:
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
-from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -35,7 +33,7 @@ from sanic import Blueprint
 from bot.channels.inbound import answer_language, client_message_id, too_long_reply
 from bot.channels.widget_sessions import is_issued, issue_session_id, session_key
 from bot.config.identity import pseudonymous_sender
-from bot.config.settings import public_url, widget_jwt_key
+from bot.config.settings import widget_jwt_key, widget_origins
 from bot.core.input_checks import is_too_long
 from bot.core.instrument import LANGUAGES
 from bot.core.language import chosen_language
@@ -43,16 +41,6 @@ from bot.core.messages import message
 from bot.service.received_messages import ReceivedMessages
 
 logger = logging.getLogger(__name__)
-
-
-def widget_origins(environ: Dict[str, str]) -> List[str]:
-    """The origins allowed to open a socket: SEDIA_WIDGET_ORIGINS (comma-separated, or "*"),
-    else the origin of SEDIA_PUBLIC_URL (the web app that serves the demo page)."""
-    configured = environ.get("SEDIA_WIDGET_ORIGINS", "").strip()
-    if configured:
-        return [origin.strip().rstrip("/") for origin in configured.split(",") if origin.strip()]
-    parts = urlsplit(public_url(environ))
-    return [f"{parts.scheme}://{parts.netloc}"]
 
 
 class WidgetOutput(SocketIOOutput):
@@ -96,7 +84,7 @@ class WidgetSocketIO(SocketIOInput):
         """Rasa's blueprint, with the origin check and Sedia's message handler."""
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
-        sio.eio.cors_allowed_origins = widget_origins(dict(os.environ))
+        sio.eio.cors_allowed_origins = widget_origins()
         agent = {}
         key = session_key()
         # With a JWT key, each socket's signed-in user: a pseudonym of the token's subject.

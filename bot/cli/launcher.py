@@ -35,7 +35,6 @@ LOOPBACK = "127.0.0.1"
 # make run-prod's services on this machine.
 PRODUCTION_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/sedia"
 PRODUCTION_REDIS_URL = "redis://127.0.0.1:6379/0"
-REPLICA_PORT = 5006
 
 
 class PortTaken(RuntimeError):
@@ -356,17 +355,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--prod", action="store_true", help="the production topology: two Rasa servers on PostgreSQL and Redis"
     )
-    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
-    parser.add_argument("--replica-port", type=int, default=int(os.environ.get("REPLICA_PORT", REPLICA_PORT)))
-    parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
-    parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", 8000)))
-    args = parser.parse_args(argv)
-    if not DEFAULT_MODEL.exists():
-        print("No trained model: run `make train` first.", file=sys.stderr)
-        return 1
     wrong = settings.problems()
     if wrong:
         print("Sedia's settings are wrong: " + "; ".join(wrong), file=sys.stderr)
+        return 1
+    parser.add_argument("--rasa-port", type=int, default=settings.port("RASA_PORT"))
+    parser.add_argument("--replica-port", type=int, default=settings.port("REPLICA_PORT"))
+    parser.add_argument("--actions-port", type=int, default=settings.port("ACTIONS_PORT"))
+    parser.add_argument("--web-port", type=int, default=settings.port("WEB_PORT"))
+    args = parser.parse_args(argv)
+    if not DEFAULT_MODEL.exists():
+        print("No trained model: run `make train` first.", file=sys.stderr)
         return 1
     try:
         telegram = TelegramSettings.load(None, os.environ)

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.cli.launcher import LOOPBACK, Production, Stack
-from bot.config.settings import REDIS_URL, data_dir
-from bot.rasa_glue.endpoints import ACTION_URL_VARIABLE
+from bot.config.settings import ACTION_ENDPOINT_URL, REDIS_URL, data_dir
 
 SERVICES = {"rasa": "Rasa server", "actions": "action server", "web": "web app"}
 
@@ -34,7 +33,7 @@ def stack_from_environment(environ: Optional[dict] = None) -> Stack:
     production = None
     if environ.get(REDIS_URL) and environ.get("DATABASE_URL"):
         production = Production(environ["DATABASE_URL"], environ[REDIS_URL])
-    extra = {ACTION_URL_VARIABLE: environ[ACTION_URL_VARIABLE]} if environ.get(ACTION_URL_VARIABLE) else {}
+    extra = {ACTION_ENDPOINT_URL: environ[ACTION_ENDPOINT_URL]} if environ.get(ACTION_ENDPOINT_URL) else {}
     return Stack(
         rasa_port=int(environ.get("RASA_PORT", 5005)),
         actions_port=int(environ.get("ACTIONS_PORT", 5055)),

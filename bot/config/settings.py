@@ -11,8 +11,10 @@ generated secrets theirs (`bot/config/shared_secrets.py`).
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Callable, List, Mapping, Optional
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Runtime files live apart from data/, which holds Rasa training data.
@@ -32,6 +34,10 @@ MIN_GROUP_SIZE = "SEDIA_MIN_GROUP_SIZE"
 PLAN_LINK_DAYS = "SEDIA_PLAN_LINK_DAYS"
 REST_TOKEN = "SEDIA_REST_TOKEN"
 WIDGET_JWT_KEY = "SEDIA_WIDGET_JWT_KEY"
+WIDGET_ORIGINS = "SEDIA_WIDGET_ORIGINS"
+ACTION_ENDPOINT_URL = "ACTION_ENDPOINT_URL"
+# The ports `make run` and `make run-prod` use on a developer's machine.
+PORTS = {"RASA_PORT": 5005, "ACTIONS_PORT": 5055, "WEB_PORT": 8000, "REPLICA_PORT": 5006}
 
 Environ = Optional[Mapping[str, str]]
 
@@ -116,6 +122,29 @@ def widget_jwt_key(environ: Environ = None) -> Optional[str]:
     return _text(WIDGET_JWT_KEY, environ) or None
 
 
+def widget_origins(environ: Environ = None) -> List[str]:
+    """The origins allowed to open the widget's socket: SEDIA_WIDGET_ORIGINS (comma-separated,
+    or "*"), else the origin of SEDIA_PUBLIC_URL (the web app that serves the demo page)."""
+    configured = _text(WIDGET_ORIGINS, environ)
+    if configured:
+        return [origin.strip().rstrip("/") for origin in configured.split(",") if origin.strip()]
+    parts = urlsplit(public_url(environ))
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
+def action_endpoint_url(environ: Environ = None) -> Optional[str]:
+    """Where a Rasa server finds the action server, when not at endpoints.yml's address."""
+    return _text(ACTION_ENDPOINT_URL, environ) or None
+
+
+def port(name: str, environ: Environ = None) -> int:
+    """One of the launcher's ports (`PORTS`): its variable, else its default."""
+    value = int(_number(name, int, PORTS[name], "a port number", environ))
+    if not 0 < value < 65536:
+        raise SettingError(f"{name} must be a port number from 1 to 65535, not {value}")
+    return value
+
+
 _CHECKED: List[Callable[[Environ], object]] = [
     data_dir,
     database_url,
@@ -124,6 +153,7 @@ _CHECKED: List[Callable[[Environ], object]] = [
     rasa_url,
     min_group_size,
     plan_link_days,
+    *(partial(port, name) for name in PORTS),
 ]
 
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.config import settings
 from bot.config.settings import REDIS_URL, REPO_ROOT
 
 ENDPOINTS_FILE = REPO_ROOT / "endpoints.yml"
-ACTION_URL_VARIABLE = "ACTION_ENDPOINT_URL"
 LOCK_KEY_PREFIX = "sedia"
 # Rasa's RedisLockStore, with its lock changes made atomic across replicas.
 LOCK_STORE_CLASS = "bot.rasa_glue.lock_store.AtomicRedisLockStore"
@@ -67,4 +67,4 @@ def write_endpoints(path: Path, action_url: Optional[str] = None, redis_url: Opt
 
 def write_from_environment(path: Path, environ: Mapping[str, str]) -> Path:
     """Write the endpoints file that `ACTION_ENDPOINT_URL` and `SEDIA_REDIS_URL` describe."""
-    return write_endpoints(path, environ.get(ACTION_URL_VARIABLE) or None, environ.get(REDIS_URL) or None)
+    return write_endpoints(path, settings.action_endpoint_url(environ), settings.redis_url(environ))

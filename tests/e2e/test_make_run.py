@@ -181,7 +181,13 @@ def test_launcher_refuses_telegram_settings_that_cannot_work(tmp_path):
 
 
 def test_launcher_refuses_settings_that_cannot_work_and_names_them(tmp_path):
-    env = {**os.environ, "SEDIA_DATA_DIR": str(tmp_path), "SEDIA_MIN_GROUP_SIZE": "1", "SEDIA_PLAN_LINK_DAYS": "soon"}
+    env = {
+        **os.environ,
+        "SEDIA_DATA_DIR": str(tmp_path),
+        "SEDIA_MIN_GROUP_SIZE": "1",
+        "SEDIA_PLAN_LINK_DAYS": "soon",
+        "RASA_PORT": "fifty",
+    }
     env.pop("TELEGRAM_TOKEN", None)
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli.launcher"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -189,6 +195,7 @@ def test_launcher_refuses_settings_that_cannot_work_and_names_them(tmp_path):
     assert result.returncode == 1
     assert "SEDIA_MIN_GROUP_SIZE must be at least 2" in result.stderr
     assert "SEDIA_PLAN_LINK_DAYS must be a number of days, not 'soon'" in result.stderr
+    assert "RASA_PORT must be a port number, not 'fifty'" in result.stderr
     assert "Starting Sedia" not in result.stdout
 
 

@@ -70,3 +70,25 @@ def test_the_salt_is_read_once_per_setting(data_dir, monkeypatch):
     monkeypatch.setenv("SEDIA_ID_SALT", "another salt")
     assert identity.respondent_id("rest", "someone") != first
     assert len(reads) == 2
+
+
+def test_the_launchers_ports_are_settings_and_a_wrong_one_is_named(tmp_path):
+    env = {"SEDIA_DATA_DIR": str(tmp_path)}
+    assert [settings.port(name, env) for name in settings.PORTS] == [5005, 5055, 8000, 5006]
+    assert settings.port("WEB_PORT", {**env, "WEB_PORT": "9000"}) == 9000
+    found = settings.problems({**env, "RASA_PORT": "fifty", "WEB_PORT": "70000"})
+    assert found == [
+        "RASA_PORT must be a port number, not 'fifty'",
+        "WEB_PORT must be a port number from 1 to 65535, not 70000",
+    ]
+
+
+def test_where_the_widget_and_the_action_server_are_reached():
+    assert settings.action_endpoint_url({}) is None
+    assert settings.action_endpoint_url({"ACTION_ENDPOINT_URL": " http://actions:5055/webhook "}) == (
+        "http://actions:5055/webhook"
+    )
+    assert settings.widget_origins({"SEDIA_WIDGET_ORIGINS": "https://a.edu.my/, https://b.edu.my"}) == [
+        "https://a.edu.my",
+        "https://b.edu.my",
+    ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.channels.socketio import WidgetSocketIO, widget_origins
+from bot.channels.socketio import WidgetSocketIO
+from bot.config.settings import widget_origins
 
 
 def test_origins_come_from_the_setting_or_from_the_web_app():
