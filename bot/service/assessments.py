@@ -194,20 +194,18 @@ class DatabaseAssessment:
     def open(self, fresh_start: bool) -> Opened:
         """Resume the open assessment (a paused one is started again) or start a new one."""
         with session_scope() as session:
-            existing = repository.current_assessment(session, self.person.respondent)
-            assessment = repository.start_assessment(
-                session, self.person.respondent, self.person.channel, self.instrument.version
-            )
-            if assessment.status == "paused":
+            assessment = repository.current_assessment(session, self.person.respondent)
+            is_new = assessment is None
+            if assessment is None:
+                assessment = self._started(session)
+            elif assessment.status == "paused":
                 repository.set_status(session, assessment.id, "started")
-            return Opened(self._slots(session, assessment.id), existing is None)
+            return Opened(self._slots(session, assessment.id), is_new)
 
     def record(self, item: Item, value: Optional[int], text: Optional[str], language: str) -> None:
         """Store the answer in the open assessment (started if there is none)."""
         with session_scope() as session:
-            assessment = repository.start_assessment(
-                session, self.person.respondent, self.person.channel, self.instrument.version
-            )
+            assessment = self._started(session)
             repository.record_answer(
                 session, assessment.id, item.theme_id, item.id, value, text, language, self.person.channel
             )
@@ -225,9 +223,7 @@ class DatabaseAssessment:
         """The open assessment's answers, or the latest completed one's; marked completed
         when every question is answered."""
         with session_scope() as session:
-            assessment = repository.current_assessment(session, self.person.respondent) or repository.latest_completed(
-                session, self.person.respondent
-            )
+            assessment = self._current_or_latest(session)
             if assessment is None:
                 return Finished({}, is_finished({}, self.instrument, False))
             values = self._slots(session, assessment.id)
@@ -241,7 +237,7 @@ class DatabaseAssessment:
         """The plan with comparisons to the person's faculty and institution, kept with
         its assessment behind a new private link."""
         with session_scope() as session:
-            assessment = self._planned(session)
+            assessment = self._current_or_latest(session)
             if assessment is None:
                 return PlanDraft(None)
             values = scale_values(self._slots(session, assessment.id), self.instrument)
@@ -257,7 +253,14 @@ class DatabaseAssessment:
         with session_scope() as session:
             return repository.erase_respondent(session, self.person.respondent)
 
-    def _planned(self, session):
+    def _started(self, session):
+        # The open assessment, or a new one with a copy of the profile.
+        return repository.start_assessment(
+            session, self.person.respondent, self.person.channel, self.instrument.version
+        )
+
+    def _current_or_latest(self, session):
+        # The open assessment, else the latest completed one (a finished interview's summary and plan).
         return repository.current_assessment(session, self.person.respondent) or repository.latest_completed(
             session, self.person.respondent
         )
