@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 
 from bot.config.identity import respondent_id
 from bot.core.instrument import load_instrument
-from bot.core.language import conversation_language
+from bot.core.language import conversation_language, language_chosen_by
 from bot.service.assessments import Assessment, Person, assessment_for
 
 CONSENT_GIVEN = "given"
@@ -83,6 +83,17 @@ class Turn:
     def entity_values(self, entity: str) -> List[str]:
         """Values of one entity type in the latest message."""
         return [str(e.get("value")) for e in self.entities if e.get("entity") == entity]
+
+    @property
+    def from_button(self) -> bool:
+        """True when the message is a button's payload (`/intent{...}`), which Rasa reads
+        without the NLU's classifiers."""
+        return self.text.startswith("/")
+
+    @property
+    def language_chosen(self) -> Optional[str]:
+        """The language this message asked for, as the NLU pipeline already decided it."""
+        return language_chosen_by(self.entities, self.intent, self.from_button)
 
     def consent(self) -> Optional[bool]:
         """True if consent is on record, False if declined in this conversation, else None."""

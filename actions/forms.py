@@ -39,7 +39,7 @@ from bot.core.form_cues import looks_like_command as _looks_like_command
 from bot.core.form_cues import looks_like_digression as _looks_like_digression
 from bot.core.input_checks import explain_problem, find_problem
 from bot.core.instrument import Item, Wording, load_instrument
-from bot.core.language import detect_language, requested_language
+from bot.core.language import detect_language
 from bot.core.messages import message
 from bot.core.profile import facts_from_entities, parse_profile_field
 from bot.guidance.mqa import mqa_question_topic
@@ -148,9 +148,10 @@ def answer_to_erasure_question(turn: Turn, dispatcher: CollectingDispatcher, slo
 
 def switched_language(turn: Turn, dispatcher: CollectingDispatcher, slot: str) -> Optional[Dict[Text, Any]]:
     """When the message asks for another language, confirm it; the form asks again in it."""
-    if requested_language(turn.text) is None:
+    if turn.language_chosen is None:
         return None
-    # The `language` slot was already set by its slot mapping before this validation ran.
+    # The NLU pipeline decided it, and the `language` slot's mapping set the slot before
+    # this validation ran; only the confirmation is left.
     confirm_switch(turn, dispatcher)
     return {slot: None}
 

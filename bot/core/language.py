@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Optional, Protocol, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional, Protocol, Tuple
 
 import yaml
 
@@ -172,3 +172,24 @@ def language_entities(
     if current_source is None and page_language in LANGUAGES and page_language != current_language:
         return {LANGUAGE_ENTITY: page_language}
     return {}
+
+
+def language_chosen_by(
+    entities: Iterable[Mapping[str, Any]], intent: Optional[str], from_button: bool
+) -> Optional[str]:
+    """The language a parsed message chose, read from what the NLU pipeline set on it; None
+    when it chose none.
+
+    A typed request carries the `language` entity with `language_source` "chosen"
+    (bot/nlp/conversation_language.py). A button's payload carries only the language, and
+    pressing it is a choice (the `language_source` slot mapping in domain/sedia.yml says
+    the same). An intent alone is no choice: an answer misread as `switch_language` has no
+    language entity from the pipeline.
+    """
+    found = {str(e.get("entity")): e.get("value") for e in entities}
+    language = found.get(LANGUAGE_ENTITY)
+    if language not in LANGUAGES:
+        return None
+    if found.get(SOURCE_ENTITY) == CHOSEN or (from_button and intent == SWITCH_INTENT):
+        return str(language)
+    return None

@@ -11,6 +11,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from bot.config.identity import respondent_id
 from bot.storage import repository
 from bot.storage.db import session_scope
+from tests.actions.pipeline_entities import pipeline_entities
 
 EXECUTOR = ActionExecutor()
 EXECUTOR.register_package("actions")
@@ -29,7 +30,8 @@ def tracker(
     sender: str = "tester",
 ) -> Tracker:
     all_slots = {"requested_slot": requested, "language": "en", **(slots or {})}
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    entities = pipeline_entities(text, intent, all_slots)
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
     return Tracker(sender, all_slots, latest, events, False, None, {"name": "x_form"}, "action_listen")
 
@@ -179,6 +181,19 @@ def test_a_language_switch_inside_a_form_keeps_the_answers_and_asks_again(sqlite
     assert "pereka bentuk instruksional" in asked["text"]
     assert [b["title"] for b in asked["buttons"]][-2:] == ["Sangat setuju", "Tidak pasti"]
     assert asked["buttons"][-1]["payload"] == '/answer_scale{"scale_value": "not_sure", "scale_item": "trn_3"}'
+
+
+def test_an_answer_misread_as_a_language_switch_is_still_an_answer(sqlite_url):
+    # The classifier's intent alone is no request: the NLU found no language choice in it.
+    rid = consent()
+    slots, messages = validate(
+        "validate_training_form",
+        "trn_1",
+        tracker("agree", "switch_language", slots={"language": "ms"}, requested="trn_1"),
+    )
+    assert slots["trn_1"] == "4"
+    assert not any("Bahasa Melayu" in (m.get("text") or "") for m in messages)
+    assert answers_with_language(rid) == {"trn_1": (4, "en")}  # the language of its words
 
 
 def _rendered(response: str, slots: dict) -> dict:

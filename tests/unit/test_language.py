@@ -2,7 +2,14 @@
 
 import pytest
 
-from bot.core.language import CHOSEN, INFERRED, choose_language, detect_language, requested_language
+from bot.core.language import (
+    CHOSEN,
+    INFERRED,
+    choose_language,
+    detect_language,
+    language_chosen_by,
+    requested_language,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,3 +87,30 @@ def test_after_the_first_messages_only_a_request_switches():
 def test_a_chosen_language_is_kept_until_the_next_request():
     assert choose_language("our lecturers have no time", CHOSEN, 1) is None
     assert choose_language("cakap BM", CHOSEN, 2).language == "ms"
+
+
+def _entities(**values: str) -> list:
+    return [{"entity": name, "value": value} for name, value in values.items()]
+
+
+@pytest.mark.parametrize(
+    "entities, intent, from_button, chosen",
+    [
+        # A typed request: the pipeline marks it chosen, whatever the intent was.
+        (_entities(language="ms", language_source=CHOSEN), "switch_language", False, "ms"),
+        (_entities(language="en", language_source=CHOSEN), "greet", False, "en"),
+        # A language button: its payload carries only the language.
+        (_entities(language="ms"), "switch_language", True, "ms"),
+        # Inferred from the first messages: no choice to confirm.
+        (_entities(language="ms", language_source=INFERRED), "switch_language", False, None),
+        # An answer misread as switch_language: the pipeline found no request.
+        ([], "switch_language", False, None),
+        (_entities(language="ms"), "switch_language", False, None),
+        # A button for another intent, or a forged language.
+        (_entities(language="ms"), "answer_scale", True, None),
+        (_entities(language="fr"), "switch_language", True, None),
+        (_entities(language="fr", language_source=CHOSEN), "switch_language", False, None),
+    ],
+)
+def test_the_language_a_parsed_message_chose(entities, intent, from_button, chosen):
+    assert language_chosen_by(entities, intent, from_button) == chosen
