@@ -1,15 +1,17 @@
 """Measure Sedia's NLU per language: `make nlu-eval` (`python -m bot.nlp.evaluate`).
 
-Two measurements of the shipped pipeline (config.yml), each split by the language of the
+Three measurements of the shipped pipeline (config.yml), each split by the language of the
 message (English, Bahasa Melayu, code-mixed), which comes from the folder an example is
-in (`data/nlu/<language>/`, `tests/nlu_holdout/<language>.yml`):
+in (`data/nlu/<language>/`, `tests/nlu_holdout/<language>.yml`, `tests/nlu_paragraphs/`):
 
-- **held-out**: a model trained on all of `data/nlu` classifies `tests/nlu_holdout/`,
-  which is never trained on;
+- **paragraphs**: a model trained on all of `data/nlu` reads the long, multi-sentence
+  messages of `tests/nlu_paragraphs/` (bot/nlp/paragraph_set.py has their figures);
+- **held-out**: the same model classifies the short messages of `tests/nlu_holdout/`;
+  neither set is ever trained on;
 - **cross-validation**: stratified 5-fold cross-validation over `data/nlu`.
 
 It prints Markdown tables, writes them with the raw predictions to the output folder,
-and exits 1 when the theme intents miss the target in any language.
+and exits 1 when a target is missed in any language.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 from bot.config.settings import REPO_ROOT
 from bot.core.instrument import load_instrument
+from bot.nlp.paragraph_set import (
+    PARAGRAPH_DIR,
+    PARAGRAPH_GROUPS,
+    Paragraph,
+    ParagraphPrediction,
+    paragraphs,
+    render_paragraphs,
+    score_paragraphs,
+)
 
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 HOLDOUT_DIR = REPO_ROOT / "tests" / "nlu_holdout"
@@ -122,28 +133,44 @@ def _train(examples: Sequence[Example], config: Path, nlu_dir: Path, work: Path,
     return str(model)
 
 
-def _predict(model_path: str, examples: Sequence[Example]) -> List[Prediction]:
+def _parse_all(model_path: str, texts: Sequence[str]) -> List[dict]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
 
     async def parse_all() -> List[dict]:
-        return [await agent.parse_message(e.text) for e in examples]
+        return [await agent.parse_message(text) for text in texts]
 
-    parsed = asyncio.run(parse_all())
+    return asyncio.run(parse_all())
+
+
+def _ranking(result: dict) -> Tuple[Tuple[str, float], ...]:
+    # The classifier's own ranking; a fallback is counted separately, because in the
+    # product it leads to a reply that says what Sedia can do, not to an error.
+    return tuple(
+        (r["name"], float(r["confidence"]))
+        for r in result.get("intent_ranking", [])
+        if r["name"] != DEFAULT_NLU_FALLBACK_INTENT_NAME
+    )
+
+
+def _predict_paragraphs(model_path: str, items: Sequence[Paragraph]) -> List[ParagraphPrediction]:
+    parsed = _parse_all(model_path, [p.text for p in items])
+    return [ParagraphPrediction(p, _ranking(result)) for p, result in zip(items, parsed)]
+
+
+def _predict(model_path: str, examples: Sequence[Example]) -> List[Prediction]:
+    parsed = _parse_all(model_path, [e.text for e in examples])
     predictions = []
     for example, result in zip(examples, parsed):
-        # The classifier's own best guess; a fallback is counted separately, because in
-        # the product it leads to a reply that says what Sedia can do, not to an error.
-        ranking = [r for r in result.get("intent_ranking", []) if r["name"] != DEFAULT_NLU_FALLBACK_INTENT_NAME]
-        best = ranking[0] if ranking else {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 0.0}
+        best = (_ranking(result) or ((DEFAULT_NLU_FALLBACK_INTENT_NAME, 0.0),))[0]
         predictions.append(
             Prediction(
                 text=example.text,
                 intent=example.intent,
                 group=example.group,
-                predicted=best["name"],
-                confidence=float(best["confidence"]),
+                predicted=best[0],
+                confidence=best[1],
                 fell_back=(result.get("intent") or {}).get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME,
             )
         )
@@ -234,32 +261,43 @@ def render(title: str, scores: Sequence[GroupScores]) -> str:
 
 
 # ----- command line -------------------------------------------------------------------
-def run(config: Path, nlu_dir: Path, holdout_dir: Path, out: Path, n_folds: int) -> int:
-    """Run both measurements, print and write the report; 0 when the target is met."""
+def run(config: Path, nlu_dir: Path, holdout_dir: Path, paragraph_dir: Path, out: Path, n_folds: int) -> int:
+    """Run the measurements, print and write the report; 0 when every target is met."""
     out.mkdir(parents=True, exist_ok=True)
     train = training_examples(nlu_dir)
     held_out = holdout_examples(holdout_dir)
+    long_messages = paragraphs(paragraph_dir)
     with tempfile.TemporaryDirectory(prefix="sedia-nlu-eval-") as tmp:
         work = Path(tmp)
-        holdout_predictions = _predict(_train(train, config, nlu_dir, work, "full"), held_out)
+        full_model = _train(train, config, nlu_dir, work, "full")
+        holdout_predictions = _predict(full_model, held_out)
+        paragraph_predictions = _predict_paragraphs(full_model, long_messages)
         cv_predictions: List[Prediction] = []
-        for number, (train_idx, test_idx) in enumerate(folds(train, n_folds), start=1):
+        for number, (train_idx, test_idx) in enumerate(folds(train, n_folds) if n_folds > 1 else [], start=1):
             print(f"fold {number}/{n_folds}: training on {len(train_idx)}, testing {len(test_idx)}", flush=True)
             model = _train([train[i] for i in train_idx], config, nlu_dir, work, f"fold{number}")
             cv_predictions += _predict(model, [train[i] for i in test_idx])
     holdout_scores = [s for g in LANGUAGE_GROUPS if (s := score(holdout_predictions, g))]
     cv_scores = [s for g in LANGUAGE_GROUPS if (s := score(cv_predictions, g))]
-    report = "\n\n".join(
-        [
-            render(f"Held-out split (tests/nlu_holdout, {len(held_out)} messages)", holdout_scores),
-            render(f"{n_folds}-fold cross-validation (data/nlu, {len(train)} messages)", cv_scores),
-        ]
-    )
+    paragraph_scores = [s for g in PARAGRAPH_GROUPS if (s := score_paragraphs(paragraph_predictions, g))]
+    sections = [
+        render_paragraphs(
+            f"Paragraphs (tests/nlu_paragraphs, {len(long_messages)} messages)", paragraph_scores, GROUP_NAMES
+        ),
+        render(f"Held-out split (tests/nlu_holdout, {len(held_out)} messages)", holdout_scores),
+    ]
+    if cv_scores:
+        sections.append(render(f"{n_folds}-fold cross-validation (data/nlu, {len(train)} messages)", cv_scores))
+    report = "\n\n".join(sections)
     print("\n" + report + "\n")
     (out / "report.md").write_text(report + "\n", encoding="utf-8")
     (out / "predictions.json").write_text(
         json.dumps(
             {
+                "paragraphs": [
+                    {**asdict(p.paragraph), "predicted": p.predicted, "ranking": p.ranking[:3]}
+                    for p in paragraph_predictions
+                ],
                 "holdout": [asdict(p) for p in holdout_predictions],
                 "cross_validation": [asdict(p) for p in cv_predictions],
             },
@@ -268,9 +306,15 @@ def run(config: Path, nlu_dir: Path, holdout_dir: Path, out: Path, n_folds: int)
         ),
         encoding="utf-8",
     )
-    met = meets_target(holdout_scores) and meets_target(cv_scores)
-    print(f"Target (theme intents, macro F1 >= {THEME_TARGET:.2f} in every language): {'met' if met else 'MISSED'}")
-    return 0 if met else 1
+    short_met = meets_target(holdout_scores) and meets_target(cv_scores)
+    long_met = all(s.met for s in paragraph_scores)
+    print(f"Short messages (theme intents, macro F1 >= {THEME_TARGET:.2f} in every language): {_verdict(short_met)}")
+    print(f"Paragraphs (macro F1, top-2 recall, confidence gap in every language): {_verdict(long_met)}")
+    return 0 if short_met and long_met else 1
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -279,8 +323,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "config.yml")
     parser.add_argument("--nlu", type=Path, default=NLU_DIR)
     parser.add_argument("--holdout", type=Path, default=HOLDOUT_DIR)
+    parser.add_argument("--paragraphs", type=Path, default=PARAGRAPH_DIR)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "nlu-eval")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=5, help="0 skips the cross-validation")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Each fold trains on different data, so Rasa's training cache only costs disk.
@@ -290,7 +335,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     # Rasa logs every parsed message at debug level; the report is what matters here.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    return run(args.config, args.nlu, args.holdout, args.out, args.folds)
+    return run(args.config, args.nlu, args.holdout, args.paragraphs, args.out, args.folds)
 
 
 if __name__ == "__main__":
