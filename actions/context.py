@@ -25,6 +25,7 @@ class Turn:
     intent: Optional[str] = None
     confidence: float = 0.0
     entities: List[Dict[str, Any]] = field(default_factory=list)
+    ranking: List[Dict[str, Any]] = field(default_factory=list)
     _assessment: Optional[Assessment] = field(default=None, repr=False)
 
     @classmethod
@@ -38,6 +39,7 @@ class Turn:
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
             entities=list(latest.get("entities") or []),
+            ranking=list(latest.get("intent_ranking") or []),
         )
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -11,7 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import Turn
 from actions.guidance import utter_mqa_answer
 from bot.core.input_checks import explain_problem, find_problem
+from bot.core.instrument import load_instrument
+from bot.core.theme_reading import likeliest_two
 from bot.guidance.mqa import detect_topic
+from bot.nlp.paragraph_themes import is_paragraph
 
 
 class ActionExplainInput(Action):
@@ -23,7 +26,11 @@ class ActionExplainInput(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn.of(tracker)
         problem = find_problem(turn.text)
-        if problem is None and detect_topic(turn.text):
+        choice = likeliest_two(turn.ranking) if problem is None and is_paragraph(turn.text) else None
+        if choice is not None:
+            # A long message split between two themes: ask, rather than answer the wrong one.
+            ask_which_theme(dispatcher, choice, turn.language)
+        elif problem is None and detect_topic(turn.text):
             # Unsure of the intent, but the message names an MQA topic: answer it.
             utter_mqa_answer(dispatcher, turn)
         elif problem is None:
@@ -31,3 +38,16 @@ class ActionExplainInput(Action):
         else:
             dispatcher.utter_message(text=explain_problem(problem, turn.text, turn.language))
         return []
+
+
+def ask_which_theme(dispatcher: CollectingDispatcher, themes: Tuple[str, str], language: str) -> None:
+    """Offer the two likeliest themes of an unclear message as buttons."""
+    instrument = load_instrument()
+    first, second = (instrument.theme(theme_id) for theme_id in themes)
+    dispatcher.utter_message(
+        response="utter_which_theme",
+        first_theme_name=first.name.get(language),
+        second_theme_name=second.name.get(language),
+        first_intent=first.intent_name,
+        second_intent=second.intent_name,
+    )

@@ -10,9 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.core.instrument import load_instrument
+from bot.core.theme_reading import ThemeReading, read_themes
 from bot.guidance import theme_guidance_answer
 from bot.guidance.mqa import answer as mqa_answer
 from bot.guidance.mqa import choose_topic, detect_topic, mqa_question_topic
+from bot.nlp.paragraph_themes import is_paragraph
 
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:
@@ -54,6 +56,17 @@ class ActionThemeGuidance(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         language = turn.language
+        # Only a long message is read for a second theme: a short one says one thing.
+        reading = read_themes(theme_id, turn.ranking) if is_paragraph(turn.text) else ThemeReading(theme_id)
+        name = instrument.theme(theme_id).name.get(language)
         dispatcher.utter_message(text=theme_guidance_answer(theme_id, language))
-        dispatcher.utter_message(response="utter_theme_offer", theme_name=instrument.theme(theme_id).name.get(language))
+        if reading.secondary is None:
+            dispatcher.utter_message(response="utter_theme_offer", theme_name=name)
+        else:
+            dispatcher.utter_message(
+                response="utter_two_themes_offer",
+                theme_name=name,
+                second_theme_name=instrument.theme(reading.secondary).name.get(language),
+                second_theme=reading.secondary,
+            )
         return [SlotSet("focus_theme", theme_id)]

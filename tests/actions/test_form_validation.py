@@ -28,10 +28,13 @@ def tracker(
     requested: Optional[str] = None,
     confidence: float = 0.95,
     sender: str = "tester",
+    ranking: Optional[list] = None,
 ) -> Tracker:
     all_slots = {"requested_slot": requested, "language": "en", **(slots or {})}
     entities = pipeline_entities(text, intent, all_slots)
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities}
+    if ranking is not None:
+        latest["intent_ranking"] = [{"name": name, "confidence": score} for name, score in ranking]
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
     return Tracker(sender, all_slots, latest, events, False, None, {"name": "x_form"}, "action_listen")
 

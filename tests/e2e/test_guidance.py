@@ -136,3 +136,105 @@ def test_every_topic_is_answered_for_three_phrasings_in_each_language(sedia):
                 if answer(topic, language) not in chat.joined():
                     wrong.append((language, question, chat.texts))
     assert wrong == []
+
+
+# ----- long messages, farewells (issue 18) ----------------------------------------------
+THEME_NAMES = {t.id: t.name for t in INSTRUMENT.themes}
+# Mostly training, with a clear request to management: the reply names both themes.
+TWO_THEMES = {
+    "en": (
+        "Our lecturers really need training on designing online courses, most of them never learned "
+        "instructional design and the workshops are too short. Also the management should give them time, "
+        "reduce their teaching load and recognise this work in their appraisal, with clear guidelines from the top."
+    ),
+    "ms": (
+        "Pensyarah kami memang perlukan latihan reka bentuk kursus dalam talian, ramai tak pernah belajar "
+        "reka bentuk instruksional dan bengkel terlalu pendek. Pengurusan atasan pula patut beri mereka masa, "
+        "kurangkan beban mengajar, iktiraf kerja ni dan beri hala tuju yang jelas."
+    ),
+}
+# Split evenly between the platform and the quality of the materials: Sedia asks.
+UNCLEAR = {
+    "en": (
+        "We have problems with the internet connection and the LMS server, and also the quality of our "
+        "modules is not at accreditation level yet. Two big issues at the same time, to be honest."
+    ),
+    "ms": (
+        "Platform pembelajaran kami perlahan dan peralatan studio dah lama. Kandungan kursus pula tak "
+        "interaktif dan penilaian lemah. Dua-dua perlu diberi perhatian sebelum kami lancar apa-apa."
+    ),
+}
+GOODBYE = {
+    "en": "Goodbye, and good luck with your micro-credentials.",
+    "ms": "Selamat tinggal, dan semoga berjaya dengan mikro-kredensial anda.",
+}
+THANKS = {"en": "You're welcome.", "ms": "Sama-sama."}
+FAREWELLS = {
+    "en": [
+        "bye for now",
+        "I'm done for today",
+        "ok that's all from me, thank you",
+        "thanks, see you next time",
+        "alright I have to go now, bye",
+        "thank you so much, very helpful",
+        "cheers, talk to you later",
+        "good night and thanks",
+    ],
+    "ms": [
+        "nanti jumpa lagi",
+        "terima kasih, itu sahaja",
+        "saya nak gerak dulu ye",
+        "jumpa lagi esok",
+        "terima kasih banyak, sangat membantu",
+        "ok itu je buat masa ni",
+        "bye, terima kasih ye",
+        "selamat malam, terima kasih",
+    ],
+}
+GREETING = {"en": "hello, I am a programme coordinator", "ms": "hai, saya penyelaras program"}
+
+
+def test_a_long_message_on_two_themes_gets_guidance_on_one_and_an_offer_of_both(sedia):
+    for language, text in TWO_THEMES.items():
+        chat = sedia.chat()
+        chat.say(text)
+        training, institutional = THEME_NAMES["training"].get(language), THEME_NAMES["institutional"].get(language)
+        offer = chat.last[-1]
+        assert institutional in offer.text, (language, chat.texts)
+        assert [b["title"] for b in offer.buttons][:2] == [
+            {"en": f"{training} questions", "ms": f"Soalan {training}"}[language],
+            {"en": f"{institutional} questions", "ms": f"Soalan {institutional}"}[language],
+        ]
+        # The second button starts the second theme's questions.
+        chat.press(offer.buttons[1]["title"])
+        chat.press({"en": "Yes, I agree", "ms": "Ya, saya setuju"}[language])
+        chat.say(
+            {
+                "en": "lecturer at UPM, Faculty of Educational Studies",
+                "ms": "pensyarah di UPM, Fakulti Pengajian Pendidikan",
+            }[language]
+        )
+        assert chat.current_item().theme_id == "institutional", chat.texts
+
+
+def test_an_unclear_long_message_gets_a_question_with_the_two_likeliest_themes(sedia):
+    for language, text in UNCLEAR.items():
+        chat = sedia.chat()
+        chat.say(text)
+        infrastructure, quality = THEME_NAMES["infrastructure"].get(language), THEME_NAMES["quality"].get(language)
+        assert len(chat.last) == 1, chat.texts
+        assert {b["title"] for b in chat.last[0].buttons} == {infrastructure, quality}, chat.texts
+        assert {"en": "Is this mostly about", "ms": "Adakah ini lebih kepada"}[language] in chat.joined()
+        # Choosing one gets that theme's guidance and the offer of its questions.
+        chat.press(quality)
+        assert quality in chat.last[-1].text and chat.last[-1].buttons[0]["payload"] == "/affirm"
+
+
+def test_farewells_and_thanks_are_never_read_as_a_request(sedia):
+    for language, farewells in FAREWELLS.items():
+        for farewell in farewells:
+            chat = sedia.chat()
+            chat.say(GREETING[language])
+            chat.say(farewell)
+            said = chat.joined()
+            assert said.startswith(GOODBYE[language]) or said.startswith(THANKS[language]), (farewell, chat.texts)
