@@ -21,7 +21,7 @@ MODEL := models/sedia.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install train spacy run run-prod shell lint test test-unit test-stories test-e2e test-production test-browser chromium vendor validate nlu-eval sync-rasa bench bench-production bench-dashboard clean
+.PHONY: install train spacy run run-prod shell lint test test-unit test-stories test-e2e test-production test-browser chromium vendor validate nlu-eval sync-rasa bench bench-production bench-paragraphs bench-dashboard clean
 
 # Installing also builds Sedia's spaCy pipeline, which config.yml names, so plain
 # `rasa train` works straight after it.
@@ -156,6 +156,10 @@ bench-production: $(MODEL) $(BENCH_INSTALLED)
 
 # The dashboard's aggregate queries at 10k, 100k and 1M answers (bench/dashboard_overview.py),
 # and other requests beside one held up by a slow query (bench/slow_query.py).
+# The ways of reading a long message's theme, side by side (docs/nlu-paragraphs.md).
+bench-paragraphs: $(SPACY_DIR)/meta.json
+	$(PY) -m bench.paragraph_options
+
 bench-dashboard: $(INSTALLED)
 	$(PY) -m bench.dashboard_overview
 	$(PY) -m bench.slow_query

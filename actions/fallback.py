@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from actions.guidance import utter_mqa_answer
+from bot.core.closings import closing_intent
 from bot.core.input_checks import explain_problem, find_problem
 from bot.core.instrument import load_instrument
 from bot.core.theme_reading import likeliest_two
@@ -27,7 +28,10 @@ class ActionExplainInput(Action):
         turn = Turn.of(tracker)
         problem = find_problem(turn.text)
         choice = likeliest_two(turn.ranking) if problem is None and is_paragraph(turn.text) else None
-        if choice is not None:
+        closing = closing_intent(turn.ranking) if problem is None else None
+        if closing is not None:
+            dispatcher.utter_message(response=f"utter_{closing}")
+        elif choice is not None:
             # A long message split between two themes: ask, rather than answer the wrong one.
             ask_which_theme(dispatcher, choice, turn.language)
         elif problem is None and detect_topic(turn.text):

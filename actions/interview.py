@@ -75,6 +75,10 @@ class ActionNextStep(Action):
         edit_asked = turn.slot(STEP_SLOT) == EDIT_PROFILE_STEP and not turn.from_user
         consent = turn.consent()
         events: List[EventType] = []
+        chosen = self._focus(turn) if turn.user_intent == "start_assessment" else None
+        if chosen in instrument.theme_ids:
+            # Kept through consent and the profile, which come first for a new user.
+            events.append(SlotSet("focus_theme", chosen))
         if consent:
             events.append(SlotSet("consent", CONSENT_GIVEN))
         profile, profile_edit, profile_events = self._profile(turn, consent, edit_asked)

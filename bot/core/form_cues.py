@@ -19,7 +19,7 @@ CUES_PATH = Path(__file__).with_name("form_cues.yml")
 @dataclass(frozen=True)
 class FormCues:
     pause_words: FrozenSet[str]
-    pause_intent: str
+    pause_intents: FrozenSet[str]
     pause_confidence: float
     digression_intents: Tuple[str, ...]
     digression_confidence: float
@@ -37,7 +37,7 @@ def form_cues() -> FormCues:
     digressions = tuple(digression["intents"])
     return FormCues(
         pause_words=frozenset(normalise(w) for words in pause["words"].values() for w in words),
-        pause_intent=pause["intent"],
+        pause_intents=frozenset(pause["intents"]),
         pause_confidence=float(pause["confidence"]),
         digression_intents=digressions,
         digression_confidence=float(digression["confidence"]),
@@ -50,7 +50,7 @@ def form_cues() -> FormCues:
 def is_pause(text: str, intent: Optional[str], confidence: float) -> bool:
     """True when the user asks to stop for now."""
     cues = form_cues()
-    return normalise(text) in cues.pause_words or (intent == cues.pause_intent and confidence >= cues.pause_confidence)
+    return normalise(text) in cues.pause_words or (intent in cues.pause_intents and confidence >= cues.pause_confidence)
 
 
 def is_digression_intent(intent: Optional[str]) -> bool:

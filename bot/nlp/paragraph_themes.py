@@ -9,9 +9,9 @@ and the paragraph as a whole; a paragraph's theme scores are the mean of the two
 (the sentences' scores averaged, and the whole). The scores are also a more honest
 confidence than DIET's: a paragraph split between two themes scores about half on each.
 
-`make nlu-eval` measured the options on tests/nlu_paragraphs/ (docs/nlu-paragraphs.md):
-this reading alone did better than DIET alone, than mixing DIET's scores in, and than
-weighting the first sentence more.
+`make bench-paragraphs` measures the options on tests/nlu_paragraphs/ and writes them to
+docs/nlu-paragraphs.md: DIET alone, each reading alone, mixes with DIET's scores, and the
+first sentence weighted more.
 
 This module is pure scikit-learn; bot/nlp/paragraph_component.py runs it inside Rasa's
 pipeline.

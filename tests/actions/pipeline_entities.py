@@ -37,5 +37,6 @@ def pipeline_entities(text: str, intent: str, slots: Mapping[str, Any]) -> List[
     message = Message(data={TEXT: text})
     message.set(INTENT, {"name": intent, "confidence": 1.0})
     ConversationLanguage().process([message], tracker)
-    RegexMessageHandler().process([message], domain)
-    return list(message.get(ENTITIES) or [])
+    # A button's payload becomes a new message, with only the payload's entities.
+    (parsed,) = RegexMessageHandler().process([message], domain)
+    return list(parsed.get(ENTITIES) or [])

@@ -172,3 +172,16 @@ def test_a_stray_word_the_nlu_reads_as_forget_me_is_not_a_command(sqlite_url, te
         assert slots[item.id]  # it is an answer like any other
     else:
         assert _said(messages)[-1] == INSTRUMENT.scale.hint.get("en") and slots == {item.id: None}
+
+
+@pytest.mark.parametrize("language, farewell", [("en", "bye for now"), ("ms", "jumpa lagi nanti")])
+@pytest.mark.parametrize("form, slot", FORMS)
+def test_a_farewell_inside_a_form_pauses_the_interview_and_is_never_stored(sqlite_url, form, slot, language, farewell):
+    if slot != "consent":
+        consent(SENDER)
+    slots, messages = validate(
+        form, slot, tracker(farewell, "goodbye", {"language": language}, requested=slot, sender=SENDER)
+    )
+    assert slots.get(slot) is None
+    assert slots[STEP_SLOT] == "paused" and slots["requested_slot"] is None
+    assert not set(_said(messages)) & set(_hints(slot, language))

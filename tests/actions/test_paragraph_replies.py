@@ -92,3 +92,21 @@ def test_an_unclear_paragraph_gets_the_two_likeliest_themes_as_buttons(sqlite_ur
 def test_a_short_unclear_message_still_gets_what_sedia_can_do(sqlite_url):
     _, messages = run_action("action_explain_input", tracker("hmm not sure lah", "nlu_fallback", ranking=UNCLEAR))
     assert [m["response"] for m in messages] == ["utter_default"]
+
+
+@pytest.mark.parametrize(
+    "language, text", [("en", "ok that's all from me, thank you"), ("ms", "ok terima kasih, jumpa")]
+)
+def test_a_farewell_split_between_goodbye_and_thanks_gets_a_closing_not_a_fallback(sqlite_url, language, text):
+    split = [("nlu_fallback", 0.75), ("thanks", 0.6), ("goodbye", 0.3)]
+    _, messages = run_action(
+        "action_explain_input", tracker(text, "nlu_fallback", {"language": language}, ranking=split)
+    )
+    assert [m["response"] for m in messages] == ["utter_thanks"]
+
+
+def test_the_second_themes_button_keeps_its_theme_through_consent_and_the_profile(sqlite_url):
+    # A new user: consent comes first, then the profile, then the chosen theme's questions.
+    payload = '/start_assessment{"theme": "institutional"}'
+    slots, _ = run_action("action_next_step", tracker(payload, "start_assessment", {"focus_theme": "training"}))
+    assert slots["focus_theme"] == "institutional" and slots["interview_step"] == "consent"

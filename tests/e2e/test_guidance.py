@@ -191,7 +191,7 @@ FAREWELLS = {
         "selamat malam, terima kasih",
     ],
 }
-GREETING = {"en": "hello, I am a programme coordinator", "ms": "hai, saya penyelaras program"}
+GREETING = {"en": "hello", "ms": "selamat pagi"}
 
 
 def test_a_long_message_on_two_themes_gets_guidance_on_one_and_an_offer_of_both(sedia):

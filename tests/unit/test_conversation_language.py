@@ -35,7 +35,8 @@ def say(tracker: DialogueStateTracker, text: str, intent: str = "greet", page: O
     message = Message(data={TEXT: text, METADATA: {"language": page} if page else {}})
     message.set(INTENT, {"name": intent, "confidence": 0.99})
     ConversationLanguage().process([message], tracker)
-    RegexMessageHandler().process([message], DOMAIN)
+    # A button's payload becomes a new message, with only the payload's entities.
+    (message,) = RegexMessageHandler().process([message], DOMAIN)
     parsed = message.as_dict(only_output_properties=False)
     tracker.update(UserUttered(text, parsed[INTENT], parsed.get(ENTITIES, []), parse_data=parsed))
     events = asyncio.run(
