@@ -37,6 +37,7 @@ from bot.nlp.paragraph_set import (
     PARAGRAPH_GROUPS,
     Paragraph,
     ParagraphPrediction,
+    group_files,
     paragraphs,
     render_paragraphs,
     score_paragraphs,
@@ -95,12 +96,7 @@ def training_examples(nlu_dir: Path = NLU_DIR) -> List[Example]:
 
 def holdout_examples(holdout_dir: Path = HOLDOUT_DIR) -> List[Example]:
     """Every held-out example, labelled with its language group."""
-    examples: List[Example] = []
-    for group in LANGUAGE_GROUPS:
-        path = holdout_dir / f"{group}.yml"
-        if path.exists():
-            examples += read_examples(path, group)
-    return examples
+    return [e for path, group in group_files(holdout_dir, LANGUAGE_GROUPS) for e in read_examples(path, group)]
 
 
 # ----- training and prediction ----------------------------------------------------------

@@ -57,14 +57,14 @@ def read_paragraphs(path: Path, group: str) -> List[Paragraph]:
     ]
 
 
+def group_files(directory: Path, groups: Sequence[str]) -> List[Tuple[Path, str]]:
+    """The `<group>.yml` files of a folder that exist, each with its language group."""
+    return [(directory / f"{group}.yml", group) for group in groups if (directory / f"{group}.yml").exists()]
+
+
 def paragraphs(directory: Path = PARAGRAPH_DIR) -> List[Paragraph]:
     """Every paragraph of the set, labelled with its language group."""
-    found: List[Paragraph] = []
-    for group in PARAGRAPH_GROUPS:
-        path = directory / f"{group}.yml"
-        if path.exists():
-            found += read_paragraphs(path, group)
-    return found
+    return [p for path, group in group_files(directory, PARAGRAPH_GROUPS) for p in read_paragraphs(path, group)]
 
 
 @dataclass(frozen=True)
