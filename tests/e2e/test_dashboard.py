@@ -120,7 +120,10 @@ def test_only_conversations_with_consent_are_stored_and_reviewed(dashboard):
     assert any(m["fallback"] for m in transcript["messages"] if m["speaker"] == "user")
     assert all(sender not in str(transcript) for sender in senders)
     missed = _get(dashboard, "/api/v1/not-understood").json()["messages"]
-    assert {"text": NOT_UNDERSTOOD, "count": 5} == {k: missed[0][k] for k in ("text", "count")}
+    # Every person typed it once. Other messages may tie with it (an open answer the NLU
+    # was unsure of), so it is found by its text, not by its place in the list.
+    counts = {m["text"]: m["count"] for m in missed}
+    assert counts[NOT_UNDERSTOOD] == 5 and max(counts.values()) == 5
 
 
 def _events(sedia, sql: str) -> List[dict]:
