@@ -51,7 +51,7 @@ class ActionThemeGuidance(Action):
             topic = utter_mqa_answer(dispatcher, turn)
             return [SlotSet("mqa_topic", topic)]
         instrument = load_instrument()
-        theme_id = {theme.intent_name: theme.id for theme in instrument.themes}.get(turn.intent or "")
+        theme_id = instrument.theme_of_intent(turn.intent)
         if theme_id is None:
             dispatcher.utter_message(response="utter_default")
             return []

@@ -26,6 +26,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import yaml
 
 from bot.config.settings import REPO_ROOT
+from bot.core.instrument import load_instrument
 from bot.nlp import evaluate
 from bot.nlp.paragraph_set import PARAGRAPH_GROUPS, Paragraph, ParagraphPrediction, paragraphs, score_paragraphs
 from bot.nlp.paragraph_themes import ThemeModel, split_sentences
@@ -110,7 +111,7 @@ def threshold_tables(predictions: Sequence[ParagraphPrediction]) -> str:
 
 
 def _theme(intent: str) -> str:
-    return intent.removeprefix("theme_")
+    return load_instrument().theme_of_intent(intent) or intent
 
 
 def main() -> int:

@@ -170,6 +170,10 @@ class Instrument:
                 return theme
         raise KeyError(theme_id)
 
+    def theme_of_intent(self, intent: Optional[str]) -> Optional[str]:
+        """The id of the theme whose intent this is (`theme_training` -> `training`), or None."""
+        return next((theme.id for theme in self.themes if theme.intent_name == intent), None)
+
     def item(self, item_id: str) -> Item:
         """Return the item with this id (KeyError if unknown)."""
         return self._items[item_id]

@@ -29,12 +29,9 @@ class ThemeReading:
 
 
 def _themes(ranking: Sequence[Mapping[str, Any]]) -> Tuple[Tuple[str, float], ...]:
-    by_intent = {theme.intent_name: theme.id for theme in load_instrument().themes}
-    return tuple(
-        (by_intent[str(r.get("name"))], float(r.get("confidence") or 0.0))
-        for r in ranking
-        if str(r.get("name")) in by_intent
-    )
+    instrument = load_instrument()
+    found = ((instrument.theme_of_intent(r.get("name")), float(r.get("confidence") or 0.0)) for r in ranking)
+    return tuple((theme, score) for theme, score in found if theme is not None)
 
 
 def read_themes(primary_theme: str, ranking: Sequence[Mapping[str, Any]]) -> ThemeReading:

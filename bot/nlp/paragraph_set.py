@@ -96,8 +96,7 @@ class ParagraphPrediction:
 
 
 def _theme_of(intent: str) -> str:
-    by_intent = {theme.intent_name: theme.id for theme in load_instrument().themes}
-    return by_intent.get(intent, intent)
+    return load_instrument().theme_of_intent(intent) or intent
 
 
 @dataclass(frozen=True)

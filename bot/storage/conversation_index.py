@@ -59,9 +59,8 @@ class EventSummary:
 
 def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
     """Summarise events as Rasa serialises them (`Event.as_dict()`)."""
-    themes = load_instrument().themes
-    by_form = {theme.form_name: theme.id for theme in themes}
-    by_intent = {theme.intent_name: theme.id for theme in themes}
+    instrument = load_instrument()
+    by_form = {theme.form_name: theme.id for theme in instrument.themes}
     summary = EventSummary()
     # A message Sedia could not use counts once: read as nlu_fallback, or answered by a
     # fallback action when the NLU did place it.
@@ -78,9 +77,9 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
             summary.fallbacks += int(counted_message)
             if summary.channel is None and event.get("input_channel"):
                 summary.channel = str(event["input_channel"])
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent in by_intent:
-                summary.themes.add(by_intent[intent])
+            theme = instrument.theme_of_intent(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
+            if theme is not None:
+                summary.themes.add(theme)
         elif kind == "action":
             name = event.get("name")
             if name in FALLBACK_ACTIONS and not counted_message:

@@ -28,3 +28,11 @@ def test_the_two_likeliest_themes_are_offered_only_when_the_ranking_starts_with_
     assert likeliest_two(fallback) == ("quality", "infrastructure")
     assert likeliest_two(_ranking(("nlu_fallback", 0.75), ("ask_mqa", 0.6), ("theme_quality", 0.3))) is None
     assert likeliest_two(_ranking(("theme_quality", 0.9))) is None
+
+
+def test_an_intent_names_its_theme_only_when_it_is_a_themes_intent():
+    from bot.core.instrument import load_instrument
+
+    instrument = load_instrument()
+    assert [instrument.theme_of_intent(t.intent_name) for t in instrument.themes] == list(instrument.theme_ids)
+    assert instrument.theme_of_intent("ask_mqa") is None and instrument.theme_of_intent(None) is None
