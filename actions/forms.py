@@ -42,7 +42,7 @@ from bot.core.instrument import Item, Wording, load_instrument
 from bot.core.language import detect_language
 from bot.core.messages import message
 from bot.core.profile import facts_from_entities, parse_profile_field
-from bot.guidance.mqa import mqa_question_topic
+from bot.guidance.mqa_topics import mqa_question_topic
 from bot.nlp.gazetteer import load_gazetteer
 from bot.rasa_glue.domain import CONSENT_FORM, EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
 from bot.service.assessments import record_consent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,19 +12,43 @@ from actions.context import Turn
 from bot.core.instrument import load_instrument
 from bot.core.theme_reading import ThemeReading, read_themes
 from bot.guidance import theme_guidance_answer
+from bot.core.messages import message, name_mqa_in_full
+from bot.guidance.mqa import UNKNOWN, load_knowledge
 from bot.guidance.mqa import answer as mqa_answer
-from bot.guidance.mqa import choose_topic, detect_topic, mqa_question_topic
+from bot.guidance.mqa_topics import choose_topic, mqa_question_topic
 from bot.nlp.paragraph_themes import is_paragraph
 
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:
-    """Answer the MQA question in the latest message, with its sources; return the topic."""
-    # The NLU's mqa_topic entity names the topic; reading the text again finds the same
-    # topic when the message came without NLU (a form's validation, a test).
-    named = [detect_topic(value) for value in turn.entity_values("mqa_topic")]
-    topic = next((t for t in named if t), None) or choose_topic(turn.text)
-    dispatcher.utter_message(text=mqa_answer(topic, turn.language))
-    return topic
+    """Answer the MQA question in the latest message, with its sources; return the topic.
+
+    A topic button names its topic; typed text is read by the topic reader. When the reader
+    is unsure, Sedia offers the two likeliest topics as buttons and returns "unknown".
+    """
+    chosen = [value for value in turn.entity_values("mqa_topic") if value in load_knowledge().topics]
+    if turn.from_button and chosen:
+        topic: Optional[str] = chosen[0]
+        reading = None
+    else:
+        reading = choose_topic(turn.text)
+        topic = reading.topic
+    if topic is None and reading is not None:
+        offer_mqa_topics(dispatcher, reading.likeliest_two, turn.language)
+        return UNKNOWN
+    dispatcher.utter_message(text=mqa_answer(topic or UNKNOWN, turn.language))
+    return topic or UNKNOWN
+
+
+def offer_mqa_topics(dispatcher: CollectingDispatcher, topics: Tuple[str, str], language: str) -> None:
+    """Ask which of two MQA topics was meant, with a button for each."""
+    knowledge = load_knowledge()
+    buttons = []
+    for topic_id in topics:
+        name = knowledge.topics[topic_id].name
+        title = name.get(language) if name else topic_id
+        buttons.append({"title": title, "payload": f'/ask_mqa{{"mqa_topic": "{topic_id}"}}'})
+    text = name_mqa_in_full(message("mqa.which_topic", language, index=knowledge.index_url), language)
+    dispatcher.utter_message(text=text, buttons=buttons)
 
 
 class ActionAnswerMqa(Action):
@@ -46,7 +70,7 @@ class ActionThemeGuidance(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         turn = Turn.of(tracker)
-        if mqa_question_topic(turn.text):
+        if mqa_question_topic(turn.text) is not None:
             # "What quality assurance do we need?" asks about MQA's rules, not a problem.
             topic = utter_mqa_answer(dispatcher, turn)
             return [SlotSet("mqa_topic", topic)]

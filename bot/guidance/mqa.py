@@ -1,15 +1,15 @@
 """Answers to coordinators' MQA questions, from the knowledge base in mqa.yml and mqa_facts.yml.
 
-A question is matched to a topic by the topic's keywords in either language (the same
-keywords feed the `mqa_topic` entity of Sedia's spaCy pipeline). Each answer states only
-facts it cites, and ends with their sources. A question that matches no topic gets the
-honest "I don't know" answer with MQA's guideline index.
+Which topic a question asks about is read by bot/guidance/mqa_topics.py. Each topic's
+keywords here (in either language) also feed the `mqa_topic` entity of Sedia's spaCy
+pipeline and tell a question about MQA from a readiness problem. Each answer states only
+facts it cites, and ends with their sources.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
@@ -109,7 +109,9 @@ class Fact:
 
 @dataclass(frozen=True)
 class Topic:
-    """One topic of the knowledge base: its statements, the facts they cite and its keywords.
+    """One topic of the knowledge base: its statements, the facts they cite, its keywords,
+    its name on a button, and questions that ask about it (`asked`, which the topic reader
+    in bot/guidance/mqa_topics.py learns from).
 
     `requires` and `good_practice` hold the checklist topic's two lists: what MQA requires,
     and good practice from elsewhere that is not an MQA rule.
@@ -119,6 +121,8 @@ class Topic:
     statements: Tuple[Statement, ...]
     keywords: Dict[str, Tuple[str, ...]]
     says_unknown: bool
+    name: Optional[Wording] = None
+    asked: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     requires: Tuple[Statement, ...] = ()
     good_practice: Tuple[Statement, ...] = ()
     facts: Tuple[Fact, ...] = ()
@@ -212,6 +216,8 @@ def load_knowledge(directory: str = str(GUIDANCE_DIR)) -> Knowledge:
                 lang: tuple(str(k).lower() for k in (raw.get("keywords") or {}).get(lang) or ()) for lang in LANGUAGES
             },
             says_unknown=bool(raw.get("unknown")),
+            name=Wording({lang: str(raw["name"][lang]) for lang in LANGUAGES}) if raw.get("name") else None,
+            asked={lang: tuple(str(q) for q in (raw.get("asked") or {}).get(lang) or ()) for lang in LANGUAGES},
             requires=_statements(checklist.get("mqa_requires"), f"MQA topic {tid} requirements"),
             good_practice=_statements(checklist.get("good_practice"), f"MQA topic {tid} good practice"),
         )
@@ -294,22 +300,10 @@ def is_question(text: Optional[str]) -> bool:
     return said.endswith("?") or bool(words and words[0].strip("?") in _QUESTION_WORDS)
 
 
-def mqa_question_topic(text: Optional[str]) -> Optional[str]:
-    """The topic of a message that is a question naming an MQA topic, else None.
-
-    The NLU may be unsure of such a question ("perlukah hasil pembelajaran") or read it as
-    a readiness problem ("what quality assurance do we need"); its topic words settle it.
-    """
-    topic = detect_topic(text)
-    return topic if topic and is_question(text) else None
-
-
-def choose_topic(text: Optional[str]) -> str:
-    """The topic to answer: named in the message, else a general overview, else "unknown"."""
-    topic = detect_topic(text)
-    if topic:
-        return topic
-    return OVERVIEW if is_general_question(text) else UNKNOWN
+def names_mqa(text: Optional[str]) -> bool:
+    """True when a message names MQA itself ("MQA", "MQA wise", "Agensi Kelayakan Malaysia")."""
+    said = _normalise(text or "")
+    return bool(re.search(r"(?<![\w-])mqa(?![\w-])|agensi kelayakan", said))
 
 
 def sources(topic: Topic) -> List[str]:

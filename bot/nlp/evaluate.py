@@ -8,7 +8,10 @@ in (`data/nlu/<language>/`, `tests/nlu_holdout/<language>.yml`, `tests/nlu_parag
   messages of `tests/nlu_paragraphs/` (bot/nlp/paragraph_set.py has their figures);
 - **held-out**: the same model classifies the short messages of `tests/nlu_holdout/`;
   neither set is ever trained on;
-- **cross-validation**: stratified 5-fold cross-validation over `data/nlu`.
+- **cross-validation**: stratified 5-fold cross-validation over `data/nlu`;
+- **MQA topics**: the topic reader (bot/guidance/mqa_topics.py) on the natural MQA
+  questions of `tests/nlu_mqa_topics/`, and how often the trained NLU takes them as MQA
+  questions (bot/nlp/mqa_topic_set.py).
 
 It prints Markdown tables, writes them with the raw predictions to the output folder,
 and exits 1 when a target is missed in any language.
@@ -32,6 +35,9 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 from bot.config.settings import REPO_ROOT
 from bot.core.instrument import load_instrument
+from bot.guidance.mqa import detect_topic, names_mqa
+from bot.guidance.mqa_topics import mqa_question_topic
+from bot.nlp.mqa_topic_set import MQA_TOPIC_DIR, MQA_TOPIC_GROUPS, render_topics, score_topics, topic_questions
 from bot.nlp.paragraph_set import (
     PARAGRAPH_DIR,
     PARAGRAPH_GROUPS,
@@ -257,17 +263,36 @@ def render(title: str, scores: Sequence[GroupScores]) -> str:
 
 
 # ----- command line -------------------------------------------------------------------
-def run(config: Path, nlu_dir: Path, holdout_dir: Path, paragraph_dir: Path, out: Path, n_folds: int) -> int:
+def taken_as_mqa_question(result: dict) -> bool:
+    """True when Sedia's actions answer this parsed message with MQA guidance: read as
+    `ask_mqa`, or a theme or fallback reading of a question about MQA (actions/guidance.py,
+    actions/fallback.py)."""
+    intent = (result.get("intent") or {}).get("name") or ""
+    text = result.get("text") or ""
+    if intent == "ask_mqa":
+        return True
+    if intent in THEME_INTENTS:
+        return mqa_question_topic(text) is not None
+    return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and bool(detect_topic(text) or names_mqa(text))
+
+
+def run(
+    config: Path, nlu_dir: Path, holdout_dir: Path, paragraph_dir: Path, out: Path, n_folds: int, topic_dir: Path
+) -> int:
     """Run the measurements, print and write the report; 0 when every target is met."""
     out.mkdir(parents=True, exist_ok=True)
     train = training_examples(nlu_dir)
     held_out = holdout_examples(holdout_dir)
     long_messages = paragraphs(paragraph_dir)
+    questions = topic_questions(topic_dir)
     with tempfile.TemporaryDirectory(prefix="sedia-nlu-eval-") as tmp:
         work = Path(tmp)
         full_model = _train(train, config, nlu_dir, work, "full")
         holdout_predictions = _predict(full_model, held_out)
         paragraph_predictions = _predict_paragraphs(full_model, long_messages)
+        routed = {
+            q.text: taken_as_mqa_question(r) for q, r in zip(questions, _parse_all(full_model, [q.text for q in questions]))
+        }
         cv_predictions: List[Prediction] = []
         for number, (train_idx, test_idx) in enumerate(folds(train, n_folds) if n_folds > 1 else [], start=1):
             print(f"fold {number}/{n_folds}: training on {len(train_idx)}, testing {len(test_idx)}", flush=True)
@@ -276,10 +301,12 @@ def run(config: Path, nlu_dir: Path, holdout_dir: Path, paragraph_dir: Path, out
     holdout_scores = [s for g in LANGUAGE_GROUPS if (s := score(holdout_predictions, g))]
     cv_scores = [s for g in LANGUAGE_GROUPS if (s := score(cv_predictions, g))]
     paragraph_scores = [s for g in PARAGRAPH_GROUPS if (s := score_paragraphs(paragraph_predictions, g))]
+    topic_scores = [s for g in MQA_TOPIC_GROUPS if (s := score_topics(questions, g, routed=routed))]
     sections = [
         render_paragraphs(
             f"Paragraphs (tests/nlu_paragraphs, {len(long_messages)} messages)", paragraph_scores, GROUP_NAMES
         ),
+        render_topics(f"MQA questions asked naturally (tests/nlu_mqa_topics, {len(questions)} questions)", topic_scores, GROUP_NAMES),
         render(f"Held-out split (tests/nlu_holdout, {len(held_out)} messages)", holdout_scores),
     ]
     if cv_scores:
@@ -304,9 +331,11 @@ def run(config: Path, nlu_dir: Path, holdout_dir: Path, paragraph_dir: Path, out
     )
     short_met = meets_target(holdout_scores) and meets_target(cv_scores)
     long_met = all(s.met for s in paragraph_scores)
+    topics_met = bool(topic_scores) and all(s.met for s in topic_scores)
     print(f"Short messages (theme intents, macro F1 >= {THEME_TARGET:.2f} in every language): {_verdict(short_met)}")
     print(f"Paragraphs (macro F1, top-2 recall, confidence gap in every language): {_verdict(long_met)}")
-    return 0 if short_met and long_met else 1
+    print(f"MQA topics (topic accuracy in every language): {_verdict(topics_met)}")
+    return 0 if short_met and long_met and topics_met else 1
 
 
 def _verdict(met: bool) -> str:
@@ -320,6 +349,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--nlu", type=Path, default=NLU_DIR)
     parser.add_argument("--holdout", type=Path, default=HOLDOUT_DIR)
     parser.add_argument("--paragraphs", type=Path, default=PARAGRAPH_DIR)
+    parser.add_argument("--mqa-topics", type=Path, default=MQA_TOPIC_DIR)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "nlu-eval")
     parser.add_argument("--folds", type=int, default=5, help="0 skips the cross-validation")
     args = parser.parse_args(argv)
@@ -331,7 +361,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     # Rasa logs every parsed message at debug level; the report is what matters here.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-    return run(args.config, args.nlu, args.holdout, args.paragraphs, args.out, args.folds)
+    return run(args.config, args.nlu, args.holdout, args.paragraphs, args.out, args.folds, args.mqa_topics)
 
 
 if __name__ == "__main__":

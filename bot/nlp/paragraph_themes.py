@@ -13,8 +13,8 @@ confidence than DIET's: a paragraph split between two themes scores about half o
 docs/nlu-paragraphs.md: DIET alone, each reading alone, mixes with DIET's scores, and the
 first sentence weighted more.
 
-This module is pure scikit-learn; bot/nlp/paragraph_component.py runs it inside Rasa's
-pipeline.
+The classifier is bot/nlp/text_classifier.py; bot/nlp/paragraph_component.py runs this
+reader inside Rasa's pipeline.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.nlp.text_classifier import TextClassifier
 
 # Shorter messages are DIET's: they are what it was trained and tested on.
 MIN_PARAGRAPH_WORDS = 20
@@ -80,36 +82,17 @@ class ThemeScores:
         return self.ranking[1]
 
 
-class ThemeModel:
-    """A linear classifier of single sentences into themes, over word and character n-grams.
+class ThemeModel(TextClassifier):
+    """The sentence classifier, trained on the theme intents' examples, read per paragraph."""
 
-    Character n-grams carry Malay affixes and English-Malay mixing ("bajetnya", "lecturer
-    kami") that a word vocabulary trained on short examples has not seen.
-    """
-
-    def __init__(self, regularisation: float = 16.0) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
-
-        features = make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
-        )
-        classifier = LogisticRegression(C=regularisation, max_iter=2000, class_weight="balanced")
-        self._pipeline = make_pipeline(features, classifier)
-        self.themes: Tuple[str, ...] = ()
-
-    def fit(self, texts: Sequence[str], themes: Sequence[str]) -> "ThemeModel":
-        """Learn from short labelled messages."""
-        self._pipeline.fit([t.lower() for t in texts], list(themes))
-        self.themes = tuple(str(c) for c in self._pipeline.classes_)
-        return self
+    @property
+    def themes(self) -> Tuple[str, ...]:
+        """The theme intents it was trained on."""
+        return self.labels
 
     def sentence_scores(self, sentences: Sequence[str]) -> List[Dict[str, float]]:
         """Each sentence's probability per theme."""
-        rows = self._pipeline.predict_proba([s.lower() for s in sentences])
-        return [{theme: float(p) for theme, p in zip(self.themes, row)} for row in rows]
+        return self.scores(sentences)
 
     def paragraph_scores(self, text: str) -> ThemeScores:
         """The paragraph's themes: the mean of its sentences' probabilities, averaged with

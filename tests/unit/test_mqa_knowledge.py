@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from bot.guidance.mqa import MAX_ANSWER_WORDS, OVERVIEW, UNKNOWN, answer, choose_topic, load_knowledge
+from bot.guidance.mqa import MAX_ANSWER_WORDS, OVERVIEW, UNKNOWN, answer, load_knowledge
+from bot.guidance.mqa_topics import choose_topic
 
 KNOWLEDGE = load_knowledge()
 TOPICS = sorted(t for t in KNOWLEDGE.topics if t not in (OVERVIEW, UNKNOWN))
@@ -125,7 +126,7 @@ def test_every_topic_has_questions():
 @pytest.mark.parametrize("language", ["en", "ms"])
 def test_each_topic_is_found_for_three_phrasings(topic, language):
     for question in QUESTIONS[topic][language]:
-        assert choose_topic(question) == topic, question
+        assert choose_topic(question).topic == topic, question
 
 
 @pytest.mark.parametrize("topic", sorted(KNOWLEDGE.topics))
@@ -154,19 +155,18 @@ def test_every_number_in_an_answer_comes_from_the_facts_it_cites(topic, language
     assert _numbers(body) - sourced == set(), f"{topic}/{language} states numbers it does not source"
 
 
-@pytest.mark.parametrize(
-    "question",
-    ["how much does MQA charge to evaluate a course?", "berapa yuran MQA untuk penilaian?", "who is the CEO of MQA"],
-)
-def test_questions_outside_the_knowledge_base_get_an_honest_answer(question):
-    assert choose_topic(question) == UNKNOWN
+@pytest.mark.parametrize("question", ["how much does MQA charge to evaluate a course?", "berapa yuran MQA untuk penilaian?"])
+def test_questions_outside_the_knowledge_base_are_not_answered_as_a_topic(question):
+    # Sedia offers the two likeliest topics, with MQA's guideline index for anything else
+    # (tests/actions/test_mqa_topic_offer.py); the "unknown" answer says the same.
+    assert choose_topic(question).topic is None
     text = answer(UNKNOWN, "en")
     assert "I don't know" in text and KNOWLEDGE.index_url in text
 
 
 def test_a_general_question_gets_the_overview():
     for question in ("what does MQA say about micro-credentials?", "apa kata MQA?", "/ask_mqa"):
-        assert choose_topic(question) == OVERVIEW
+        assert choose_topic(question).topic == OVERVIEW
 
 
 def test_unverified_points_are_said_to_be_unverified():

@@ -1,0 +1,117 @@
+"""Which MQA topic a question asks about, read by a classifier rather than by keywords (issue 18).
+
+Keywords miss how coordinators really ask: "what should be in place before we offer a
+micro-credential, MQA wise?" names no keyword of the checklist topic. A small text
+classifier (bot/nlp/text_classifier.py) learns each topic from the questions in its
+`asked` list in bot/guidance/mqa.yml, and from its keywords, in both languages; a keyword
+in the message then weighs for its topic. It trains in about a second, the first time the
+action server needs it.
+
+When the likeliest topic is below `THRESHOLD`, or within `AMBIGUITY` of the next, the reading
+is unsure and Sedia offers the two likeliest topics as buttons instead of guessing or
+saying "I don't know". `make nlu-eval` measures this on the natural phrasings kept aside in
+tests/nlu_mqa_topics/ (bot/nlp/mqa_topic_set.py), thresholds included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import List, Optional, Tuple
+
+from bot.guidance.mqa import (
+    OVERVIEW,
+    UNKNOWN,
+    Knowledge,
+    detect_topic,
+    is_general_question,
+    is_question,
+    load_knowledge,
+    names_mqa,
+)
+from bot.nlp.text_classifier import TextClassifier
+
+# Tuned on tests/nlu_mqa_topics/ (the table `make nlu-eval` writes): at these values Sedia
+# answers about nine questions in ten, and offers two topics for the rest.
+THRESHOLD = 0.35
+AMBIGUITY = 0.10
+REGULARISATION = 16.0
+# A keyword of the topic in the message adds this much to the topic's score before the
+# scores are renormalised: evidence, not a verdict ("how long does MQA take to approve?"
+# has the credit topic's "how long" and is about accreditation).
+KEYWORD_WEIGHT = 0.2
+
+
+@dataclass(frozen=True)
+class TopicReading:
+    """The topics a question may ask about, likeliest first, and whether one is clear."""
+
+    ranking: Tuple[Tuple[str, float], ...]
+    threshold: float = THRESHOLD
+    ambiguity: float = AMBIGUITY
+
+    @property
+    def topic(self) -> Optional[str]:
+        """The topic to answer, or None when the reading is unsure."""
+        (best, score), (_, second) = self.ranking[0], self.ranking[1]
+        return best if score >= self.threshold and score - second >= self.ambiguity else None
+
+    @property
+    def likeliest_two(self) -> Tuple[str, str]:
+        """The two topics to offer when the reading is unsure."""
+        return self.ranking[0][0], self.ranking[1][0]
+
+
+def training_questions(knowledge: Knowledge) -> List[Tuple[str, str]]:
+    """(question, topic) pairs the reader learns from: each topic's `asked` questions and
+    keywords, in every language. Topics with no questions (the "unknown" answer) are left out."""
+    pairs: List[Tuple[str, str]] = []
+    for topic in knowledge.topics.values():
+        if topic.id == UNKNOWN:
+            continue
+        for language, questions in topic.asked.items():
+            pairs += [(q, topic.id) for q in questions]
+            pairs += [(k, topic.id) for k in topic.keywords.get(language, ())]
+    return pairs
+
+
+def train_reader(pairs: List[Tuple[str, str]], regularisation: float = REGULARISATION) -> TextClassifier:
+    """A topic classifier trained on (question, topic) pairs."""
+    return TextClassifier(regularisation).fit([q for q, _ in pairs], [t for _, t in pairs])
+
+
+@lru_cache(maxsize=1)
+def topic_reader() -> TextClassifier:
+    """The classifier of the shipped knowledge base, trained once per process."""
+    return train_reader(training_questions(load_knowledge()))
+
+
+def read_topic(text: str) -> TopicReading:
+    """Which topic `text` asks about: the shipped classifier's scores, with the topic whose
+    keyword the message names weighted up by KEYWORD_WEIGHT."""
+    scores = dict(topic_reader().ranking(text))
+    named = detect_topic(text)
+    if named in scores:
+        scores[named] += KEYWORD_WEIGHT
+    total = sum(scores.values())
+    return TopicReading(tuple(sorted(((t, s / total) for t, s in scores.items()), key=lambda item: item[1], reverse=True)))
+
+
+def choose_topic(text: Optional[str]) -> TopicReading:
+    """What to answer: a general question ("what does MQA say?", the "Ask about MQA" button)
+    gets the overview; any other question, the topic the reader finds, if it is sure."""
+    if is_general_question(text):
+        return TopicReading(((OVERVIEW, 1.0), (UNKNOWN, 0.0)))
+    return read_topic(text or "")
+
+
+def mqa_question_topic(text: Optional[str]) -> Optional[TopicReading]:
+    """The reading of a message that is a question about MQA, else None.
+
+    The NLU may be unsure of such a question ("perlukah hasil pembelajaran") or read it as a
+    readiness problem ("what quality assurance do we need"). It asks about MQA when it is a
+    question and names MQA or one of the knowledge base's topic words.
+    """
+    if not is_question(text) or not (names_mqa(text) or detect_topic(text)):
+        return None
+    return choose_topic(text)
