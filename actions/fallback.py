@@ -15,6 +15,7 @@ from bot.core.input_checks import explain_problem, find_problem
 from bot.core.instrument import load_instrument
 from bot.core.theme_reading import likeliest_two
 from bot.guidance.mqa import detect_topic, names_mqa
+from bot.guidance.mqa_topics import mqa_question_topic
 from bot.nlp.paragraph_themes import is_paragraph
 
 
@@ -34,8 +35,11 @@ class ActionExplainInput(Action):
         elif choice is not None:
             # A long message split between two themes: ask, rather than answer the wrong one.
             ask_which_theme(dispatcher, choice, turn.language)
-        elif problem is None and (detect_topic(turn.text) or names_mqa(turn.text)):
-            # Unsure of the intent, but the message names MQA or one of its topics: answer it.
+        elif problem is None and (
+            detect_topic(turn.text) or names_mqa(turn.text) or mqa_question_topic(turn.text) is not None
+        ):
+            # Unsure of the intent, but the message names MQA or one of its topics, or asks
+            # a question whose topic is clear: answer it.
             utter_mqa_answer(dispatcher, turn)
         elif problem is None:
             dispatcher.utter_message(response="utter_default")

@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Turn
 from bot.core.instrument import load_instrument
+from bot.core.messages import message, name_mqa_in_full
 from bot.core.theme_reading import ThemeReading, read_themes
 from bot.guidance import theme_guidance_answer
-from bot.core.messages import message, name_mqa_in_full
 from bot.guidance.mqa import UNKNOWN, load_knowledge
 from bot.guidance.mqa import answer as mqa_answer
 from bot.guidance.mqa_topics import choose_topic, mqa_question_topic

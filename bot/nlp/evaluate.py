@@ -48,6 +48,7 @@ from bot.nlp.paragraph_set import (
     render_paragraphs,
     score_paragraphs,
 )
+from bot.nlp.report_tables import section_head
 
 NLU_DIR = REPO_ROOT / "data" / "nlu"
 HOLDOUT_DIR = REPO_ROOT / "tests" / "nlu_holdout"
@@ -241,12 +242,18 @@ def meets_target(scores: Iterable[GroupScores]) -> bool:
 
 def render(title: str, scores: Sequence[GroupScores]) -> str:
     """A Markdown section: macro F1 per language, then F1 per theme intent per language."""
-    lines = [
-        f"### {title}",
-        "",
-        "| language | examples | theme intents, macro F1 | all intents, macro F1 | accuracy | fallback rate | target |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = section_head(
+        title,
+        [
+            "language",
+            "examples",
+            "theme intents, macro F1",
+            "all intents, macro F1",
+            "accuracy",
+            "fallback rate",
+            "target",
+        ],
+    )
     for s in scores:
         verdict = "met" if s.macro_themes >= THEME_TARGET else f"missed (< {THEME_TARGET:.2f})"
         lines.append(
@@ -273,7 +280,9 @@ def taken_as_mqa_question(result: dict) -> bool:
         return True
     if intent in THEME_INTENTS:
         return mqa_question_topic(text) is not None
-    return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and bool(detect_topic(text) or names_mqa(text))
+    return intent == DEFAULT_NLU_FALLBACK_INTENT_NAME and bool(
+        detect_topic(text) or names_mqa(text) or mqa_question_topic(text) is not None
+    )
 
 
 def run(
@@ -291,7 +300,8 @@ def run(
         holdout_predictions = _predict(full_model, held_out)
         paragraph_predictions = _predict_paragraphs(full_model, long_messages)
         routed = {
-            q.text: taken_as_mqa_question(r) for q, r in zip(questions, _parse_all(full_model, [q.text for q in questions]))
+            q.text: taken_as_mqa_question(r)
+            for q, r in zip(questions, _parse_all(full_model, [q.text for q in questions]))
         }
         cv_predictions: List[Prediction] = []
         for number, (train_idx, test_idx) in enumerate(folds(train, n_folds) if n_folds > 1 else [], start=1):
@@ -306,7 +316,11 @@ def run(
         render_paragraphs(
             f"Paragraphs (tests/nlu_paragraphs, {len(long_messages)} messages)", paragraph_scores, GROUP_NAMES
         ),
-        render_topics(f"MQA questions asked naturally (tests/nlu_mqa_topics, {len(questions)} questions)", topic_scores, GROUP_NAMES),
+        render_topics(
+            f"MQA questions asked naturally (tests/nlu_mqa_topics, {len(questions)} questions)",
+            topic_scores,
+            GROUP_NAMES,
+        ),
         render(f"Held-out split (tests/nlu_holdout, {len(held_out)} messages)", holdout_scores),
     ]
     if cv_scores:

@@ -22,6 +22,7 @@ import yaml
 
 from bot.config.settings import REPO_ROOT
 from bot.guidance.mqa_topics import TopicReading, read_topic
+from bot.nlp.report_tables import section_head
 
 MQA_TOPIC_DIR = REPO_ROOT / "tests" / "nlu_mqa_topics"
 MQA_TOPIC_GROUPS = ("en", "ms")
@@ -51,7 +52,9 @@ def read_questions(path: Path, group: str) -> List[TopicQuestion]:
 def topic_questions(directory: Path = MQA_TOPIC_DIR) -> List[TopicQuestion]:
     """Every question of the set, labelled with its language."""
     return [
-        q for group in MQA_TOPIC_GROUPS if (directory / f"{group}.yml").exists()
+        q
+        for group in MQA_TOPIC_GROUPS
+        if (directory / f"{group}.yml").exists()
         for q in read_questions(directory / f"{group}.yml", group)
     ]
 
@@ -103,13 +106,20 @@ def score_topics(
 
 def render_topics(title: str, scores: Sequence[TopicScores], names: Dict[str, str]) -> str:
     """A Markdown section with the figures per language and the target."""
-    lines = [
-        f"### {title}",
-        "",
-        "| language | questions | topic accuracy | answered | answered right | asked back | right topic "
-        "among the two offered | taken as an MQA question by the NLU | target |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = section_head(
+        title,
+        [
+            "language",
+            "questions",
+            "topic accuracy",
+            "answered",
+            "answered right",
+            "asked back",
+            "right topic among the two offered",
+            "taken as an MQA question by the NLU",
+            "target",
+        ],
+    )
     for s in scores:
         routed = f"{s.routed_to_mqa:.0%}" if s.routed_to_mqa is not None else "not measured"
         lines.append(

@@ -17,6 +17,7 @@ import yaml
 
 from bot.config.settings import REPO_ROOT
 from bot.core.instrument import load_instrument
+from bot.nlp.report_tables import section_head
 
 PARAGRAPH_DIR = REPO_ROOT / "tests" / "nlu_paragraphs"
 PARAGRAPH_GROUPS = ("en", "ms", "mixed")
@@ -177,13 +178,20 @@ def score_paragraphs(predictions: Sequence[ParagraphPrediction], group: str) -> 
 
 def render_paragraphs(title: str, scores: Sequence[ParagraphScores], names: Dict[str, str]) -> str:
     """A Markdown section with the figures per language and the targets."""
-    lines = [
-        f"### {title}",
-        "",
-        "| language | messages | primary theme, macro F1 | top-2 recall | mean confidence, right | "
-        "mean confidence, wrong | gap | ECE | targets |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = section_head(
+        title,
+        [
+            "language",
+            "messages",
+            "primary theme, macro F1",
+            "top-2 recall",
+            "mean confidence, right",
+            "mean confidence, wrong",
+            "gap",
+            "ECE",
+            "targets",
+        ],
+    )
     for s in scores:
         lines.append(
             f"| {names[s.group]} | {s.messages} | {s.macro_f1:.3f} | {s.top2_recall:.3f} | "

@@ -9,7 +9,10 @@ from bot.guidance.mqa_topics import choose_topic
 from tests.actions.test_form_validation import run_action, tracker
 
 KNOWLEDGE = load_knowledge()
-UNCLEAR = {"en": "how much does MQA charge to evaluate a course?", "ms": "berapa yuran MQA untuk penilaian?"}
+UNCLEAR = {
+    "en": "how long does it take for MQA to endorse a micro-credential?",
+    "ms": "berapa lama MQA ambil masa untuk luluskan kursus pendek?",
+}
 NATURAL = {
     "en": "what should be in place before we offer a micro-credential, MQA wise?",
     "ms": "apa yang perlu ada sebelum kami tawarkan mikro-kredensial dari segi MQA?",

@@ -38,6 +38,32 @@ def test_a_question_outside_the_knowledge_base_gets_an_honest_answer(sedia):
     assert "I don't know that one" in chat.joined() and KNOWLEDGE.index_url in chat.joined()
 
 
+NATURAL_MQA = {
+    "en": "what should be in place before we offer a micro-credential, MQA wise?",
+    "ms": "apa yang perlu ada sebelum kami tawarkan mikro-kredensial dari segi MQA?",
+}
+UNCLEAR_MQA = {
+    "en": "how long does it take for MQA to endorse a micro-credential?",
+    "ms": "berapa lama MQA ambil masa untuk luluskan kursus pendek?",
+}
+
+
+def test_mqa_questions_asked_naturally_are_answered_and_an_unclear_one_offers_two_topics(sedia):
+    for language in ("en", "ms"):
+        chat = sedia.chat()
+        chat.say(NATURAL_MQA[language])
+        assert answer("qa_checklist", language) in chat.joined(), chat.texts
+        chat.say(UNCLEAR_MQA[language])
+        offer = chat.last[-1]
+        names = {t.name.get(language): t.id for t in KNOWLEDGE.topics.values() if t.name}
+        assert len(offer.buttons) == 2 and all(b["title"] in names for b in offer.buttons), chat.texts
+        assert KNOWLEDGE.index_url in offer.text
+        # Pressing a topic answers that topic.
+        chosen = offer.buttons[1]["title"]
+        chat.press(chosen)
+        assert answer(names[chosen], language) in chat.joined(), chat.texts
+
+
 def test_an_mqa_question_inside_the_interview_then_the_same_question(sedia):
     chat = sedia.chat()
     chat.say("start assessment")

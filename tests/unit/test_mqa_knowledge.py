@@ -155,11 +155,11 @@ def test_every_number_in_an_answer_comes_from_the_facts_it_cites(topic, language
     assert _numbers(body) - sourced == set(), f"{topic}/{language} states numbers it does not source"
 
 
-@pytest.mark.parametrize("question", ["how much does MQA charge to evaluate a course?", "berapa yuran MQA untuk penilaian?"])
-def test_questions_outside_the_knowledge_base_are_not_answered_as_a_topic(question):
-    # Sedia offers the two likeliest topics, with MQA's guideline index for anything else
-    # (tests/actions/test_mqa_topic_offer.py); the "unknown" answer says the same.
-    assert choose_topic(question).topic is None
+@pytest.mark.parametrize(
+    "question", ["how much does MQA charge to evaluate a course?", "berapa yuran MQA untuk penilaian?"]
+)
+def test_questions_outside_the_knowledge_base_get_an_honest_answer(question):
+    assert choose_topic(question).topic == UNKNOWN
     text = answer(UNKNOWN, "en")
     assert "I don't know" in text and KNOWLEDGE.index_url in text
 
