@@ -61,10 +61,13 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
     """Summarise events as Rasa serialises them (`Event.as_dict()`)."""
     instrument = load_instrument()
     by_form = {theme.form_name: theme.id for theme in instrument.themes}
+    answer_slots = {item.id for item in instrument.items}
     summary = EventSummary()
     # A message Sedia could not use counts once: read as nlu_fallback, or answered by a
-    # fallback action when the NLU did place it.
+    # fallback action when the NLU did place it. An open answer the NLU was unsure of but
+    # the interview stored was used after all, and does not count.
     counted_message = False
+    answer_stored = False
     for event in events:
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
@@ -75,6 +78,7 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
             summary.user_messages += 1
             counted_message = ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "nlu_fallback"
             summary.fallbacks += int(counted_message)
+            answer_stored = False
             if summary.channel is None and event.get("input_channel"):
                 summary.channel = str(event["input_channel"])
             theme = instrument.theme_of_intent(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
@@ -82,18 +86,26 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
                 summary.themes.add(theme)
         elif kind == "action":
             name = event.get("name")
-            if name in FALLBACK_ACTIONS and not counted_message:
+            if name in FALLBACK_ACTIONS and not counted_message and not answer_stored:
                 summary.fallbacks += 1
                 counted_message = True
             if name in by_form:
                 summary.themes.add(by_form[name])
         elif kind == "active_loop" and event.get("name") in by_form:
             summary.themes.add(by_form[event["name"]])
+        elif kind == "slot" and event.get("name") in answer_slots and stored_answer(event):
+            summary.fallbacks -= int(counted_message and not answer_stored)
+            answer_stored = True
         elif kind == "slot" and event.get("name") == "institution":
             value = event.get("value")
             summary.institution = str(value) if value else None
             summary.institution_set = True
     return summary
+
+
+def stored_answer(event: Dict[str, Any]) -> bool:
+    """True for a slot event that stores an answer (a value, not a cleared slot)."""
+    return event.get("value") not in (None, "")
 
 
 def _themes_text(themes: Set[str]) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config.identity import conversation_pseudonym
 from bot.config.settings import tracker_url
+from bot.core.instrument import load_instrument
 from bot.storage import conversation_index as index
 from bot.storage.db import dispose_all, engine_for
 
@@ -278,6 +279,34 @@ class NotUnderstood:
         }
 
 
+def _answers_stored_after(connection: Any, fallbacks: List[Any]) -> Set[int]:
+    """The ids of the fallback messages after which, before the next user message, the
+    interview stored an answer. One query, over the conversations that had a fallback."""
+    if not fallbacks:
+        return set()
+    senders = {row[1] for row in fallbacks}
+    wanted = {row[0] for row in fallbacks}
+    answer_slots = {item.id for item in load_instrument().items}
+    later = (
+        select(events.c.id, events.c.sender_id, events.c.type_name, events.c.data)
+        .where(events.c.sender_id.in_(senders), events.c.type_name.in_(("user", "slot")))
+        .where(events.c.id >= min(wanted))
+        .order_by(events.c.sender_id, events.c.id)
+    )
+    stored: Set[int] = set()
+    open_message: Dict[str, Optional[int]] = {}
+    for event_id, sender, kind, data in connection.execute(later):
+        if kind == "user":
+            open_message[sender] = event_id if event_id in wanted else None
+            continue
+        message_id = open_message.get(sender)
+        event = _event_data(data) if message_id is not None else None
+        if event and event.get("name") in answer_slots and index.stored_answer(event):
+            stored.add(message_id)
+            open_message[sender] = None
+    return stored
+
+
 def not_understood(
     visible: Visible, wanted: ConversationFilter, engine: Optional[Engine] = None, limit: int = 200
 ) -> List[NotUnderstood]:
@@ -286,7 +315,7 @@ def not_understood(
     engine = engine or tracker_engine()
     if not _ready(engine):
         return []
-    query = select(events.c.sender_id, events.c.timestamp, events.c.data).where(
+    query = select(events.c.id, events.c.sender_id, events.c.timestamp, events.c.data).where(
         events.c.type_name == "user", events.c.intent_name == DEFAULT_NLU_FALLBACK_INTENT_NAME
     )
     if not visible.everything:
@@ -295,7 +324,11 @@ def not_understood(
     query = _within_dates(query, wanted)
     grouped: Dict[str, NotUnderstood] = {}
     with engine.connect() as connection:
-        for _sender, timestamp, data in connection.execute(query):
+        rows = connection.execute(query).all()
+        stored = _answers_stored_after(connection, rows)
+        for event_id, _sender, timestamp, data in rows:
+            if event_id in stored:
+                continue  # an open answer the interview stored: understood after all
             event = _event_data(data)
             if event is None:
                 continue

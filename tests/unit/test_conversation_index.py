@@ -183,3 +183,21 @@ def test_not_understood_reads_only_the_visible_conversations(many):
     [um] = not_understood(Visible(institution="UM"), ConversationFilter(), engine)
     assert um.count == 7  # n = 5, 15, 25, ... odd multiples of 5 below 75
     assert not_understood(Visible(institution=None), ConversationFilter(), engine) == []
+
+
+def test_an_open_answer_the_interview_stored_is_not_counted_as_not_understood(sqlite_url):
+    from bot.core.instrument import load_instrument
+
+    open_item = load_instrument().open_item_ids[0]
+    store, tracker = _greeted(sqlite_url, "answerer")
+    # An open answer the NLU was unsure of, stored by the form: used, not misunderstood.
+    _turn(tracker, "we share one old camera among ten lecturers", "nlu_fallback", DAY + 10)
+    tracker.update(SlotSet(open_item, "we share one old camera among ten lecturers", timestamp=DAY + 12))
+    # Gibberish in the same conversation still counts.
+    _turn(tracker, "qwzx", "nlu_fallback", DAY + 20)
+    tracker.update(SlotSet(open_item, None, timestamp=DAY + 22))
+    _save(store, tracker)
+    engine = tracker_engine(sqlite_url)
+    assert [(n.text, n.count) for n in not_understood(ALL, ConversationFilter(), engine)] == [("qwzx", 1)]
+    [row] = _rows(sqlite_url)
+    assert row["fallbacks"] == 1
