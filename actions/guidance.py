@@ -15,8 +15,11 @@ from bot.core.theme_reading import ThemeReading, read_themes
 from bot.guidance import theme_guidance_answer
 from bot.guidance.mqa import UNKNOWN, load_knowledge
 from bot.guidance.mqa import answer as mqa_answer
-from bot.guidance.mqa_topics import choose_topic, mqa_question_topic
+from bot.guidance.mqa_topics import choose_topic, mqa_question_topic, warm_up
 from bot.nlp.paragraph_themes import is_paragraph
+
+# The action server imports this module as it starts: train the topic reader then.
+warm_up()
 
 
 def utter_mqa_answer(dispatcher: CollectingDispatcher, turn: Turn) -> str:

@@ -4,8 +4,8 @@ Keywords miss how coordinators really ask: "what should be in place before we of
 micro-credential, MQA wise?" names no keyword of the checklist topic. A small text
 classifier (bot/nlp/text_classifier.py) learns each topic from the questions in its
 `asked` list in bot/guidance/mqa.yml, and from its keywords, in both languages; a keyword
-in the message then weighs for its topic. It trains in about a second, the first time the
-action server needs it.
+in the message then weighs for its topic. It trains in a second or two, in the background
+as the action server loads its actions (`warm_up`).
 
 When the likeliest topic is below `THRESHOLD`, or within `AMBIGUITY` of the next, the reading
 is unsure and Sedia offers the two likeliest topics as buttons instead of guessing or
@@ -15,6 +15,7 @@ tests/nlu_mqa_topics/ (bot/nlp/mqa_topic_set.py), thresholds included.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Optional, Tuple
@@ -85,10 +86,24 @@ def train_reader(pairs: List[Tuple[str, str]], regularisation: float = REGULARIS
     return TextClassifier(regularisation).fit([q for q, _ in pairs], [t for _, t in pairs])
 
 
+_reader_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
+def _shipped_reader() -> TextClassifier:
+    return train_reader(training_questions(load_knowledge()))
+
+
 def topic_reader() -> TextClassifier:
     """The classifier of the shipped knowledge base, trained once per process."""
-    return train_reader(training_questions(load_knowledge()))
+    with _reader_lock:  # a question arriving while warm_up() trains waits for it
+        return _shipped_reader()
+
+
+def warm_up() -> None:
+    """Train the reader in the background, so that the first MQA question after the action
+    server starts does not wait about two seconds for it."""
+    threading.Thread(target=topic_reader, name="mqa-topic-reader", daemon=True).start()
 
 
 def read_topic(text: str) -> TopicReading:
