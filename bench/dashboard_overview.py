@@ -117,7 +117,7 @@ def measure(backend: str, answers: int, repeat: int, folder: Path) -> Dict[str, 
         os.environ["DATABASE_URL"] = url
         with session_scope(url) as session:
             accounts.add_user(session, "bench", "bench password 1", "admin", None)
-            token = accounts.issue_token(session, "bench")
+            token = accounts.issue_token(session, "bench", "benchmark")
         if backend == "postgresql":
             connection = connect()
             connection.autocommit = True

@@ -56,7 +56,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = url
         with session_scope(url) as session:
             accounts.add_user(session, "bench", "bench password 1", "admin", None)
-            token = accounts.issue_token(session, "bench")
+            token = accounts.issue_token(session, "bench", "benchmark")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {

@@ -8,15 +8,21 @@ Commands:
   endpoints --out PATH                              write this server's Rasa endpoints file
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
   users list                                        list dashboard users
-  users token USERNAME                              print a new API token for a user
-  users revoke USERNAME [--token ID]                revoke a user's API tokens (or one of them)
+  users disable|enable USERNAME                     stop a user signing in (and end their
+                                                    sessions), or let them again
+  users remove USERNAME                             delete a user, their sessions and tokens
+  users passwd USERNAME                             set a new password (stdin); signs them out
+  users token USERNAME --name NAME [--days N]       print a new named API token (default 90 days)
+  users tokens USERNAME                             list a user's API tokens
+  users revoke USERNAME [--token ID]                revoke a user's API tokens and sessions
+                                                    (or one token)
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -86,28 +92,57 @@ def _read_password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _users(args: argparse.Namespace) -> int:
+def _user_action(session: Any, args: argparse.Namespace) -> str:
     from bot.storage import accounts
+
+    name = accounts.normalise_username(getattr(args, "username", "") or "")
+    if args.action == "add":
+        password = _read_password(f"Password for {args.username}: ")
+        account = accounts.add_user(session, args.username, password, args.role, args.institution)
+        where = f" for {account.institution}" if account.institution else ""
+        return f"created {account.role} {account.username}{where}"
+    if args.action == "list":
+        return "\n".join(
+            f"{a.username}\t{a.role}\t{a.institution or '(all institutions)'}" + ("\tdisabled" if a.disabled else "")
+            for a in accounts.list_users(session)
+        )
+    if args.action == "disable":
+        accounts.disable_user(session, args.username)
+        return f"disabled {name}: signed out, and no sign-in or token works until enabled"
+    if args.action == "enable":
+        accounts.enable_user(session, args.username)
+        return f"enabled {name}"
+    if args.action == "remove":
+        return f"removed {accounts.remove_user(session, args.username)} with their sessions and tokens"
+    if args.action == "passwd":
+        ended = accounts.change_password(session, args.username, _read_password(f"New password for {name}: "))
+        return f"changed the password of {name}; ended {ended} session(s)"
+    if args.action == "token":
+        return accounts.issue_token(session, args.username, args.name, args.days)
+    if args.action == "tokens":
+        return "\n".join(
+            f"{t.id}\t{t.name}\texpires {t.expires_at:%Y-%m-%d}\t"
+            + ("revoked" if t.revoked else f"last used {t.last_used_at:%Y-%m-%d}" if t.last_used_at else "never used")
+            for t in accounts.list_tokens(session, args.username)
+        )
+    revoked = accounts.revoke_tokens(session, args.username, args.token)
+    if args.token:
+        return f"revoked {revoked} token(s) of {name}"
+    ended = accounts.end_sessions(session, args.username)
+    return f"revoked {revoked} token(s) of {name} and ended {ended} session(s)"
+
+
+def _users(args: argparse.Namespace) -> int:
     from bot.storage.db import session_scope
 
     try:
         with session_scope() as session:
-            if args.action == "add":
-                password = _read_password(f"Password for {args.username}: ")
-                account = accounts.add_user(session, args.username, password, args.role, args.institution)
-                where = f" for {account.institution}" if account.institution else ""
-                print(f"created {account.role} {account.username}{where}")
-            elif args.action == "list":
-                for account in accounts.list_users(session):
-                    print(f"{account.username}\t{account.role}\t{account.institution or '(all institutions)'}")
-            elif args.action == "token":
-                print(accounts.issue_token(session, args.username))
-            else:
-                count = accounts.revoke_tokens(session, args.username, args.token)
-                print(f"revoked {count} token(s) of {accounts.normalise_username(args.username)}")
+            said = _user_action(session, args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if said:
+        print(said)
     return 0
 
 
@@ -140,11 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("admin", "manager", "viewer"))
     add.add_argument("--institution", help="the one institution a manager or viewer sees")
     user_commands.add_parser("list", help="list users")
-    token = user_commands.add_parser("token", help="print a new API token")
+    for action, help_text in (
+        ("disable", "stop a user signing in and end their sessions"),
+        ("enable", "let a disabled user sign in again"),
+        ("remove", "delete a user with their sessions and tokens"),
+        ("passwd", "set a new password (read from stdin) and sign the user out everywhere"),
+        ("tokens", "list a user's API tokens"),
+    ):
+        user_commands.add_parser(action, help=help_text).add_argument("username")
+    token = user_commands.add_parser("token", help="print a new named API token")
     token.add_argument("username")
-    revoke = user_commands.add_parser("revoke", help="revoke API tokens")
+    token.add_argument("--name", required=True, help="what the token is for, e.g. 'monthly report script'")
+    token.add_argument("--days", type=int, default=90, help="how many days it works (1-365, default 90)")
+    revoke = user_commands.add_parser("revoke", help="revoke a user's API tokens and end their sessions")
     revoke.add_argument("username")
-    revoke.add_argument("--token", help="only this token id (the part after sedia_)")
+    revoke.add_argument("--token", help="only this token id (the part after sedia_); sessions stay")
     users.set_defaults(run=_users)
     return parser
 

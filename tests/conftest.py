@@ -13,6 +13,24 @@ import pytest
 from bot.storage import db
 
 POSTGRES_ADMIN_DSN = os.environ.get("SEDIA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Every test client calls from 127.0.0.1, many times a minute: the servers the tests start
+# get roomy per-address and per-session limits. The failed-sign-in rules keep their
+# production values (tests/dashboard/test_pages.py runs into them), and every rule's own
+# behaviour is tested with the production values in tests/unit/test_rate_limits.py.
+TEST_RATE_LIMITS = ",".join(
+    f"{rule}={limit}"
+    for rule, limit in {
+        "sign_in_address": "1000/minute",
+        "api_address": "100000/minute",
+        "api_account": "100000/minute",
+        "bad_token_address": "1000/minute",
+        "plan_address": "10000/minute",
+        "plan_link": "10000/hour",
+        "widget_connect_address": "10000/minute",
+        "widget_message_session": "10000/minute",
+    }.items()
+)
+os.environ.setdefault("SEDIA_RATE_LIMITS", TEST_RATE_LIMITS)
 
 
 @contextmanager

@@ -38,6 +38,7 @@ from bot.core.input_checks import is_too_long
 from bot.core.instrument import LANGUAGES
 from bot.core.language import chosen_language
 from bot.core.messages import message
+from bot.service.rate_limits import address_of, rate_limits
 from bot.service.received_messages import ReceivedMessages
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,8 @@ class WidgetSocketIO(SocketIOInput):
         bound: Dict[str, str] = {}
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            if not rate_limits().allow("widget_connect_address", address_of(environ.get("sanic.request"))):
+                return False  # too many sockets from one address; the widget retries later
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
@@ -147,6 +150,10 @@ class WidgetSocketIO(SocketIOInput):
                     agent.get("tracker_store"), sender, data["message"], (metadata or {}).get("language")
                 )
 
+            if not rate_limits().allow("widget_message_session", sender):
+                # Not taken: the widget shows the reply and the person sends it again.
+                await failed(output, sender, message_id, await language(), "channel.slow_down")
+                return
             if is_too_long(data["message"]):
                 await output.send_text_message(sender, too_long_reply(data["message"], await language()))
                 await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
@@ -179,8 +186,10 @@ class WidgetSocketIO(SocketIOInput):
                 return
             await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
 
-        async def failed(output: WidgetOutput, sender: str, message_id: Optional[str], language: str) -> None:
-            await output.send_text_message(sender, message("channel.try_again", language))
+        async def failed(
+            output: WidgetOutput, sender: str, message_id: Optional[str], language: str, why: str = "channel.try_again"
+        ) -> None:
+            await output.send_text_message(sender, message(why, language))
             # The user was asked to try again: the widget must not resend it later, when
             # it might answer another question.
             await output._send_message(sender, {"custom": {"sedia_state": {"language": None, "failed": message_id}}})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from functools import partial
 from pathlib import Path
-from typing import Callable, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,8 @@ DATA_DIR = "SEDIA_DATA_DIR"
 DATABASE_URL = "DATABASE_URL"
 TRACKER_URL = "SEDIA_TRACKER_URL"
 REDIS_URL = "SEDIA_REDIS_URL"
+RATE_LIMITS_URL = "SEDIA_RATE_LIMITS_URL"
+RATE_LIMITS = "SEDIA_RATE_LIMITS"
 PUBLIC_URL = "SEDIA_PUBLIC_URL"
 RASA_URL = "SEDIA_RASA_URL"
 MIN_GROUP_SIZE = "SEDIA_MIN_GROUP_SIZE"
@@ -75,6 +77,24 @@ def tracker_url(environ: Environ = None) -> str:
 def redis_url(environ: Environ = None) -> Optional[str]:
     """Redis for replicas (lock store, polling lease, conversations without consent), if any."""
     return _text(REDIS_URL, environ) or None
+
+
+def rate_limits_url(environ: Environ = None) -> str:
+    """Where rate-limit counts live: SEDIA_RATE_LIMITS_URL, else Redis when SEDIA_REDIS_URL
+    is set (replicas share their counts), else this process's memory."""
+    return _text(RATE_LIMITS_URL, environ) or redis_url(environ) or "memory://"
+
+
+def rate_limit_overrides(environ: Environ = None) -> Dict[str, str]:
+    """Rules of bot/service/rate_limits.py set otherwise: SEDIA_RATE_LIMITS, as
+    `rule=limit` pairs separated by commas ("api_address=600/minute,plan_link=10/hour")."""
+    overrides: Dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (_text(RATE_LIMITS, environ) or "").split(","))):
+        rule, equals, spec = pair.partition("=")
+        if not equals or not rule.strip() or not spec.strip():
+            raise SettingError(f"{RATE_LIMITS} takes rule=limit pairs separated by commas, not {pair!r}")
+        overrides[rule.strip()] = spec.strip()
+    return overrides
 
 
 def public_url(environ: Environ = None) -> str:
@@ -152,6 +172,7 @@ _CHECKED: List[Callable[[Environ], object]] = [
     public_url,
     rasa_url,
     min_group_size,
+    rate_limit_overrides,
     plan_link_days,
     *(partial(port, name) for name in PORTS),
 ]

@@ -3,6 +3,7 @@ the management dashboard (/dashboard and its JSON API under /api/v1), and a heal
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from bot.dashboard.api import api
 from bot.dashboard.auth import Refused, identify
 from bot.dashboard.pages import pages, refused_page
 from bot.service.health import status_code, web_app_health
+from bot.service.rate_limits import address_of, rate_limits
 from bot.storage.db import off_loop, session_scope
 from bot.storage.plans import plan_by_token
 
@@ -98,6 +100,10 @@ def create_app(name: str = "sedia_web") -> Sanic:
 
     @app.get("/plan/<token:str>")
     async def plan(request: Request, token: str) -> HTTPResponse:
+        limits = rate_limits()
+        link = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        if not limits.allow("plan_address", address_of(request)) or not limits.allow("plan_link", link):
+            return _notice("plan.too_many", 429)
         return await off_loop(plan_response, token)
 
     @app.get("/health")

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sanic.request import Request
 
 from bot.config.settings import public_url
+from bot.service.rate_limits import address_of, rate_limits
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
@@ -43,14 +44,33 @@ def bearer_token(request: Request) -> Optional[str]:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+API_TOO_FAST = "Too many API requests; wait a minute and try again."
+
+
 def identify(request: Request) -> Tuple[Optional[Account], Optional[str]]:
-    """(account, CSRF token of the session) for a bearer token or a session cookie."""
+    """(account, CSRF token of the session) for a bearer token or a session cookie.
+
+    Bearer requests are rate-limited per address and per account, and an address that sent
+    too many unknown tokens is refused before its next token is looked up (Refused 429)."""
     token = bearer_token(request)
+    if token is not None:
+        return _token_account(token, address_of(request)), None
     with session_scope() as session:
-        if token is not None:
-            return accounts.token_account(session, token), None
         found = accounts.session_account(session, request.cookies.get(session_cookie_name(), ""))
     return found if found else (None, None)
+
+
+def _token_account(token: str, address: str) -> Optional[Account]:
+    limits = rate_limits()
+    if limits.exceeded("bad_token_address", address) or not limits.allow("api_address", address):
+        raise Refused(429, API_TOO_FAST)
+    with session_scope() as session:
+        account = accounts.token_account(session, token)
+    if account is None:
+        limits.record("bad_token_address", address)
+    elif not limits.allow("api_account", str(account.id)):
+        raise Refused(429, API_TOO_FAST)
+    return account
 
 
 def require_account(request: Request, free_text: bool = False) -> Account:

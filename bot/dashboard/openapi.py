@@ -92,7 +92,7 @@ def openapi_document() -> Dict[str, Any]:
             "version": "1",
             "description": (
                 "Aggregated micro-credential readiness of coordinators' answers, and conversation review. "
-                "Create a token with `python -m bot users token USERNAME` and send it as "
+                "Create a token with `python -m bot users token USERNAME --name WHAT-USES-IT` and send it as "
                 "`Authorization: Bearer <token>`. No answer ever shows a group smaller than the minimum "
                 "group size (5 by default), nor lets a total minus the shown groups reveal one."
             ),

@@ -27,6 +27,8 @@ from bot.dashboard.auth import (
 )
 from bot.dashboard.openapi import openapi_document
 from bot.dashboard.report_requests import build_report
+from bot.dashboard.sign_in import sign_in
+from bot.service.rate_limits import address_of
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import runs_off_loop, session_scope
@@ -165,27 +167,19 @@ def login_form(request: Request) -> HTTPResponse:
 
 
 @pages.post("/login")
-@runs_off_loop
-def login(request: Request) -> HTTPResponse:
+async def login(request: Request) -> HTTPResponse:
     try:
         check_csrf(request, request.cookies.get(LOGIN_CSRF_COOKIE))
     except Refused as refused:
         return _login_page(request, refused.message, status=403)
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
-    with session_scope() as session:
-        # authenticate() refuses a locked name itself; a failure may also have just locked it.
-        account = accounts.authenticate(session, username, password)
-        locked = None if account else accounts.locked_until(session, username)
-        opened = accounts.open_session(session, account) if account else None
-    if locked is not None:
-        return _login_page(
-            request, f"Too many failed sign-ins for this name. Try again after {locked:%H:%M} UTC.", username, 429
-        )
-    if opened is None:
-        return _login_page(request, "The user name or password is not right.", username, 401)
+    result = await sign_in(username, password, address_of(request))
+    if result.opened is None:
+        return _login_page(request, result.refusal, username, result.status)
     response = redirect("/dashboard", headers=PAGE_HEADERS)
-    _set_cookie(response, session_cookie_name(), opened.cookie, "/", int(accounts.SESSION_LIFETIME.total_seconds()))
+    cookie = result.opened.cookie
+    _set_cookie(response, session_cookie_name(), cookie, "/", int(accounts.SESSION_LIFETIME.total_seconds()))
     _set_cookie(response, LOGIN_CSRF_COOKIE, "", LOGIN_PATH, 0)
     return response
 

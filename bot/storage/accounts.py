@@ -1,5 +1,6 @@
-"""Dashboard accounts: users with roles, Argon2id passwords, browser sessions, API tokens
-and the sign-in lockout.
+"""Dashboard accounts: users with roles, Argon2id passwords, browser sessions, named API
+tokens that expire, and the account lifecycle (disable, enable, remove, new password,
+revoke). How often sign-ins may be tried is bot/service/rate_limits.py's.
 
 Secrets (session cookies, API tokens) are random; the database keeps only their SHA-256,
 so a copy of the database cannot be used to sign in.
@@ -24,16 +25,15 @@ from bot.storage.models import (
     ApiToken,
     DashboardSession,
     DashboardUser,
-    LoginAttempts,
     as_utc,
     utcnow,
 )
 
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 TOKEN_PREFIX = "sedia_"
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365
 _hasher = PasswordHasher()
 # Checking a password against this keeps a sign-in with an unknown name as slow as a real one.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -51,6 +51,7 @@ class Account:
     username: str
     role: str
     institution: Optional[str]
+    disabled: bool = False
 
     @property
     def sees_everything(self) -> bool:
@@ -64,7 +65,7 @@ class Account:
 
 
 def _account(user: DashboardUser) -> Account:
-    return Account(user.id, user.username, user.role, user.institution)
+    return Account(user.id, user.username, user.role, user.institution, user.disabled_at is not None)
 
 
 def _digest(secret: str) -> str:
@@ -88,8 +89,7 @@ def add_user(session: Session, username: str, password: str, role: str, institut
         raise AccountError("an admin sees every institution; leave out --institution")
     if role != "admin" and not institution:
         raise AccountError(f"a {role} sees one institution: give --institution")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     user = DashboardUser(username=name, password_hash=_hasher.hash(password), role=role, institution=institution)
     session.add(user)
     try:
@@ -123,50 +123,121 @@ def _existing_user(session: Session, username: str) -> DashboardUser:
     return user
 
 
-def locked_until(session: Session, username: str, now: Optional[datetime] = None) -> Optional[datetime]:
-    """When a locked name may try again, or None if it is not locked."""
-    now = now or utcnow()
-    row = session.get(LoginAttempts, normalise_username(username)[:64])
-    if row is None or row.locked_until is None or as_utc(row.locked_until) <= now:
-        return None
-    return as_utc(row.locked_until)
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def authenticate(session: Session, username: str, password: str, now: Optional[datetime] = None) -> Optional[Account]:
-    """The account if the name and password match and the name is not locked out.
+@dataclass(frozen=True)
+class SignInRecord:
+    """What a sign-in needs from the database before the (slow) password check."""
 
-    Failures are counted per name, whether or not the name exists, so the lockout does
-    not tell anyone which names are real. The fifth failure locks the name for 15 minutes.
-    """
-    now = now or utcnow()
-    key = normalise_username(username)[:64]
-    if locked_until(session, key, now) is not None:
-        return None
-    user = _user(session, key)
+    user_id: Optional[int]
+    password_hash: str
+
+
+def sign_in_record(session: Session, username: str) -> SignInRecord:
+    """The stored hash of an enabled user, or a dummy one, so that an unknown or disabled
+    name costs the same Argon2 check as a real one and tells nothing."""
+    user = _user(session, username)
+    if user is None or user.disabled_at is not None:
+        return SignInRecord(None, _DUMMY_HASH)
+    return SignInRecord(user.id, user.password_hash)
+
+
+def password_matches(record: SignInRecord, password: str) -> bool:
+    """The Argon2id check (about 64 MiB and tens of milliseconds): run it on the password
+    threads (bot/dashboard/passwords.py), never on the event loop or a database thread."""
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return _hasher.verify(record.password_hash, password) and record.user_id is not None
     except (VerificationError, InvalidHashError):
-        ok = False
-    attempts = session.get(LoginAttempts, key)
-    if ok:
-        if attempts is not None:
-            session.delete(attempts)
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        return False
+
+
+def new_hash_if_needed(record: SignInRecord, password: str) -> Optional[str]:
+    """A fresh hash when the stored one used older Argon2 parameters (slow, like the check)."""
+    return _hasher.hash(password) if _hasher.check_needs_rehash(record.password_hash) else None
+
+
+def signed_in(session: Session, record: SignInRecord, new_hash: Optional[str] = None) -> Optional[Account]:
+    """The account of a matched record, storing a refreshed hash; None if it was disabled
+    or removed meanwhile."""
+    user = session.get(DashboardUser, record.user_id) if record.user_id is not None else None
+    if user is None or user.disabled_at is not None:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
         session.flush()
-        return _account(user)
-    if attempts is None:
-        attempts = LoginAttempts(username=key, failures=0)
-        session.add(attempts)
-    if attempts.locked_until is not None and as_utc(attempts.locked_until) <= now:
-        attempts.failures = 0
-        attempts.locked_until = None
-    attempts.failures += 1
-    attempts.last_failure_at = now
-    if attempts.failures >= MAX_FAILURES:
-        attempts.locked_until = now + LOCKOUT
+    return _account(user)
+
+
+def authenticate(session: Session, username: str, password: str) -> Optional[Account]:
+    """The account if the name and password match and the user is enabled (all in one
+    thread: the command line and tests; the web app splits it across its thread pools)."""
+    record = sign_in_record(session, username)
+    if not password_matches(record, password):
+        return None
+    return signed_in(session, record, new_hash_if_needed(record, password))
+
+
+def _enabled_admins(session: Session) -> int:
+    return session.execute(
+        select(func.count())
+        .select_from(DashboardUser)
+        .where(DashboardUser.role == "admin", DashboardUser.disabled_at.is_(None))
+    ).scalar_one()
+
+
+def _not_the_last_admin(session: Session, user: DashboardUser, doing: str) -> None:
+    if user.role == "admin" and user.disabled_at is None and _enabled_admins(session) <= 1:
+        raise AccountError(f"{user.username} is the only enabled admin; add another admin before you {doing} it")
+
+
+def end_sessions(session: Session, username: str) -> int:
+    """Sign a user out of every browser; how many sessions ended."""
+    user = _existing_user(session, username)
+    ended = session.execute(delete(DashboardSession).where(DashboardSession.user_id == user.id))
+    return int(ended.rowcount or 0)
+
+
+def disable_user(session: Session, username: str) -> Account:
+    """Stop a user from signing in or using any session or token, until enabled again."""
+    user = _existing_user(session, username)
+    _not_the_last_admin(session, user, "disable")
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+    end_sessions(session, username)
     session.flush()
-    return None
+    return _account(user)
+
+
+def enable_user(session: Session, username: str) -> Account:
+    """Let a disabled user sign in again (their tokens that have not expired work again)."""
+    user = _existing_user(session, username)
+    user.disabled_at = None
+    session.flush()
+    return _account(user)
+
+
+def remove_user(session: Session, username: str) -> str:
+    """Delete a user with their sessions and tokens; returns the name removed."""
+    user = _existing_user(session, username)
+    _not_the_last_admin(session, user, "remove")
+    name = user.username
+    session.execute(delete(DashboardSession).where(DashboardSession.user_id == user.id))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.delete(user)
+    session.flush()
+    return name
+
+
+def change_password(session: Session, username: str, password: str) -> int:
+    """Set a new password and sign the user out everywhere; how many sessions ended."""
+    user = _existing_user(session, username)
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    session.flush()
+    return end_sessions(session, username)
 
 
 @dataclass(frozen=True)
@@ -205,7 +276,7 @@ def session_account(session: Session, cookie: str, now: Optional[datetime] = Non
     if row is None or as_utc(row.expires_at) <= (now or utcnow()):
         return None
     user = session.get(DashboardUser, row.user_id)
-    return (_account(user), row.csrf_token) if user else None
+    return (_account(user), row.csrf_token) if user and user.disabled_at is None else None
 
 
 def close_session(session: Session, cookie: str) -> None:
@@ -213,26 +284,79 @@ def close_session(session: Session, cookie: str) -> None:
     session.execute(delete(DashboardSession).where(DashboardSession.token_hash == _digest(cookie or "")))
 
 
-def issue_token(session: Session, username: str) -> str:
-    """A new API bearer token for a user; printed once, only its hash is kept."""
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as `users tokens` lists it (never the secret)."""
+
+    id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: Optional[datetime]
+    revoked: bool
+
+
+def issue_token(
+    session: Session, username: str, name: str, days: int = DEFAULT_TOKEN_DAYS, now: Optional[datetime] = None
+) -> str:
+    """A new named API bearer token for a user, valid for `days`; printed once, only its
+    hash is kept."""
     user = _existing_user(session, username)
+    label = (name or "").strip()
+    if not label or len(label) > 64:
+        raise AccountError("a token needs a name of 1-64 characters saying what uses it")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
+    now = now or utcnow()
     token_id = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
-    session.add(ApiToken(id=token_id, user_id=user.id, token_hash=_digest(token)))
+    session.add(
+        ApiToken(
+            id=token_id,
+            user_id=user.id,
+            token_hash=_digest(token),
+            name=label,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
     session.flush()
     return token
 
 
+def list_tokens(session: Session, username: str) -> List[TokenInfo]:
+    """A user's API tokens, newest first."""
+    user = _existing_user(session, username)
+    rows = session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).scalars()
+    return [
+        TokenInfo(
+            r.id,
+            r.name,
+            as_utc(r.created_at),
+            as_utc(r.expires_at),
+            as_utc(r.last_used_at) if r.last_used_at else None,
+            r.revoked_at is not None,
+        )
+        for r in rows
+    ]
+
+
 def token_account(session: Session, token: str, now: Optional[datetime] = None) -> Optional[Account]:
-    """The account behind a bearer token that has not been revoked, or None."""
+    """The account behind a bearer token that has neither expired nor been revoked, of an
+    enabled user; or None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
+    now = now or utcnow()
     row = session.execute(select(ApiToken).where(ApiToken.token_hash == _digest(token))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
         return None
-    row.last_used_at = now or utcnow()
     user = session.get(DashboardUser, row.user_id)
-    return _account(user) if user else None
+    if user is None or user.disabled_at is not None:
+        return None
+    row.last_used_at = now
+    return _account(user)
 
 
 def revoke_tokens(session: Session, username: str, token_id: Optional[str] = None) -> int:

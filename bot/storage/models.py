@@ -179,16 +179,21 @@ class DashboardUser(Base):
     role = Column(String(16), nullable=False)
     institution = Column(String(200))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # A disabled user can neither sign in nor use a session or a token until enabled.
+    disabled_at = Column(DateTime(timezone=True))
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API. Only its SHA-256 is kept; revoking sets `revoked_at`."""
+    """A named bearer token for the JSON API, valid until `expires_at`. Only its SHA-256 is
+    kept; revoking sets `revoked_at`."""
 
     __tablename__ = "api_tokens"
     id = Column(String(16), primary_key=True)
     user_id = Column(Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash = Column(String(64), nullable=False, unique=True)
+    name = Column(String(64), nullable=False, default="")
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
     last_used_at = Column(DateTime(timezone=True))
     revoked_at = Column(DateTime(timezone=True))
 
@@ -202,13 +207,3 @@ class DashboardSession(Base):
     csrf_token = Column(String(64), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
-
-
-class LoginAttempts(Base):
-    """Failed sign-ins per user name (known or not, so a lockout does not reveal which exist)."""
-
-    __tablename__ = "login_attempts"
-    username = Column(String(64), primary_key=True)
-    failures = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime(timezone=True))
-    last_failure_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -106,7 +106,7 @@ def running_dashboard(
             with session_scope() as session:
                 for name, (role, institution) in ACCOUNTS.items():
                     accounts.add_user(session, name, PASSWORD, role, institution)
-                    tokens[name] = accounts.issue_token(session, name)
+                    tokens[name] = accounts.issue_token(session, name, "dashboard tests")
             conversations = {}
             for person in (people[0], people[6], people[13]):
                 seed_conversation(

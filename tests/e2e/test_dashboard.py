@@ -61,7 +61,7 @@ def dashboard(tmp_path_factory):
         declined.press("No, store nothing")
         added = _cli(sedia, "users", "add", "admin", "--role", "admin", stdin=PASSWORD + "\n")
         assert added.returncode == 0, added.stderr
-        token = _cli(sedia, "users", "token", "admin").stdout.strip()
+        token = _cli(sedia, "users", "token", "admin", "--name", "e2e reports").stdout.strip()
         yield {"sedia": sedia, "people": people, "declined": declined, "token": token, "web": web}
 
 
