@@ -6,6 +6,9 @@ Commands:
                                                     create the databases and Rasa's table first)
   sync-rasa [--check]                               regenerate domain.yml and the form rules
   endpoints --out PATH                              write this server's Rasa endpoints file
+  purge [--days N]                                  delete what is past its retention period
+                                                    (SEDIA_RETENTION_DAYS, or N days) and say
+                                                    how many of each kind went
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
   users list                                        list dashboard users
   users disable|enable USERNAME                     stop a user signing in (and end their
@@ -50,6 +53,14 @@ def _db(args: argparse.Namespace) -> int:
             create_database_if_missing(tracker_url())
         ConsentAwareTrackerStore(host=tracker_url())  # creates Rasa's table if missing
         print(f"conversation store is ready: {tracker_url().split('@')[-1]}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.service.retention import purge
+
+    report = purge(days=args.days)
+    print(report.lines() or "nothing was due")
     return 0
 
 
@@ -160,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--create", action="store_true", help="create missing PostgreSQL databases and Rasa's conversation table too"
     )
     db.set_defaults(run=_db)
+    purge = commands.add_parser("purge", help="delete what is past its retention period, with counts")
+    purge.add_argument("--days", type=int, help="keep people's data this many days (default SEDIA_RETENTION_DAYS)")
+    purge.set_defaults(run=_purge)
     sync = commands.add_parser("sync-rasa", help="regenerate domain.yml and the form rules")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")
     sync.set_defaults(run=_sync_rasa)

@@ -23,6 +23,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 DEFAULT_MIN_GROUP_SIZE = 5
 DEFAULT_PLAN_LINK_DAYS = 30.0
+DEFAULT_RETENTION_DAYS = 730
 
 DATA_DIR = "SEDIA_DATA_DIR"
 DATABASE_URL = "DATABASE_URL"
@@ -34,6 +35,7 @@ PUBLIC_URL = "SEDIA_PUBLIC_URL"
 RASA_URL = "SEDIA_RASA_URL"
 MIN_GROUP_SIZE = "SEDIA_MIN_GROUP_SIZE"
 PLAN_LINK_DAYS = "SEDIA_PLAN_LINK_DAYS"
+RETENTION_DAYS = "SEDIA_RETENTION_DAYS"
 REST_TOKEN = "SEDIA_REST_TOKEN"
 WIDGET_JWT_KEY = "SEDIA_WIDGET_JWT_KEY"
 WIDGET_ORIGINS = "SEDIA_WIDGET_ORIGINS"
@@ -124,6 +126,15 @@ def min_group_size(environ: Environ = None) -> int:
     return value
 
 
+def retention_days(environ: Environ = None) -> int:
+    """How long a person's answers and conversations are kept after their last activity:
+    SEDIA_RETENTION_DAYS, 730 (two years) by default."""
+    days = int(_number(RETENTION_DAYS, int, DEFAULT_RETENTION_DAYS, "a whole number of days", environ))
+    if days < 1:
+        raise SettingError(f"{RETENTION_DAYS} must be at least 1")
+    return days
+
+
 def plan_link_days(environ: Environ = None) -> float:
     """How many days a plan link works: SEDIA_PLAN_LINK_DAYS, 30 by default."""
     days = _number(PLAN_LINK_DAYS, float, DEFAULT_PLAN_LINK_DAYS, "a number of days", environ)
@@ -174,6 +185,7 @@ _CHECKED: List[Callable[[Environ], object]] = [
     min_group_size,
     rate_limit_overrides,
     plan_link_days,
+    retention_days,
     *(partial(port, name) for name in PORTS),
 ]
 

@@ -20,6 +20,7 @@ from bot.dashboard.auth import Refused, identify
 from bot.dashboard.pages import pages, refused_page
 from bot.service.health import status_code, web_app_health
 from bot.service.rate_limits import address_of, rate_limits
+from bot.service.retention import purge_daily
 from bot.storage.db import off_loop, session_scope
 from bot.storage.plans import plan_by_token
 
@@ -113,6 +114,10 @@ def create_app(name: str = "sedia_web") -> Sanic:
 
     app.blueprint(pages)
     app.blueprint(api)
+
+    @app.after_server_start
+    async def purge_what_is_due(app: Sanic, _loop) -> None:
+        app.add_task(purge_daily())
 
     @app.middleware("request")
     async def who_is_asking(request: Request) -> None:

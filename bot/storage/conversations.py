@@ -279,6 +279,22 @@ class NotUnderstood:
         }
 
 
+def forget_conversations_before(cutoff: datetime, engine: Optional[Engine] = None) -> int:
+    """Delete every conversation whose last event is older than `cutoff`: its events and its
+    index row. Returns how many conversations went."""
+    engine = engine or tracker_engine()
+    if not _ready(engine):
+        return 0
+    moment = cutoff.timestamp()
+    table = index.conversation_index
+    with engine.begin() as connection:
+        senders = [row[0] for row in connection.execute(select(table.c.sender_id).where(table.c.last_at < moment))]
+        for sender in senders:
+            connection.execute(events.delete().where(events.c.sender_id == sender))
+            index.forget(connection, sender)
+    return len(senders)
+
+
 def _answers_stored_after(connection: Any, fallbacks: List[Any]) -> Set[int]:
     """The ids of the fallback messages after which, before the next user message, the
     interview stored an answer. One query, over the conversations that had a fallback."""
