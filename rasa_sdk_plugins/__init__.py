@@ -10,9 +10,9 @@ import sys
 import pluggy
 from sanic import Sanic
 
-from bot.config import settings
 from bot.rasa_glue.action_secret import require_action_secret
 from bot.rasa_glue.action_threads import run_actions_off_loop
+from bot.service.salt_guard import check_before_serving
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
@@ -24,7 +24,8 @@ def init_hooks(manager: pluggy.PluginManager) -> None:
 
 @hookimpl
 def attach_sanic_app_extensions(app: Sanic) -> None:
-    """Check the settings; guard the action server with the shared secret; run actions off its loop."""
-    settings.check()
+    """Check the settings and the id salt; guard the action server with the shared secret;
+    run actions off its loop."""
+    check_before_serving()
     require_action_secret(app)
     run_actions_off_loop()

@@ -40,6 +40,7 @@ from bot.core.input_checks import is_too_long
 from bot.core.messages import message
 from bot.service.health import rasa_health, status_code
 from bot.service.received_messages import ReceivedMessages
+from bot.service.salt_guard import check_before_serving
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,9 @@ class TokenRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TokenRestInput":
+        # Rasa builds its channels once, as the server starts: the moment to refuse to
+        # serve with unusable settings or a lost id salt (bot/service/salt_guard.py).
+        check_before_serving()
         return cls((credentials or {}).get("token") or None)
 
     def is_authorised(self, request: Request) -> bool:

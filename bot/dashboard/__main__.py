@@ -2,10 +2,10 @@
 
 import argparse
 
-from bot.config import settings
 from bot.dashboard.app import create_app
+from bot.service.salt_guard import check_before_serving
 
-settings.check()  # a wrong setting stops the app now, naming it
+check_before_serving()  # a wrong setting or a lost id salt stops the app now, naming it
 parser = argparse.ArgumentParser(description="Sedia's web app")
 parser.add_argument("--host", default="127.0.0.1")
 parser.add_argument("--port", type=int, default=8000)

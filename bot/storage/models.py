@@ -207,3 +207,14 @@ class DashboardSession(Base):
     csrf_token = Column(String(64), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class KeyFingerprint(Base):
+    """A keyed fingerprint of a secret the stored data depend on (the id salt), so that a
+    server started with another or a missing secret stops instead of treating every
+    returning person as new (bot/service/salt_guard.py)."""
+
+    __tablename__ = "key_fingerprints"
+    name = Column(String(32), primary_key=True)
+    fingerprint = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
