@@ -8,9 +8,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.dashboard import review
-from bot.dashboard.auth import require_account
+from bot.dashboard.audit_trail import filters_of, record_read, transcript_reason
+from bot.dashboard.auth import Refused, require_account, require_admin
 from bot.dashboard.openapi import openapi_document
-from bot.dashboard.report_requests import NO_STORE, build_report, export_response
+from bot.dashboard.report_requests import NO_STORE, audit_response, build_report, export_response
 from bot.storage.db import runs_off_loop
 
 api = Blueprint("dashboard_api", url_prefix="/api/v1")
@@ -45,16 +46,22 @@ for _name, _path in (
 @runs_off_loop
 def conversations(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
-    return json(review.conversation_page(account, request), headers=NO_STORE)
+    page = review.conversation_page(account, request)
+    record_read(request, account, "conversation list", filters_of(request))
+    return json(page, headers=NO_STORE)
 
 
 @api.get("/conversations/<conversation_id:str>")
 @runs_off_loop
 def conversation(request: Request, conversation_id: str) -> HTTPResponse:
     account = require_account(request, free_text=True)
+    reason = transcript_reason(request)
+    if reason is None:
+        raise Refused(400, "Say why you are reading this conversation: add 'reason' (it is kept in the audit log).")
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
         return json({"error": "There is no such conversation, or you may not see it."}, status=404)
+    record_read(request, account, "transcript", conversation_id, reason)
     return json(found, headers=NO_STORE)
 
 
@@ -62,7 +69,15 @@ def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 @runs_off_loop
 def not_understood(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
-    return json(review.not_understood(account, request), headers=NO_STORE)
+    report = review.not_understood(account, request)
+    record_read(request, account, "not understood", filters_of(request))
+    return json(report, headers=NO_STORE)
+
+
+@api.get("/audit")
+@runs_off_loop
+def audit_log(request: Request) -> HTTPResponse:
+    return audit_response(request, require_admin(request))
 
 
 @api.get("/export")

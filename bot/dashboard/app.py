@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from html import escape
 from pathlib import Path
+from typing import Optional
 
 from sanic import Sanic
 from sanic.request import Request
@@ -16,13 +17,14 @@ from bot.core.documents import markdown_to_html
 from bot.core.instrument import LANGUAGES, load_instrument
 from bot.core.messages import message, section
 from bot.dashboard.api import api
+from bot.dashboard.audit_trail import record_read
 from bot.dashboard.auth import Refused, identify
 from bot.dashboard.pages import pages, refused_page
 from bot.service.health import status_code, web_app_health
 from bot.service.rate_limits import address_of, rate_limits
 from bot.service.retention import purge_daily
 from bot.storage.db import off_loop, session_scope
-from bot.storage.plans import plan_by_token
+from bot.storage.plans import plan_by_token, token_hash
 
 # A plan is personal: never cached, never indexed, never leaked in a Referer header.
 PRIVATE_HEADERS = {
@@ -105,7 +107,7 @@ def create_app(name: str = "sedia_web") -> Sanic:
         link = hashlib.sha256(token.encode("utf-8")).hexdigest()
         if not limits.allow("plan_address", address_of(request)) or not limits.allow("plan_link", link):
             return _notice("plan.too_many", 429)
-        return await off_loop(plan_response, token)
+        return await off_loop(plan_response, token, request)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -141,8 +143,9 @@ def _notice(key: str, status: int) -> HTTPResponse:
     return html(markdown_to_html(body, "Sedia", "en"), status=status, headers=PRIVATE_HEADERS)
 
 
-def plan_response(token: str) -> HTTPResponse:
-    """The plan behind a private link: HTML, or Markdown when the link ends in ".md"."""
+def plan_response(token: str, request: Optional[Request] = None) -> HTTPResponse:
+    """The plan behind a private link: HTML, or Markdown when the link ends in ".md". Each
+    opening is recorded in the audit log under the link's hash, never the link."""
     as_markdown = token.endswith(MARKDOWN_SUFFIX)
     if as_markdown:
         token = token[: -len(MARKDOWN_SUFFIX)]
@@ -152,6 +155,8 @@ def plan_response(token: str) -> HTTPResponse:
         return _notice("plan.not_found", 404)
     if found.expired:
         return _notice("plan.expired", 410)
+    if request is not None:
+        record_read(request, None, "plan", f"plan link {token_hash(token)[:12]}")
     if as_markdown:
         return text(found.markdown, headers=PRIVATE_HEADERS, content_type="text/markdown; charset=utf-8")
     page = markdown_to_html(found.markdown, message("plan.title", found.language), found.language)

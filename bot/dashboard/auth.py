@@ -84,6 +84,14 @@ def require_account(request: Request, free_text: bool = False) -> Account:
     return account
 
 
+def require_admin(request: Request) -> Account:
+    """The signed-in admin, or Refused(401/403)."""
+    account = require_account(request)
+    if not account.sees_everything:
+        raise Refused(403, "Only an admin may read the audit log.")
+    return account
+
+
 def check_csrf(request: Request, expected: Optional[str]) -> None:
     """Refuse a form post whose token or Origin does not match this session."""
     origin = request.headers.get("origin")

@@ -140,14 +140,35 @@ def openapi_document() -> Dict[str, Any]:
                 viewer=False,
             ),
             "/conversations/{id}": _get(
-                "A pseudonymised transcript.",
-                [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "A pseudonymised transcript. Reading it is recorded in the audit log with the reason given.",
+                [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "reason",
+                        "in": "query",
+                        "required": True,
+                        "description": "Why you are reading this conversation (at least 10 characters).",
+                        "schema": {**TEXT, "minLength": 10, "maxLength": 500},
+                    },
+                ],
                 viewer=False,
                 can_be_missing=True,
             ),
             "/not-understood": _get(
                 "Messages Sedia did not understand, grouped by text, with the closest intent.",
                 _review_filters()[:2],
+                viewer=False,
+            ),
+            "/audit": _get(
+                "Admins only: the audit log of reads of personal data, newest first (format=csv downloads it).",
+                [
+                    _query(
+                        "limit",
+                        "How many entries (1-10000, default 500).",
+                        {"type": "integer", "minimum": 1, "maximum": 10000},
+                    ),
+                    _query("format", "json (default) or csv.", {"type": "string", "enum": list(FORMATS)}),
+                ],
                 viewer=False,
             ),
             "/export": _get(
@@ -162,9 +183,10 @@ def openapi_document() -> Dict[str, Any]:
             ),
         },
     }
-    # The export is a file: CSV or JSON, as `format` asks.
-    document["paths"]["/export"]["get"]["responses"]["200"] = {
-        "description": "The report as a file (Content-Disposition: attachment).",
-        "content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}}},
-    }
+    # The export and the audit log come as CSV or JSON, as `format` asks.
+    for path in ("/export", "/audit"):
+        document["paths"][path]["get"]["responses"]["200"] = {
+            "description": "The report as JSON, or as a CSV file (Content-Disposition: attachment).",
+            "content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}}},
+        }
     return document

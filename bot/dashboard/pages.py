@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse, html, raw, redirect
 from bot.config.settings import min_group_size
 from bot.core.instrument import load_instrument
 from bot.dashboard import charts, review
+from bot.dashboard.audit_trail import filters_of, record_read, transcript_reason
 from bot.dashboard.auth import (
     LOGIN_CSRF_COOKIE,
     Refused,
@@ -23,10 +24,11 @@ from bot.dashboard.auth import (
     cookies_secure,
     public_url,
     require_account,
+    require_admin,
     session_cookie_name,
 )
 from bot.dashboard.openapi import openapi_document
-from bot.dashboard.report_requests import build_report
+from bot.dashboard.report_requests import audit_document, build_report
 from bot.dashboard.sign_in import sign_in
 from bot.service.rate_limits import address_of
 from bot.storage import accounts
@@ -75,6 +77,8 @@ def _nav(account: Account) -> List[Tuple[str, str]]:
     ]
     if account.may_review_conversations:
         items += [("/dashboard/open-answers", "Open answers"), ("/dashboard/conversations", "Conversations")]
+    if account.sees_everything:
+        items.append(("/dashboard/audit", "Audit log"))
     return items + [("/dashboard/api", "API")]
 
 
@@ -285,6 +289,7 @@ def open_answers(request: Request) -> HTTPResponse:
 def conversations(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
     page = review.conversation_page(account, request)
+    record_read(request, account, "conversation list", filters_of(request))
     next_args = [(k, v) for k in request.args for v in request.args.getlist(k) if k != "page"]
     return render(
         request,
@@ -301,6 +306,20 @@ def conversations(request: Request) -> HTTPResponse:
 @runs_off_loop
 def conversation(request: Request, conversation_id: str) -> HTTPResponse:
     account = require_account(request, free_text=True)
+    try:
+        reason = transcript_reason(request)
+    except Refused as refused:
+        return render(
+            request,
+            "reason.html",
+            "Why are you reading this?",
+            conversation_id=conversation_id,
+            message=refused.message,
+            status=400,
+        )
+    if reason is None:
+        # A transcript is one person's words: say why first (kept in the audit log).
+        return render(request, "reason.html", "Why are you reading this?", conversation_id=conversation_id)
     found = review.conversation_transcript(account, conversation_id)
     if found is None:
         return render(
@@ -310,6 +329,7 @@ def conversation(request: Request, conversation_id: str) -> HTTPResponse:
             status=404,
             message="There is no such conversation, or you may not see it.",
         )
+    record_read(request, account, "transcript", conversation_id, reason)
     return render(request, "transcript.html", f"Conversation {found['id']}", conversation=found)
 
 
@@ -317,12 +337,17 @@ def conversation(request: Request, conversation_id: str) -> HTTPResponse:
 @runs_off_loop
 def not_understood(request: Request) -> HTTPResponse:
     account = require_account(request, free_text=True)
-    return render(
-        request,
-        "not_understood.html",
-        "Messages Sedia did not understand",
-        report=review.not_understood(account, request),
-    )
+    report = review.not_understood(account, request)
+    record_read(request, account, "not understood", filters_of(request))
+    return render(request, "not_understood.html", "Messages Sedia did not understand", report=report)
+
+
+@pages.get("/audit")
+@runs_off_loop
+def audit_log(request: Request) -> HTTPResponse:
+    account = require_admin(request)
+    record_read(request, account, "audit log", filters_of(request))
+    return render(request, "audit.html", "Audit log", document=audit_document(request))
 
 
 @pages.get("/api")

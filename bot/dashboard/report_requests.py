@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any, Callable, Dict
 
 from sanic.request import Request
-from sanic.response import HTTPResponse, text
+from sanic.response import HTTPResponse, json, text
 
 from bot.dashboard import exports, reports
+from bot.dashboard.audit_trail import filters_of, record_read
 from bot.dashboard.auth import Refused, require_account
 from bot.dashboard.parameters import choice, scope_for, text_arg, whole_number
+from bot.storage import audit
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
 from bot.storage.readiness_queries import DIMENSIONS
@@ -20,9 +22,11 @@ MAX_LIMIT = 100
 
 
 def build_report(name: str, request: Request, account: Account) -> Dict[str, Any]:
-    """One report for this request's filters, within what the account may see."""
+    """One report for this request's filters, within what the account may see. Open
+    answers are people's own words: each read of them goes into the audit log."""
     if name == "open-answers":
         require_account(request, free_text=True)
+        record_read(request, account, "open answers", filters_of(request))
     scope = scope_for(request, account)
     builders: Dict[str, Callable[[Any], Dict[str, Any]]] = {
         "overview": lambda s: reports.overview(s, scope, choice(request, "group_by", DIMENSIONS)),
@@ -48,9 +52,34 @@ def export_response(request: Request, account: Account) -> HTTPResponse:
     choice(request, "group_by", DIMENSIONS)
     choice(request, "by", DIMENSIONS, "faculty")
     report = build_report(name, request, account)
+    record_read(request, account, "export", filters_of(request))
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="sedia-{name}.{file_format}"'}
     if file_format == "csv":
         return text(
             exports.to_csv(exports.rows_of(name, report)), headers=headers, content_type="text/csv; charset=utf-8"
         )
     return text(exports.to_json(name, report), headers=headers, content_type="application/json; charset=utf-8")
+
+
+AUDIT_COLUMNS = ("at", "who", "role", "action", "target", "reason", "address")
+
+
+def audit_document(request: Request) -> Dict[str, Any]:
+    """The newest audit entries (`limit`, default 500), read by an admin; the reading
+    itself is recorded first."""
+    limit = whole_number(request, "limit", 500, 1, 10_000)
+    with session_scope() as session:
+        found = audit.entries(session, limit)
+    return {"entries": [e.document() for e in found]}
+
+
+def audit_response(request: Request, account: Account) -> HTTPResponse:
+    """The audit log as JSON, or as a CSV download with `format=csv`."""
+    file_format = choice(request, "format", exports.FORMATS, "json")
+    record_read(request, account, "audit log", filters_of(request))
+    document = audit_document(request)
+    if file_format == "csv":
+        headers = {**NO_STORE, "Content-Disposition": 'attachment; filename="sedia-audit-log.csv"'}
+        rows = document["entries"] or [dict.fromkeys(AUDIT_COLUMNS, "")]
+        return text(exports.to_csv(rows), headers=headers, content_type="text/csv; charset=utf-8")
+    return json(document, headers=NO_STORE)

@@ -218,3 +218,18 @@ class KeyFingerprint(Base):
     name = Column(String(32), primary_key=True)
     fingerprint = Column(String(64), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AuditEntry(Base):
+    """One read of personal data: who, when, what and why (issue 19). Append-only: the
+    migration adds database triggers that refuse to change or delete a row."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    who = Column(String(64), nullable=False)
+    role = Column(String(16), nullable=False)
+    action = Column(String(40), nullable=False)
+    target = Column(String(400), nullable=False, default="")
+    reason = Column(String(500), nullable=False, default="")
+    address = Column(String(64), nullable=False, default="")

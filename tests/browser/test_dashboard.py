@@ -151,6 +151,10 @@ def test_a_transcript_with_stored_html_shows_it_as_text(page, dashboard_web):
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**fallback=yes**")
     page.locator("table a[href^='/dashboard/conversations/c-']").first.click()
+    # A transcript is one person's words: the manager says why first (the audit log keeps it).
+    shot(page, "dashboard-transcript-reason")
+    page.get_by_label("Reason").fill("checking a reported wrong answer")
+    page.get_by_role("button", name="Read the conversation").click()
     transcript = page.locator("ol.transcript")
     assert HTML_ATTACK in transcript.inner_text()
     assert page.locator("ol.transcript img, ol.transcript script").count() == 0
@@ -190,7 +194,7 @@ def _pages_with_stored_html(dashboard: Dashboard) -> List[tuple]:
         (f"/dashboard/trend?institution={institution}", [INSTITUTION_ATTACK]),
         (f"/dashboard/open-answers?institution={institution}", [ANSWER_ATTACK]),
         ("/dashboard/conversations?fallback=yes", []),
-        (f"/dashboard/conversations/{dashboard.attacked_conversation}", [ANSWER_ATTACK]),
+        (f"/dashboard/conversations/{dashboard.attacked_conversation}?reason=checking+stored+html", [ANSWER_ATTACK]),
         ("/dashboard/not-understood", [ANSWER_ATTACK]),
         (f"/plan/{dashboard.attacked_plan}", [FACULTY_ATTACK, INSTITUTION_ATTACK]),
     ]

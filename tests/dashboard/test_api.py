@@ -16,14 +16,20 @@ from tests.dashboard_seed import HTML_ATTACK
 
 AGGREGATES = ["/api/v1/overview", "/api/v1/heatmap", "/api/v1/trend", "/api/v1/items/lowest", "/api/v1/export"]
 FREE_TEXT = ["/api/v1/open-answers", "/api/v1/conversations", "/api/v1/not-understood"]
+ADMIN_ONLY = ["/api/v1/audit"]
+REASON = "reason=checking the test data"
 
 
 def _first_conversation(dashboard, who="admin") -> str:
     return dashboard.get("/api/v1/conversations", who).json()["conversations"][0]["id"]
 
 
+def _transcript(dashboard, who="admin") -> str:
+    return f"/api/v1/conversations/{_first_conversation(dashboard, who)}?{REASON}"
+
+
 def _every_endpoint(dashboard):
-    return AGGREGATES + FREE_TEXT + [f"/api/v1/conversations/{_first_conversation(dashboard)}"]
+    return AGGREGATES + FREE_TEXT + ADMIN_ONLY + [_transcript(dashboard)]
 
 
 def test_anonymous_calls_are_refused_everywhere(dashboard):
@@ -50,9 +56,11 @@ def test_the_admin_may_call_every_endpoint(dashboard):
 def test_a_viewer_sees_aggregates_only(dashboard):
     for path in AGGREGATES:
         assert dashboard.get(path, "viewer_um").status_code == 200, path
-    for path in FREE_TEXT + [f"/api/v1/conversations/{_first_conversation(dashboard)}"]:
+    for path in FREE_TEXT + [_transcript(dashboard)]:
         response = dashboard.get(path, "viewer_um")
         assert response.status_code == 403 and "viewer" in response.json()["error"], path
+    for who in ("viewer_um", "manager_um"):
+        assert dashboard.get("/api/v1/audit", who).status_code == 403
     assert dashboard.get("/api/v1/export", "viewer_um", report="open-answers").status_code == 403
 
 
@@ -68,8 +76,13 @@ def test_a_manager_of_one_institution_never_sees_another(dashboard):
     um = dashboard.get("/api/v1/conversations", "manager_um").json()
     upm = dashboard.get("/api/v1/conversations", "manager_upm").json()
     assert (um["total"], upm["total"]) == (2, 1)
-    assert dashboard.get(f"/api/v1/conversations/{upm['conversations'][0]['id']}", "manager_um").status_code == 404
-    assert dashboard.get(f"/api/v1/conversations/{um['conversations'][0]['id']}", "manager_um").status_code == 200
+    assert (
+        dashboard.get(f"/api/v1/conversations/{upm['conversations'][0]['id']}?{REASON}", "manager_um").status_code
+        == 404
+    )
+    assert (
+        dashboard.get(f"/api/v1/conversations/{um['conversations'][0]['id']}?{REASON}", "manager_um").status_code == 200
+    )
 
 
 def test_overview_numbers_and_suppression_with_the_subtraction_case(dashboard):
@@ -114,7 +127,7 @@ def test_conversation_review_filters_and_not_understood(dashboard):
         dashboard.get("/api/v1/conversations", "admin", **{"from": "2026-11-15", "to": "2026-11-15"}).json()["total"]
         == 3
     )
-    transcript = dashboard.get(f"/api/v1/conversations/{_first_conversation(dashboard)}", "admin").json()
+    transcript = dashboard.get(_transcript(dashboard), "admin").json()
     assert [m["speaker"] for m in transcript["messages"][:2]] == ["user", "sedia"]
     assert [m["fallback"] for m in transcript["messages"] if m["speaker"] == "user"] == [False, True, True, False]
     assert all(sender not in str(transcript) for sender in dashboard.conversations)
@@ -170,7 +183,7 @@ def test_openapi_describes_every_endpoint(dashboard):
     spec = requests.get(dashboard.url + "/api/v1/openapi.json", timeout=30).json()
     assert spec["openapi"].startswith("3.")
     documented = {"/api/v1" + path.replace("{id}", "x") for path in spec["paths"]}
-    expected = set(AGGREGATES + FREE_TEXT + ["/api/v1/conversations/x"])
+    expected = set(AGGREGATES + FREE_TEXT + ADMIN_ONLY + ["/api/v1/conversations/x"])
     assert documented == expected
     group_by = next(p for p in spec["paths"]["/overview"]["get"]["parameters"] if p["name"] == "group_by")
     assert group_by["schema"]["enum"] == ["faculty", "zone", "role", "institution"]
@@ -242,3 +255,31 @@ def test_a_page_number_past_any_list_is_refused_not_a_server_error(dashboard):
         response = dashboard.get("/api/v1/conversations", "admin", page=page)
         assert response.status_code == 400 and "'page'" in response.json()["error"], page
     assert dashboard.get("/api/v1/conversations", "admin", page="1000000").json()["conversations"] == []
+
+
+def test_a_transcript_needs_a_reason_and_every_read_of_personal_data_is_audited(dashboard):
+    conversation = _first_conversation(dashboard, "manager_um")
+    refused = dashboard.get(f"/api/v1/conversations/{conversation}", "manager_um")
+    assert refused.status_code == 400 and "reason" in refused.json()["error"]
+    short = dashboard.get(f"/api/v1/conversations/{conversation}", "manager_um", reason="because")
+    assert short.status_code == 400
+    reason = "a complaint from the faculty about a wrong answer"
+    assert dashboard.get(f"/api/v1/conversations/{conversation}", "manager_um", reason=reason).status_code == 200
+    dashboard.get("/api/v1/open-answers", "manager_um", theme="quality")
+    dashboard.get("/api/v1/export", "manager_um", report="overview", format="json")
+    dashboard.get("/api/v1/not-understood", "manager_um")
+    log = dashboard.get("/api/v1/audit", "admin", limit=50).json()["entries"]
+    mine = [e for e in log if e["who"] == "manager_um"]
+    read = {e["action"]: e for e in reversed(mine)}  # the newest of each kind
+    assert read["transcript"]["target"] == conversation and read["transcript"]["reason"] == reason
+    assert read["open answers"]["target"] == "theme=quality"
+    assert "report=overview" in read["export"]["target"]
+    assert {"not understood", "conversation list"} <= set(read)
+    assert all(e["role"] == "manager" and e["address"] for e in mine)
+    # Reading the log is itself recorded, and it downloads as CSV.
+    csv = dashboard.get("/api/v1/audit", "admin", format="csv")
+    assert csv.status_code == 200 and csv.text.startswith("at,who,role,action,target,reason,address")
+    assert any(
+        e["action"] == "audit log" and e["who"] == "admin"
+        for e in dashboard.get("/api/v1/audit", "admin").json()["entries"]
+    )

@@ -88,7 +88,7 @@ def test_stored_html_is_shown_as_text(dashboard):
     conversation = dashboard.get("/api/v1/conversations", "manager_um").json()["conversations"][0]["id"]
     for path in (
         "/dashboard/open-answers?q=script",
-        f"/dashboard/conversations/{conversation}",
+        f"/dashboard/conversations/{conversation}?reason=checking+stored+html",
         "/dashboard/not-understood",
     ):
         page = session.get(dashboard.url + path, timeout=30)
@@ -230,3 +230,19 @@ def test_sql_injection_in_any_filter_finds_nothing_and_changes_nothing(dashboard
             assert connection.execute(text("SELECT count(*) FROM answers")).scalar() == before
     finally:
         engine.dispose()
+
+
+def test_a_transcript_page_asks_for_a_reason_first_and_admins_read_the_audit_log(dashboard):
+    manager = dashboard.browser_session("manager_um")
+    conversation = dashboard.get("/api/v1/conversations", "manager_um").json()["conversations"][0]["id"]
+    asked = manager.get(dashboard.url + f"/dashboard/conversations/{conversation}", timeout=30)
+    assert asked.status_code == 200 and 'name="reason"' in asked.text and "audit log" in asked.text
+    assert "Person</span>" not in asked.text
+    shown = manager.get(
+        dashboard.url + f"/dashboard/conversations/{conversation}", params={"reason": "checking a reported answer"}
+    )
+    assert shown.status_code == 200 and "Person</span>" in shown.text
+    assert manager.get(dashboard.url + "/dashboard/audit", timeout=30).status_code == 403
+    admin = dashboard.browser_session("admin")
+    log = admin.get(dashboard.url + "/dashboard/audit", timeout=30)
+    assert log.status_code == 200 and "checking a reported answer" in log.text and "manager_um" in log.text

@@ -114,7 +114,9 @@ def test_only_conversations_with_consent_are_stored_and_reviewed(dashboard):
     assert _get(dashboard, "/api/v1/conversations", fallback="no").json()["total"] == 0
     assert _get(dashboard, "/api/v1/conversations", theme="quality").json()["total"] == 5
     assert _get(dashboard, "/api/v1/conversations", channel="telegram").json()["total"] == 0
-    transcript = _get(dashboard, f"/api/v1/conversations/{listed['conversations'][0]['id']}").json()
+    transcript = _get(
+        dashboard, f"/api/v1/conversations/{listed['conversations'][0]['id']}", reason="checking the end-to-end run"
+    ).json()
     texts = [m["text"] for m in transcript["messages"]]
     assert "start assessment" in texts and NOT_UNDERSTOOD in texts
     assert any(m["fallback"] for m in transcript["messages"] if m["speaker"] == "user")
