@@ -57,23 +57,28 @@ def labels() -> Labels:
     return Labels(load_instrument())
 
 
-def _theme_block(
-    theme_id: str, stats: Optional[ThemeStats], respondents: int, hidden: bool, names: Labels
-) -> Dict[str, Any]:
+def _theme_block(theme_id: str, stats: Optional[ThemeStats], hidden: bool, names: Labels) -> Dict[str, Any]:
+    """A theme's mean and distribution, shown only when at least the minimum of people
+    placed themselves on its scale (`stats.contributors`) and the group is not hidden."""
     block: Dict[str, Any] = {"theme": theme_id, "name": names.theme(theme_id)}
     mean_value = stats.mean if stats is not None else None
-    if hidden or mean_value is None:
+    if hidden or mean_value is None or stats is None or not may_show(stats.contributors):
         block.update(suppressed=True, note=suppression_note())
         return block
     distribution = {key: stats.distribution.get(value, 0) for key, value in zip(DISTRIBUTION_KEYS, ANSWER_VALUES)}
     block.update(
         suppressed=False,
         mean=round(mean_value, 2),
-        respondents=respondents,
+        respondents=stats.contributors,
         answers=stats.answered,
         distribution=distribution,
     )
     return block
+
+
+def _contributors(stats: Dict[Any, ThemeStats], group: Any, theme_id: str) -> int:
+    found = stats.get((group, theme_id))
+    return found.contributors if found is not None else 0
 
 
 def _overall(themes: List[Dict[str, Any]]) -> Optional[float]:
@@ -121,14 +126,10 @@ def overview(session: Session, scope: Scope, group_by: Optional[str] = None) -> 
     # Theme numbers rest on completed assessments: everyone who finished was asked every
     # statement ("not sure" is an answer), so the group behind them is the completed respondents.
     total_stats = queries.theme_stats(session, scope)
-    means_hidden = not may_show(total_counts.completed_respondents)
     report["total"] = _group_block(
         "everyone",
         total_counts,
-        [
-            _theme_block(t, total_stats.get((EVERYONE, t)), total_counts.completed_respondents, means_hidden, names)
-            for t in theme_ids
-        ],
+        [_theme_block(t, total_stats.get((EVERYONE, t)), False, names) for t in theme_ids],
         instrument,
     )
     if group_by is not None:
@@ -143,17 +144,19 @@ def _breakdown(session: Session, scope: Scope, group_by: str, names: Labels) -> 
     counts = queries.group_counts(session, scope, group_by)
     stats = queries.theme_stats(session, scope, group_by)
     hidden_groups = suppressed_groups({g: c.respondents for g, c in counts.items()})
-    hidden_means = suppressed_groups({g: c.completed_respondents for g, c in counts.items()}, hidden_groups)
+    # Each theme's means rest on the people who answered its scale, so each theme has its
+    # own suppression, with the subtraction case, over those people.
+    hidden_means = {
+        t: suppressed_groups({g: _contributors(stats, g, t) for g in counts}, hidden_groups)
+        for t in instrument.theme_ids
+    }
     groups = []
     for group in sorted(counts, key=lambda g: (g is None, names.group(group_by, g).lower())):
         label = names.group(group_by, group)
         if group in hidden_groups:
             groups.append(_suppressed(label))
             continue
-        done = counts[group].completed_respondents
-        themes = [
-            _theme_block(t, stats.get((group, t)), done, group in hidden_means, names) for t in instrument.theme_ids
-        ]
+        themes = [_theme_block(t, stats.get((group, t)), group in hidden_means[t], names) for t in instrument.theme_ids]
         groups.append(_group_block(label, counts[group], themes, instrument))
     return groups
 
@@ -201,7 +204,7 @@ def trend(session: Session, scope: Scope) -> Dict[str, Any]:
             months.append(_suppressed(month, month=month))
             continue
         done = counts[month].completed_respondents
-        themes = [_theme_block(t, stats.get((month, t)), done, False, names) for t in theme_ids]
+        themes = [_theme_block(t, stats.get((month, t)), False, names) for t in theme_ids]
         overall = _overall(themes)
         months.append(
             {
@@ -246,31 +249,33 @@ def open_answers(
 ) -> Dict[str, Any]:
     """What coordinators wrote in the open questions, by theme, without who wrote it.
 
-    Shown only when the scope holds at least the minimum group size of respondents.
+    A theme's answers are shown only when at least the minimum group size of people wrote
+    them, within this selection: so neither a small scope nor a search that matches one
+    person's words can tie a text to a few people.
     """
     names = labels()
     instrument = names.instrument
     if theme is not None and theme not in instrument.theme_ids:
         raise ValueError(f"theme must be one of {', '.join(instrument.theme_ids)}")
-    people = queries.group_counts(session, scope).get(EVERYONE)
     document: Dict[str, Any] = {
         "scope": _scope_document(scope),
         "min_group_size": min_group_size(),
         "theme": theme,
         "search": search,
     }
-    if people is None or not may_show(people.respondents):
-        document.update(suppressed=True, note=suppression_note(), themes=[])
-        return document
     found = queries.open_answers(session, scope, theme, search)
+    authors: Dict[str, set] = {}
     by_theme: Dict[str, List[str]] = {}
-    for theme_id, text in found:
-        by_theme.setdefault(theme_id, []).append(text)
+    for answer in found:
+        by_theme.setdefault(answer.theme, []).append(answer.text)
+        authors.setdefault(answer.theme, set()).add(answer.respondent)
+    shown = [t for t in instrument.theme_ids if t in by_theme and may_show(len(authors[t]))]
+    hidden = [t for t in instrument.theme_ids if t in by_theme and t not in shown]
     document.update(
-        suppressed=False,
-        themes=[
-            {"theme": t, "name": names.theme(t), "answers": by_theme[t]} for t in instrument.theme_ids if t in by_theme
-        ],
+        suppressed=bool(hidden) and not shown,
+        note=suppression_note() if hidden else None,
+        themes=[{"theme": t, "name": names.theme(t), "answers": by_theme[t]} for t in shown],
+        themes_suppressed=[{"theme": t, "name": names.theme(t)} for t in hidden],
     )
     return document
 

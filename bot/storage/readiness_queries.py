@@ -48,6 +48,25 @@ class Scope:
         return and_(true(), *clauses)
 
 
+def latest_completions(scope: Scope):
+    """The ids of each respondent's latest completed assessment in scope: someone who
+    completed twice counts once, with their latest answers, in every mean."""
+    ranked = (
+        select(
+            Assessment.id.label("id"),
+            func.row_number()
+            .over(
+                partition_by=Assessment.respondent_id,
+                order_by=(Assessment.completed_at.desc(), Assessment.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(scope.condition(), Assessment.status == "completed")
+        .subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.n == 1)
+
+
 def month_of(session: Session, column) -> ColumnElement:
     """'YYYY-MM' of a timestamp column, in the database's own dialect."""
     if session.get_bind().dialect.name == "postgresql":
@@ -111,9 +130,12 @@ class ThemeStats:
 
     `distribution` counts answers per scale value, with None for "not sure"; `mean` is
     the mean of the answers on the scale (so the distribution reproduces it exactly).
+    `contributors` are the respondents with at least one answer on the scale: the people
+    behind the mean, whom the minimum group size counts.
     """
 
     distribution: Dict[Optional[int], int]
+    contributors: int = 0
 
     @property
     def answered(self) -> int:
@@ -132,19 +154,31 @@ class ThemeStats:
 def theme_stats(
     session: Session, scope: Scope, group_by: Optional[str] = None
 ) -> Dict[Tuple[Optional[str], str], ThemeStats]:
-    """Answer counts per (group, theme, value) over completed assessments: one GROUP BY,
-    served by the index on answers (assessment_id, theme, item, value)."""
+    """Answer counts per (group, theme, value) over each respondent's latest completed
+    assessment, and the respondents behind each (group, theme): two GROUP BYs, served by
+    the index on answers (assessment_id, theme, item, value)."""
     group = _group_column(session, group_by)
+    counted = (
+        Assessment.id.in_(latest_completions(scope)),
+        Answer.item.notin_(load_instrument().open_item_ids),
+    )
     query = (
         select(group.label("grp"), Answer.theme, Answer.value, func.count())
         .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(scope.condition(), Assessment.status == "completed", Answer.item.notin_(load_instrument().open_item_ids))
+        .where(*counted)
         .group_by(*_grouping(group_by, group), Answer.theme, Answer.value)
     )
     distributions: Dict[Tuple[Optional[str], str], Dict[Optional[int], int]] = {}
     for grp, theme, value, count in session.execute(query):
         distributions.setdefault((grp, theme), {v: 0 for v in (*SCALE_VALUES, None)})[value] = int(count)
-    return {key: ThemeStats(distribution) for key, distribution in distributions.items()}
+    people = (
+        select(group.label("grp"), Answer.theme, func.count(distinct(Assessment.respondent_id)))
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(*counted, Answer.value.isnot(None))
+        .group_by(*_grouping(group_by, group), Answer.theme)
+    )
+    contributors = {(grp, theme): int(n) for grp, theme, n in session.execute(people)}
+    return {key: ThemeStats(d, contributors.get(key, 0)) for key, d in distributions.items()}
 
 
 @dataclass(frozen=True)
@@ -163,7 +197,7 @@ def item_stats(session: Session, scope: Scope) -> List[ItemStats]:
     query = (
         select(Answer.item, Answer.theme, mean, func.count(distinct(Assessment.respondent_id)))
         .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(scope.condition(), Assessment.status == "completed", Answer.value.isnot(None))
+        .where(Assessment.id.in_(latest_completions(scope)), Answer.value.isnot(None))
         .group_by(Answer.item, Answer.theme)
         .order_by(mean, Answer.item)
     )
@@ -175,17 +209,26 @@ def _like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True)
+class OpenAnswer:
+    """One open answer, with who wrote it (for counting authors, never shown)."""
+
+    theme: str
+    text: str
+    respondent: str
+
+
 def open_answers(
     session: Session,
     scope: Scope,
     theme: Optional[str] = None,
     search: Optional[str] = None,
     limit: int = 500,
-) -> List[Tuple[str, str]]:
-    """(theme, text) of open answers in scope, by theme then text, so their order says
-    nothing about who wrote them or when."""
+) -> List[OpenAnswer]:
+    """Open answers in scope, by theme then text, so their order says nothing about who
+    wrote them or when."""
     query = (
-        select(Answer.theme, Answer.text)
+        select(Answer.theme, Answer.text, Assessment.respondent_id)
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(
             scope.condition(),
@@ -200,7 +243,7 @@ def open_answers(
         query = query.where(Answer.theme == theme)
     if search:
         query = query.where(func.lower(Answer.text).like(_like_pattern(search), escape="\\"))
-    return [(t, text) for t, text in session.execute(query)]
+    return [OpenAnswer(t, text, who) for t, text, who in session.execute(query)]
 
 
 def institutions(session: Session) -> List[str]:

@@ -64,7 +64,9 @@ class Dashboard:
 
 def _people() -> List[Person]:
     return (
-        [Person(UM, "Faculty of Education", value=4) for _ in range(6)]
+        [Person(UM, "Faculty of Education", value=4) for _ in range(3)]
+        # Five authors of the stored-HTML answer: fewer, and a search for it shows nothing.
+        + [Person(UM, "Faculty of Education", value=4, open_answer=HTML_ATTACK) for _ in range(3)]
         + [Person(UM, "Faculty of Engineering", value=2) for _ in range(5)]
         + [Person(UM, "Faculty of Medicine", value=5, open_answer=HTML_ATTACK) for _ in range(2)]
         + [Person(UPM, "Faculty of Education", value=1) for _ in range(5)]

@@ -112,7 +112,7 @@ def test_heatmap_trend_and_lowest_items(dashboard):
 
 def test_open_answers_are_searchable_and_carry_no_sender(dashboard):
     found = dashboard.get("/api/v1/open-answers", "manager_um", theme="quality", q="script").json()
-    assert found["themes"][0]["answers"] == [HTML_ATTACK, HTML_ATTACK]
+    assert found["themes"][0]["answers"] == [HTML_ATTACK] * 5
     body = str(found)
     assert all(person.sender not in body and person.respondent not in body for person in dashboard.people)
 

@@ -146,7 +146,7 @@ def test_lowest_items_need_enough_respondents(database_url):
 
 def test_open_answers_are_grouped_searchable_and_anonymous(database_url):
     seed(
-        [Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(4)]
+        [Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(5)]
         + [Person(UM, "Faculty of Education", open_answer=HTML_ATTACK)]
     )
     with session_scope() as session:
@@ -154,13 +154,53 @@ def test_open_answers_are_grouped_searchable_and_anonymous(database_url):
         every = reports.open_answers(session, Scope(institution=UM))
         upm = reports.open_answers(session, Scope(institution=UPM))
     assert [t["theme"] for t in found["themes"]] == ["quality"]
-    assert found["themes"][0]["answers"] == [f"We lack funding ({n})" for n in range(4)]
+    assert found["themes"][0]["answers"] == [f"We lack funding ({n})" for n in range(5)]
     assert HTML_ATTACK in every["themes"][0]["answers"]
     assert "respondent" not in json.dumps(every)
-    assert upm["suppressed"] is True and upm["themes"] == []
+    assert upm["themes"] == []
     with session_scope() as session:
         percent = reports.open_answers(session, Scope(institution=UM), search="100%")
     assert percent["themes"] == []
+
+
+def test_a_search_that_matches_fewer_than_the_minimum_of_authors_shows_nothing(database_url):
+    seed([Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(5)])
+    seed([Person(UM, "Faculty of Education", open_answer="Only my studio at Block C is broken")])
+    with session_scope() as session:
+        one = reports.open_answers(session, Scope(institution=UM), search="Block C")
+        four = reports.open_answers(session, Scope(institution=UM), search="funding (1")
+    for isolated in (one, four):
+        assert isolated["themes"] == [] and isolated["suppressed"] is True
+        assert "Only my studio" not in json.dumps(isolated) and "We lack funding" not in json.dumps(isolated)
+
+
+def test_a_theme_mean_needs_the_minimum_of_people_on_its_scale_not_just_completions(database_url):
+    theme = INSTRUMENT.themes[0]
+    not_sure = {item.id: None for item in theme.scale_items}
+    seed(
+        [Person(UM, "Faculty of Education", value=4) for _ in range(4)]
+        + [Person(UM, "Faculty of Education", value=2, values=not_sure) for _ in range(2)]
+    )
+    total = _overview(Scope(institution=UM))["total"]
+    blocks = {t["theme"]: t for t in total["themes"]}
+    # Six completed, but only four placed themselves on the first theme's scale.
+    assert blocks[theme.id]["suppressed"] is True
+    assert blocks[INSTRUMENT.themes[1].id]["suppressed"] is False
+    assert blocks[INSTRUMENT.themes[1].id]["respondents"] == 6
+    assert total["readiness_index"] is None  # with one mean hidden, the index would give it away
+
+
+def test_someone_who_completes_twice_counts_once_with_their_latest_answers(database_url):
+    again = Person(UM, "Faculty of Education", value=1)
+    seed([Person(UM, "Faculty of Education", value=4) for _ in range(5)] + [again])
+    seed([Person(UM, "Faculty of Education", value=5, sender=again.sender, when=again.when + timedelta(days=1))])
+    with session_scope() as session:
+        items = reports.lowest_items(session, Scope(institution=UM), limit=1)
+    total = _overview(Scope(institution=UM))["total"]
+    theme = total["themes"][0]
+    assert theme["respondents"] == 6
+    assert theme["mean"] == round((5 * 4 + 5) / 6, 2)
+    assert items["items"][0]["respondents"] == 6
 
 
 def test_exports_carry_no_numbers_for_suppressed_groups(people):
