@@ -8,25 +8,15 @@ sign-in waits for a free thread, and nothing else does.
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, TypeVar
+
+from bot.config.thread_pools import ThreadPool
 
 PASSWORD_THREADS = 2
 _Result = TypeVar("_Result")
-_executor: Optional[ThreadPoolExecutor] = None
-_lock = threading.Lock()
-
-
-def _password_executor() -> ThreadPoolExecutor:
-    global _executor
-    with _lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="sedia-argon2")
-        return _executor
+_password_threads = ThreadPool(PASSWORD_THREADS, "sedia-argon2")
 
 
 async def on_password_threads(function: Callable[..., _Result], *args: Any) -> _Result:
     """Run a password check or hash on the password threads and wait without blocking."""
-    return await asyncio.get_running_loop().run_in_executor(_password_executor(), function, *args)
+    return await _password_threads.run(function, *args)

@@ -6,10 +6,8 @@ the first time a URL is used in a process, so every entry point finds the tables
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Set, TypeVar
@@ -22,6 +20,7 @@ from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
 from bot.config.settings import database_url
+from bot.config.thread_pools import ThreadPool
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -32,8 +31,7 @@ _migrated: Set[str] = set()
 _migrate_lock = threading.Lock()
 # SQLAlchemy here is synchronous: servers run database work on these threads, so one
 # slow query never stalls their event loop (and every other request with it).
-_DATABASE_THREADS = 8
-_executor: Optional[ThreadPoolExecutor] = None
+_database_threads = ThreadPool(8, "sedia-db")
 _Result = TypeVar("_Result")
 
 
@@ -128,18 +126,10 @@ def dispose_all() -> None:
         _migrated.clear()
 
 
-def _database_executor() -> ThreadPoolExecutor:
-    global _executor
-    with _lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=_DATABASE_THREADS, thread_name_prefix="sedia-db")
-        return _executor
-
-
 async def off_loop(function: Callable[..., _Result], *args: Any) -> _Result:
     """Run blocking database work on a database thread and wait for it without blocking
     the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(_database_executor(), function, *args)
+    return await _database_threads.run(function, *args)
 
 
 def runs_off_loop(handler: Callable[..., _Result]) -> Callable[..., Awaitable[_Result]]:
