@@ -65,9 +65,11 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
     summary = EventSummary()
     # A message Sedia could not use counts once: read as nlu_fallback, or answered by a
     # fallback action when the NLU did place it. An open answer the NLU was unsure of but
-    # the interview stored was used after all, and does not count.
+    # the interview stored was used after all, and does not count: what matters is each
+    # answer slot's last value in the turn (a form first fills the slot with the text,
+    # then its validation keeps or clears it).
     counted_message = False
-    answer_stored = False
+    turn = AnswerSlots(answer_slots)
     for event in events:
         timestamp = event.get("timestamp")
         if isinstance(timestamp, (int, float)):
@@ -75,10 +77,11 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
             summary.last_at = timestamp if summary.last_at is None else max(summary.last_at, timestamp)
         kind = event.get("event")
         if kind == "user":
+            summary.fallbacks -= int(counted_message and turn.stored())
+            turn = AnswerSlots(answer_slots)
             summary.user_messages += 1
             counted_message = ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "nlu_fallback"
             summary.fallbacks += int(counted_message)
-            answer_stored = False
             if summary.channel is None and event.get("input_channel"):
                 summary.channel = str(event["input_channel"])
             theme = instrument.theme_of_intent(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
@@ -86,26 +89,38 @@ def summarise(events: Iterable[Dict[str, Any]]) -> EventSummary:
                 summary.themes.add(theme)
         elif kind == "action":
             name = event.get("name")
-            if name in FALLBACK_ACTIONS and not counted_message and not answer_stored:
+            if name in FALLBACK_ACTIONS and not counted_message:
                 summary.fallbacks += 1
                 counted_message = True
             if name in by_form:
                 summary.themes.add(by_form[name])
         elif kind == "active_loop" and event.get("name") in by_form:
             summary.themes.add(by_form[event["name"]])
-        elif kind == "slot" and event.get("name") in answer_slots and stored_answer(event):
-            summary.fallbacks -= int(counted_message and not answer_stored)
-            answer_stored = True
-        elif kind == "slot" and event.get("name") == "institution":
-            value = event.get("value")
-            summary.institution = str(value) if value else None
-            summary.institution_set = True
+        elif kind == "slot":
+            turn.see(event)
+            if event.get("name") == "institution":
+                value = event.get("value")
+                summary.institution = str(value) if value else None
+                summary.institution_set = True
+    summary.fallbacks -= int(counted_message and turn.stored())
     return summary
 
 
-def stored_answer(event: Dict[str, Any]) -> bool:
-    """True for a slot event that stores an answer (a value, not a cleared slot)."""
-    return event.get("value") not in (None, "")
+class AnswerSlots:
+    """The answer slots set in one turn, each with its last value."""
+
+    def __init__(self, names: Set[str]) -> None:
+        self._names = names
+        self._last: Dict[str, Any] = {}
+
+    def see(self, event: Dict[str, Any]) -> None:
+        """Note a slot event (other slots are ignored)."""
+        if event.get("name") in self._names:
+            self._last[str(event["name"])] = event.get("value")
+
+    def stored(self) -> bool:
+        """True when the turn left an answer in some answer slot."""
+        return any(value not in (None, "") for value in self._last.values())
 
 
 def _themes_text(themes: Set[str]) -> str:

@@ -310,16 +310,20 @@ def _answers_stored_after(connection: Any, fallbacks: List[Any]) -> Set[int]:
         .order_by(events.c.sender_id, events.c.id)
     )
     stored: Set[int] = set()
-    open_message: Dict[str, Optional[int]] = {}
+    # Per conversation: the fallback message now open, and its turn's answer slots.
+    turns: Dict[str, Tuple[Optional[int], index.AnswerSlots]] = {}
     for event_id, sender, kind, data in connection.execute(later):
+        message_id, slots = turns.get(sender, (None, index.AnswerSlots(answer_slots)))
         if kind == "user":
-            open_message[sender] = event_id if event_id in wanted else None
+            if message_id is not None and slots.stored():
+                stored.add(message_id)
+            turns[sender] = (event_id if event_id in wanted else None, index.AnswerSlots(answer_slots))
             continue
-        message_id = open_message.get(sender)
         event = _event_data(data) if message_id is not None else None
-        if event and event.get("name") in answer_slots and index.stored_answer(event):
-            stored.add(message_id)
-            open_message[sender] = None
+        if event:
+            slots.see(event)
+            turns[sender] = (message_id, slots)
+    stored |= {message_id for message_id, slots in turns.values() if message_id is not None and slots.stored()}
     return stored
 
 

@@ -193,8 +193,10 @@ def test_an_open_answer_the_interview_stored_is_not_counted_as_not_understood(sq
     # An open answer the NLU was unsure of, stored by the form: used, not misunderstood.
     _turn(tracker, "we share one old camera among ten lecturers", "nlu_fallback", DAY + 10)
     tracker.update(SlotSet(open_item, "we share one old camera among ten lecturers", timestamp=DAY + 12))
-    # Gibberish in the same conversation still counts.
+    # Gibberish in the same conversation still counts: the form fills the slot with the
+    # text first, then its validation clears it.
     _turn(tracker, "qwzx", "nlu_fallback", DAY + 20)
+    tracker.update(SlotSet(open_item, "qwzx", timestamp=DAY + 21))
     tracker.update(SlotSet(open_item, None, timestamp=DAY + 22))
     _save(store, tracker)
     engine = tracker_engine(sqlite_url)
