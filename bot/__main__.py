@@ -9,6 +9,8 @@ Commands:
   purge [--days N]                                  delete what is past its retention period
                                                     (SEDIA_RETENTION_DAYS, or N days) and say
                                                     how many of each kind went
+  publish                                           publish a new release of the aggregate
+                                                    figures (the web app does so daily)
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
   users list                                        list dashboard users
   users disable|enable USERNAME                     stop a user signing in (and end their
@@ -61,6 +63,13 @@ def _purge(args: argparse.Namespace) -> int:
 
     report = purge(days=args.days)
     print(report.lines() or "nothing was due")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from bot.service.releases import publish
+
+    print(publish().describe())
     return 0
 
 
@@ -174,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge", help="delete what is past its retention period, with counts")
     purge.add_argument("--days", type=int, help="keep people's data this many days (default SEDIA_RETENTION_DAYS)")
     purge.set_defaults(run=_purge)
+    commands.add_parser("publish", help="publish a new release of the aggregate figures").set_defaults(run=_publish)
     sync = commands.add_parser("sync-rasa", help="regenerate domain.yml and the form rules")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")
     sync.set_defaults(run=_sync_rasa)

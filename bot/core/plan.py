@@ -17,7 +17,6 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from bot.config.settings import min_group_size
 from bot.core.instrument import Instrument, Level
 from bot.core.messages import message, name_mqa_in_full, source_line
-from bot.core.privacy import may_show
 from bot.core.scoring import ReadinessProfile, ThemeScore, score_answers
 from bot.guidance import Step, advice_label, item_step, recommendation, theme_actions
 from bot.guidance.mqa import Topic, load_knowledge, sources
@@ -89,11 +88,6 @@ def build_plan(
     ranked = below[:TOP_GAPS] if below else scored[:1]
     gaps = tuple(PlanGap(theme, _actions_for(theme, values, instrument)) for theme in ranked)
     return ActionPlan(profile, gaps, all_ready=not below, comparisons=tuple(comparisons))
-
-
-def comparison(group: str, name: str, respondents: int, theme_means: Dict[str, float]) -> Comparison:
-    """A comparison with a group, suppressed when the group is below the minimum size."""
-    return Comparison(group, name, respondents, dict(theme_means) if may_show(respondents) else None)
 
 
 # ----- rendering ----------------------------------------------------------------------

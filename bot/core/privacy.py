@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Hashable, Iterable, Mapping, Set, TypeVar
+from typing import Dict, Hashable, Iterable, List, Mapping, Set, Tuple, TypeVar
 
 from bot.config.settings import min_group_size
 from bot.core.messages import message
@@ -42,3 +42,38 @@ def suppressed_groups(sizes: Mapping[K, int], hidden_already: Iterable[K] = ()) 
 def suppression_note(language: str = "en") -> str:
     """What a suppressed number says instead, e.g. "fewer than 5 respondents"."""
     return message("privacy.fewer_than", language, minimum=min_group_size())
+
+
+R = TypeVar("R", bound=Hashable)
+C = TypeVar("C", bound=Hashable)
+
+
+def suppressed_cells(
+    sizes: Mapping[Tuple[R, C], int],
+    hidden_already: Iterable[Tuple[R, C]] = (),
+    rows: bool = True,
+    columns: bool = True,
+) -> Set[Tuple[R, C]]:
+    """The cells of a two-way table (say institution by month) that must not be shown.
+
+    The rule of `suppressed_groups` holds along every row whose total is published
+    (`rows`) and every column whose total is published (`columns`): it is applied line by
+    line, again and again, until no line changes, because hiding a cell to protect its row
+    can leave its column with a small remainder.
+    """
+    hidden = {cell for cell in hidden_already if cell in sizes}
+    lines: Dict[Tuple[int, Hashable], List[Tuple[R, C]]] = {}
+    for cell in sizes:
+        if rows:
+            lines.setdefault((0, cell[0]), []).append(cell)
+        if columns:
+            lines.setdefault((1, cell[1]), []).append(cell)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines.values():
+            found = suppressed_groups({cell: sizes[cell] for cell in line}, hidden.intersection(line))
+            if not found <= hidden:
+                hidden |= found
+                changed = True
+    return hidden

@@ -4,6 +4,7 @@ the management dashboard (/dashboard and its JSON API under /api/v1), and a heal
 from __future__ import annotations
 
 import hashlib
+import logging
 from html import escape
 from pathlib import Path
 from typing import Optional
@@ -22,9 +23,12 @@ from bot.dashboard.auth import Refused, identify
 from bot.dashboard.pages import pages, refused_page
 from bot.service.health import status_code, web_app_health
 from bot.service.rate_limits import address_of, rate_limits
+from bot.service.releases import publish_daily, publish_if_due
 from bot.service.retention import purge_daily
 from bot.storage.db import off_loop, session_scope
 from bot.storage.plans import plan_by_token, token_hash
+
+logger = logging.getLogger(__name__)
 
 # A plan is personal: never cached, never indexed, never leaked in a Referer header.
 PRIVATE_HEADERS = {
@@ -117,9 +121,17 @@ def create_app(name: str = "sedia_web") -> Sanic:
     app.blueprint(pages)
     app.blueprint(api)
 
+    @app.before_server_start
+    async def publish_what_is_due(app: Sanic, _loop) -> None:
+        # Before serving, so that the first report never waits for a release.
+        publication = await off_loop(publish_if_due)
+        if publication is not None:
+            logger.info("Published %s", publication.describe())
+
     @app.after_server_start
-    async def purge_what_is_due(app: Sanic, _loop) -> None:
+    async def purge_and_publish_daily(app: Sanic, _loop) -> None:
         app.add_task(purge_daily())
+        app.add_task(publish_daily())
 
     @app.middleware("request")
     async def who_is_asking(request: Request) -> None:

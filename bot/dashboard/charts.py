@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from markupsafe import Markup
 
-from bot.dashboard.reports import DISTRIBUTION_KEYS
+from bot.service.reports import DISTRIBUTION_KEYS
 
 SCALE_MIN, SCALE_MAX = 1, 5
 # Strongly disagree ... strongly agree, then "not sure" in grey (ColorBrewer RdYlBu, 5 classes).

@@ -22,10 +22,10 @@ def _date(name: str, description: str) -> Dict[str, Any]:
     return _query(name, description, {"type": "string", "format": "date"})
 
 
+# Reports take no date window (two windows subtracted would show the people between
+# them): `from` and `to` are refused with 400 and the reason.
 SCOPE = [
     _query("institution", "Admins only: limit to one institution. Others always see their own.", TEXT),
-    _date("from", "Assessments started on or after this day (UTC)."),
-    _date("to", "Assessments started on or before this day (UTC)."),
 ]
 
 
@@ -112,11 +112,25 @@ def openapi_document() -> Dict[str, Any]:
             "/overview": _get(
                 "Respondents, assessments started and completed, completion rate, readiness index, and each "
                 "theme's mean and answer distribution; `group_by` adds a breakdown.",
-                SCOPE + [_query("group_by", "Break down by this profile field.", dimensions)],
+                SCOPE
+                + [
+                    _query(
+                        "group_by",
+                        "Break down by this profile field: institution across all institutions; faculty, zone or role within one (others are refused with 400).",
+                        dimensions,
+                    )
+                ],
             ),
             "/heatmap": _get(
                 "Theme means by faculty, zone, role or institution.",
-                SCOPE + [_query("by", "Rows of the heat map (default faculty).", dimensions)],
+                SCOPE
+                + [
+                    _query(
+                        "by",
+                        "Rows of the heat map: institution across all institutions, faculty (the default), zone or role within one.",
+                        dimensions,
+                    )
+                ],
             ),
             "/trend": _get("Completed assessments, respondents, readiness index and theme means by month.", SCOPE),
             "/items/lowest": _get(

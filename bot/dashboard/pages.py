@@ -30,11 +30,12 @@ from bot.dashboard.auth import (
 from bot.dashboard.openapi import openapi_document
 from bot.dashboard.report_requests import audit_document, build_report
 from bot.dashboard.sign_in import sign_in
+from bot.service import reports
 from bot.service.rate_limits import address_of
 from bot.storage import accounts
 from bot.storage.accounts import Account
 from bot.storage.db import runs_off_loop, session_scope
-from bot.storage.readiness_queries import DIMENSIONS, institutions
+from bot.storage.readiness_queries import institutions
 
 pages = Blueprint("dashboard_pages", url_prefix="/dashboard")
 HERE = Path(__file__).parent
@@ -216,7 +217,7 @@ def overview(request: Request) -> HTTPResponse:
         "Readiness overview",
         report=report,
         institutions=_institutions(account),
-        dimensions=DIMENSIONS,
+        dimensions=reports.dimensions_for(report["scope"]["institution"]),
         theme_names=[name for _, name in _themes()],
         pct=lambda rate: "–" if rate is None else f"{rate * 100:.0f}%",
         level_name=lambda level_id: next(
@@ -237,7 +238,7 @@ def heatmap(request: Request) -> HTTPResponse:
         "Heat map",
         report=report,
         institutions=_institutions(account),
-        dimensions=DIMENSIONS,
+        dimensions=reports.dimensions_for(report["scope"]["institution"]),
         heat_class=charts.heat_class,
     )
 

@@ -10,6 +10,7 @@ from typing import Iterable, Optional, Tuple
 from sanic.request import Request
 
 from bot.dashboard.auth import Refused
+from bot.service.reports import NO_DATE_WINDOWS
 from bot.storage.accounts import Account
 from bot.storage.readiness_queries import Scope
 
@@ -64,8 +65,9 @@ def choice(request: Request, name: str, allowed: Iterable[str], default: Optiona
 
 
 def scope_for(request: Request, account: Account) -> Scope:
-    """The assessments a request covers: admins may name an institution, everyone else
-    is held to their own (and refused when they ask for another)."""
+    """The assessments a report covers: admins may name an institution, everyone else is
+    held to their own (and refused when they ask for another). Reports take no date
+    window (`from`, `to`): refused with the reason."""
     asked = text_arg(request, "institution")
     if account.sees_everything:
         institution = asked
@@ -73,5 +75,6 @@ def scope_for(request: Request, account: Account) -> Scope:
         raise Refused(403, "You can see your own institution only.")
     else:
         institution = account.institution
-    since, until = date_range(request)
-    return Scope(institution=institution, since=since, until=until)
+    if text_arg(request, "from") is not None or text_arg(request, "to") is not None:
+        raise Refused(400, NO_DATE_WINDOWS)
+    return Scope(institution=institution)

@@ -3,15 +3,16 @@ for a page or the API, or as a CSV or JSON download."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, text
 
-from bot.dashboard import exports, reports
+from bot.dashboard import exports
 from bot.dashboard.audit_trail import filters_of, record_read
 from bot.dashboard.auth import Refused, require_account
 from bot.dashboard.parameters import choice, scope_for, text_arg, whole_number
+from bot.service import releases, reports
 from bot.storage import audit
 from bot.storage.accounts import Account
 from bot.storage.db import session_scope
@@ -28,20 +29,48 @@ def build_report(name: str, request: Request, account: Account) -> Dict[str, Any
         require_account(request, free_text=True)
         record_read(request, account, "open answers", filters_of(request))
     scope = scope_for(request, account)
+    offered = reports.dimensions_for(scope.institution)
+    group_by = _breakdown(request, "group_by", offered, None)
+    by = _breakdown(request, "by", offered, offered[0])
     builders: Dict[str, Callable[[Any], Dict[str, Any]]] = {
-        "overview": lambda s: reports.overview(s, scope, choice(request, "group_by", DIMENSIONS)),
-        "heatmap": lambda s: reports.heatmap(s, scope, choice(request, "by", DIMENSIONS, "faculty")),
+        "overview": lambda s: reports.overview(s, scope, group_by),
+        "heatmap": lambda s: reports.heatmap(s, scope, by or offered[0]),
         "trend": lambda s: reports.trend(s, scope),
         "lowest-items": lambda s: reports.lowest_items(
             s, scope, whole_number(request, "limit", reports.LOWEST_ITEMS, 1, MAX_LIMIT)
         ),
         "open-answers": lambda s: reports.open_answers(s, scope, text_arg(request, "theme"), text_arg(request, "q")),
     }
+    with session_scope() as session:
+        release = releases.latest(session)
+    if release is None:
+        release = _first_release()
     try:
-        with session_scope() as session:
-            return builders[name](session)
+        report = builders[name](release)
     except ValueError as error:
         raise Refused(400, str(error)) from error
+    report["published_at"] = release.published_at.isoformat()
+    return report
+
+
+def _breakdown(request: Request, name: str, offered: Tuple[str, ...], default: Optional[str]) -> Optional[str]:
+    """A breakdown parameter. The API refuses one its scope does not offer (the report says
+    why); a page, whose form kept the breakdown while the institution changed, falls back
+    to the scope's default."""
+    value = choice(request, name, DIMENSIONS, default)
+    if value not in offered and not getattr(request.ctx, "strict_parameters", False):
+        return default
+    return value
+
+
+def _first_release() -> releases.PublishedStats:
+    """The web app publishes as it starts; a report asked for before that (or by a tool
+    that started no web app) publishes the first release itself."""
+    releases.publish()
+    with session_scope() as session:
+        release = releases.latest(session)
+    assert release is not None
+    return release
 
 
 def export_response(request: Request, account: Account) -> HTTPResponse:
@@ -50,7 +79,7 @@ def export_response(request: Request, account: Account) -> HTTPResponse:
     file_format = choice(request, "format", exports.FORMATS, "csv")
     # Checked whatever the report, so a wrong value is never silently ignored.
     choice(request, "group_by", DIMENSIONS)
-    choice(request, "by", DIMENSIONS, "faculty")
+    choice(request, "by", DIMENSIONS)
     report = build_report(name, request, account)
     record_read(request, account, "export", filters_of(request))
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="sedia-{name}.{file_format}"'}

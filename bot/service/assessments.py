@@ -18,10 +18,10 @@ from typing import Dict, List, Mapping, Optional, Protocol
 from bot.core import interview
 from bot.core.answers import answered_in_slots, scale_values, slot_value
 from bot.core.instrument import Instrument, Item
-from bot.core.plan import COMPARED_GROUPS, ActionPlan, Comparison, build_plan, comparison, render_markdown
+from bot.core.plan import ActionPlan, Comparison, build_plan, render_markdown
 from bot.core.profile import PROFILE_FIELDS
+from bot.service import releases, reports
 from bot.storage import repository
-from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
 from bot.storage.plans import SavedPlan, save_plan
 
@@ -276,18 +276,12 @@ class DatabaseAssessment:
 
     @staticmethod
     def _comparisons(session, profile: Mapping[str, Optional[str]]) -> List[Comparison]:
-        institution, faculty = profile.get("institution"), profile.get("faculty")
-        groups: Dict[str, Dict[str, str]] = {}
-        if institution and faculty:
-            groups["faculty"] = {"institution": institution, "faculty": faculty}
-        if institution:
-            groups["institution"] = {"institution": institution}
-        found = []
-        for name in COMPARED_GROUPS:
-            if name in groups:
-                means = group_theme_means(session, groups[name])
-                found.append(comparison(name, groups[name][name], means.respondents, means.theme_means))
-        return found
+        # The published release, not the answers live: asking again after one more person
+        # answered must not show what that person changed.
+        release = releases.latest(session)
+        if release is None:
+            return []
+        return reports.plan_comparisons(release, profile.get("institution"), profile.get("faculty"))
 
 
 def _markdown(plan: Optional[ActionPlan], instrument: Instrument, language: str) -> Optional[str]:

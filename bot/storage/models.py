@@ -220,6 +220,17 @@ class KeyFingerprint(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+class Release(Base):
+    """One publication of the aggregate tables (bot/service/releases.py): their numbers
+    and, for deciding what the next release may change, digests of who is behind each row.
+    Reports and plan comparisons read the newest; nothing else reads the answers live."""
+
+    __tablename__ = "releases"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    published_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    tables = Column(Text, nullable=False)
+
+
 class AuditEntry(Base):
     """One read of personal data: who, when, what and why (issue 19). Append-only: the
     migration adds database triggers that refuse to change or delete a row."""

@@ -1,6 +1,6 @@
 """The dashboard's aggregate queries over answers and assessments, run in SQL.
 
-They return raw numbers with the size of every group; `bot.dashboard.reports` decides
+They return raw numbers with the size of every group; `bot.service.reports` decides
 what may be shown. A group is a value of one profile column (faculty, zone, role,
 institution) or a calendar month, or everyone in scope.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from sqlalchemy import and_, case, distinct, func, literal, select, true
 from sqlalchemy.orm import Session
@@ -211,11 +211,14 @@ def _like_pattern(search: str) -> str:
 
 @dataclass(frozen=True)
 class OpenAnswer:
-    """One open answer, with who wrote it (for counting authors, never shown)."""
+    """One open answer, with who wrote it and their institution (for counting authors and
+    applying the institutions' suppression, never shown)."""
 
     theme: str
     text: str
     respondent: str
+    institution: Optional[str]
+    token: str = ""  # the answer itself (assessment and statement), for telling changes apart
 
 
 def open_answers(
@@ -223,12 +226,12 @@ def open_answers(
     scope: Scope,
     theme: Optional[str] = None,
     search: Optional[str] = None,
-    limit: int = 500,
+    limit: Optional[int] = 500,
 ) -> List[OpenAnswer]:
     """Open answers in scope, by theme then text, so their order says nothing about who
     wrote them or when."""
     query = (
-        select(Answer.theme, Answer.text, Assessment.respondent_id)
+        select(Answer.theme, Answer.text, Assessment.respondent_id, Assessment.institution, Assessment.id, Answer.item)
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(
             scope.condition(),
@@ -237,16 +240,89 @@ def open_answers(
             Answer.text != "",
         )
         .order_by(Answer.theme, Answer.text)
-        .limit(limit)
     )
+    if limit is not None:
+        query = query.limit(limit)
     if theme:
         query = query.where(Answer.theme == theme)
     if search:
         query = query.where(func.lower(Answer.text).like(_like_pattern(search), escape="\\"))
-    return [OpenAnswer(t, text, who) for t, text, who in session.execute(query)]
+    return [
+        OpenAnswer(t, text, who, where, f"{assessment}:{item}")
+        for t, text, who, where, assessment, item in session.execute(query)
+    ]
 
 
 def institutions(session: Session) -> List[str]:
     """Every institution named in an assessment, alphabetically."""
     query = select(distinct(Assessment.institution)).where(Assessment.institution.isnot(None))
     return sorted(name for (name,) in session.execute(query))
+
+
+def people_members(session: Session, scope: Scope, group_by: Optional[str] = None) -> Dict[Optional[str], Set[str]]:
+    """Who is behind each group's counts: one token per assessment and its status, so a
+    new, finished or removed assessment changes the group's set."""
+    group = _group_column(session, group_by)
+    query = select(group.label("grp"), Assessment.id, Assessment.status).where(scope.condition())
+    members: Dict[Optional[str], Set[str]] = {}
+    for grp, assessment, status in session.execute(query):
+        members.setdefault(grp, set()).add(f"{assessment}:{status}")
+    return members
+
+
+def theme_members(
+    session: Session, scope: Scope, group_by: Optional[str] = None
+) -> Dict[Tuple[Optional[str], str], Set[str]]:
+    """Who is behind each group's theme mean: the latest completed assessments with an
+    answer on the theme's scale."""
+    group = _group_column(session, group_by)
+    query = (
+        select(group.label("grp"), Answer.theme, Assessment.id)
+        .distinct()
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(
+            Assessment.id.in_(latest_completions(scope)),
+            Answer.item.notin_(load_instrument().open_item_ids),
+            Answer.value.isnot(None),
+        )
+    )
+    members: Dict[Tuple[Optional[str], str], Set[str]] = {}
+    for grp, theme, assessment in session.execute(query):
+        members.setdefault((grp, theme), set()).add(str(assessment))
+    return members
+
+
+def item_members(session: Session, scope: Scope) -> Dict[str, Set[str]]:
+    """Who is behind each statement's mean: the latest completed assessments that scored it."""
+    query = (
+        select(Answer.item, Assessment.id)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(Assessment.id.in_(latest_completions(scope)), Answer.value.isnot(None))
+    )
+    members: Dict[str, Set[str]] = {}
+    for item, assessment in session.execute(query):
+        members.setdefault(item, set()).add(str(assessment))
+    return members
+
+
+class LiveStats:
+    """The aggregate queries over the answers as they stand: what a release is made from."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def group_counts(self, scope: Scope, group_by: Optional[str] = None) -> Dict[Optional[str], GroupCounts]:
+        """See `group_counts`."""
+        return group_counts(self.session, scope, group_by)
+
+    def theme_stats(self, scope: Scope, group_by: Optional[str] = None) -> Dict[Tuple[Optional[str], str], ThemeStats]:
+        """See `theme_stats`."""
+        return theme_stats(self.session, scope, group_by)
+
+    def item_stats(self, scope: Scope) -> List[ItemStats]:
+        """See `item_stats`."""
+        return item_stats(self.session, scope)
+
+    def open_answers(self, scope: Scope, theme: Optional[str] = None, search: Optional[str] = None) -> List[OpenAnswer]:
+        """See `open_answers`."""
+        return open_answers(self.session, scope, theme, search)

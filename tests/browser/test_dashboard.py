@@ -11,16 +11,13 @@ from typing import Iterator, List
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
 
 from bench.dashboard_data import generate
 from bot.config.identity import conversation_pseudonym
 from bot.core.instrument import load_instrument
-from bot.core.plan import build_plan, comparison, render_markdown
-from bot.storage.aggregates import group_theme_means
-from bot.storage.db import session_scope
-from bot.storage.models import Assessment
-from bot.storage.plans import save_plan
+from bot.service import releases
+from bot.service.assessments import DatabaseAssessment
+from bot.service.assessments import Person as Respondent
 from tests.browser.conftest import AXE, shot
 from tests.dashboard.conftest import PASSWORD, UM, Dashboard, running_dashboard
 from tests.dashboard_seed import HTML_ATTACK, Person, seed, seed_conversation
@@ -46,6 +43,7 @@ def dashboard_web(tmp_path_factory) -> Iterator[Dashboard]:
         attackers = [Person(UM, FACULTY_ATTACK, value=2, open_answer=ANSWER_ATTACK) for _ in range(5)]
         attackers += [Person(INSTITUTION_ATTACK, FACULTY_ATTACK, value=4, open_answer=ANSWER_ATTACK) for _ in range(5)]
         seed(attackers)
+        releases.publish()  # what the web app does daily, and `python -m bot publish` on demand
         seed_conversation(
             url,
             attackers[-1].sender,
@@ -59,24 +57,12 @@ def dashboard_web(tmp_path_factory) -> Iterator[Dashboard]:
 
 
 def _plan_naming(person: Person) -> str:
-    """A stored plan that compares `person` with their faculty and institution, built as
-    "show my plan" builds it; returns its link token."""
-    instrument = load_instrument()
-    with session_scope() as session:
-        groups = {
-            "faculty": {"institution": person.institution, "faculty": person.faculty},
-            "institution": {"institution": person.institution},
-        }
-        compared = []
-        for name, group in groups.items():
-            means = group_theme_means(session, group)
-            compared.append(comparison(name, group[name], means.respondents, means.theme_means))
-        values = {item.id: 2 for item in instrument.items if not item.is_open}
-        markdown = render_markdown(build_plan(values, instrument, compared), instrument, "en")
-        assessment = session.execute(
-            select(Assessment.id).where(Assessment.respondent_id == person.respondent)
-        ).scalar_one()
-        return save_plan(session, assessment, "en", markdown).token
+    """A stored plan that compares `person` with their faculty and institution, made the
+    way "show my plan" makes it; returns its link token."""
+    assessment = DatabaseAssessment(Respondent(person.respondent, person.channel), load_instrument())
+    saved = assessment.draft_plan("en").saved
+    assert saved is not None
+    return saved.token
 
 
 @pytest.fixture
@@ -111,7 +97,11 @@ def test_sign_in_see_the_charts_filter_and_download(page, dashboard_web):
     assert page.locator("svg.chart rect").count() > 10
     shot(page, "dashboard-overview")
 
+    # Across institutions the breakdown is by institution; faculties are within one.
+    assert page.get_by_label("Break down by").locator("option").all_inner_texts() == ["No breakdown", "Institution"]
     page.get_by_label("Institution").select_option(UM)
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**institution=**")
     page.get_by_label("Break down by").select_option("faculty")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**group_by=faculty**")
@@ -133,6 +123,9 @@ def test_sign_in_see_the_charts_filter_and_download(page, dashboard_web):
 def test_heat_map_and_trend(page, dashboard_web):
     _sign_in(page, dashboard_web)
     page.get_by_role("link", name="Heat map").click()
+    page.get_by_label("Institution").select_option(UM)
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**institution=**")
     page.get_by_label("Rows").select_option("zone")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**by=zone**")
@@ -164,7 +157,7 @@ def test_a_transcript_with_stored_html_shows_it_as_text(page, dashboard_web):
 
 def test_no_serious_accessibility_violations_and_a_narrow_screen(page, dashboard_web):
     _sign_in(page, dashboard_web)
-    page.goto(dashboard_web.url + "/dashboard?group_by=zone")
+    page.goto(dashboard_web.url + f"/dashboard?institution={quote(UM)}&group_by=zone")
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("() => axe.run(document)")
     serious = [
@@ -185,10 +178,10 @@ def _pages_with_stored_html(dashboard: Dashboard) -> List[tuple]:
     show of the stored HTML, as text."""
     institution = quote(INSTITUTION_ATTACK)
     return [
-        ("/dashboard?group_by=faculty", [FACULTY_ATTACK]),
+        (f"/dashboard?institution={quote(UM)}&group_by=faculty", [FACULTY_ATTACK]),
         ("/dashboard?group_by=institution", [INSTITUTION_ATTACK]),
         (f"/dashboard?institution={institution}&group_by=faculty", [INSTITUTION_ATTACK, FACULTY_ATTACK]),
-        ("/dashboard/heatmap?by=faculty", [FACULTY_ATTACK]),
+        (f"/dashboard/heatmap?institution={quote(UM)}&by=faculty", [FACULTY_ATTACK]),
         ("/dashboard/heatmap?by=institution", [INSTITUTION_ATTACK]),
         (f"/dashboard/items?institution={institution}", [INSTITUTION_ATTACK]),
         (f"/dashboard/trend?institution={institution}", [INSTITUTION_ATTACK]),
@@ -216,6 +209,6 @@ def test_stored_html_in_answers_profiles_and_transcripts_is_text_on_every_page(p
         assert page.locator("script, img, svg[onload]").count() == 0, path
         assert page.evaluate("() => window.__sediaXss") is None, path
         assert page.dialogs == [], path
-    page.goto(dashboard_web.url + "/dashboard?group_by=faculty")
+    page.goto(dashboard_web.url + f"/dashboard?institution={quote(UM)}&group_by=faculty")
     page.get_by_role("rowheader", name=FACULTY_ATTACK).scroll_into_view_if_needed()
     shot(page, "dashboard-stored-html-profile")

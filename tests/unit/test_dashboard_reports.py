@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dashboard import exports, reports
+from bot.dashboard import exports
+from bot.service import reports
 from bot.storage.db import session_scope
-from bot.storage.readiness_queries import Scope
+from bot.storage.readiness_queries import LiveStats, Scope
 from tests.dashboard_seed import HTML_ATTACK, INSTRUMENT, NOW, Person, seed
 
-UM, UPM = "Universiti Malaya", "Universiti Putra Malaysia"
+UM, UPM, USM = "Universiti Malaya", "Universiti Putra Malaysia", "Universiti Sains Malaysia"
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def people(database_url):
 
 def _overview(scope=None, group_by=None):
     with session_scope() as session:
-        return reports.overview(session, scope or Scope(), group_by)
+        return reports.overview(LiveStats(session), scope or Scope(), group_by)
 
 
 def test_overview_counts_and_means(people):
@@ -81,15 +82,26 @@ def test_suppressed_groups_cannot_be_recovered_from_the_total(people):
     assert hidden_people == 0 or hidden_people >= 5
 
 
-def test_a_scope_below_the_minimum_shows_nothing(people):
-    report = _overview(Scope(institution=UM, until=(NOW - timedelta(days=30)).date()), "faculty")
-    assert report["total"]["suppressed"] is True and report["groups"] == []
-    assert "respondents" not in report["total"]
+def test_an_institution_the_table_of_institutions_hides_shows_nothing_on_its_own(people):
+    seed([Person(USM, "Faculty of Arts", value=2) for _ in range(2)])
+    rows = {g["group"]: g for g in _overview(Scope(), "institution")["groups"]}
+    # USM (2) is hidden, and UPM (5, the smallest) with it: everyone minus UM would give USM.
+    assert rows[USM]["suppressed"] and rows[UPM]["suppressed"] and not rows[UM]["suppressed"]
+    for institution in (USM, UPM):
+        report = _overview(Scope(institution=institution), "faculty")
+        assert report["total"]["suppressed"] is True and report["groups"] == []
+        assert "respondents" not in report["total"]
+    assert _overview(Scope(institution=UM))["total"] == {**rows[UM], "group": "everyone"}
 
 
-def test_dates_limit_the_scope(people):
-    report = _overview(Scope(since=NOW.date(), until=NOW.date()))
-    assert report["total"]["respondents"] == 17
+def test_date_windows_and_breakdowns_across_institutions_are_refused(people):
+    with pytest.raises(ValueError, match="no date window"):
+        _overview(Scope(since=NOW.date(), until=NOW.date()))
+    for dimension in ("faculty", "zone", "role"):
+        with pytest.raises(ValueError, match="grouped by institution only"):
+            _overview(Scope(), dimension)
+    with pytest.raises(ValueError, match="faculty, zone or role"):
+        _overview(Scope(institution=UM), "institution")
 
 
 def test_role_labels_come_from_the_instrument(people):
@@ -99,18 +111,18 @@ def test_role_labels_come_from_the_instrument(people):
 
 def test_heatmap_rows_follow_the_same_suppression(people):
     with session_scope() as session:
-        heat = reports.heatmap(session, Scope(), "faculty")
+        heat = reports.heatmap(LiveStats(session), Scope(institution=UM), "faculty")
     rows = {r["group"]: r for r in heat["rows"]}
     assert rows["Faculty of Medicine"]["suppressed"] and rows["Faculty of Engineering"]["suppressed"]
     education = rows["Faculty of Education"]
-    assert education["respondents"] == 12
+    assert education["respondents"] == 7
     assert [c["theme"] for c in education["cells"]] == list(INSTRUMENT.theme_ids)
-    assert education["cells"][0]["mean"] == round((6 * 4 + 5 * 1) / 11, 2)
+    assert education["cells"][0]["mean"] == 4.0
 
 
 def test_trend_by_month_suppresses_small_months(people):
     with session_scope() as session:
-        months = reports.trend(session, Scope())["months"]
+        months = reports.trend(LiveStats(session), Scope())["months"]
     by_month = {m["month"]: m for m in months}
     early = (NOW - timedelta(days=40)).strftime("%Y-%m")
     assert by_month[early]["suppressed"] is True and "respondents" not in by_month[early]
@@ -121,27 +133,33 @@ def test_trend_by_month_suppresses_small_months(people):
 def test_trend_shows_months_that_are_large_enough(database_url):
     seed([Person(UM, "Faculty of Education", value=4, when=NOW - timedelta(days=31 * (n % 2))) for n in range(10)])
     with session_scope() as session:
-        months = reports.trend(session, Scope())["months"]
+        months = reports.trend(LiveStats(session), Scope())["months"]
     assert [m["respondents"] for m in months] == [5, 5]
     assert all(m["readiness_index"] == 75 for m in months)
 
 
 def test_lowest_items_need_enough_respondents(database_url):
-    low = INSTRUMENT.items[1].id
+    low, unsure = INSTRUMENT.items[1].id, INSTRUMENT.items[3].id
     seed(
         [Person(UM, "Faculty of Education", value=4, values={low: 1}) for _ in range(5)]
-        + [Person(UPM, "Faculty of Education", value=4, values={INSTRUMENT.items[2].id: 1})]
+        + [Person(UPM, "Faculty of Education", value=4, values={unsure: None})]
+        + [Person(UPM, "Faculty of Education", value=4) for _ in range(4)]
     )
     with session_scope() as session:
-        found = reports.lowest_items(session, Scope(institution=UM), limit=3)
-        everyone = reports.lowest_items(session, Scope(), limit=3)
+        found = reports.lowest_items(LiveStats(session), Scope(institution=UM), limit=3)
+        everyone = reports.lowest_items(LiveStats(session), Scope(), limit=3)
     assert found["items"][0]["item"] == low and found["items"][0]["mean"] == 1.0
     assert found["items"][0]["text"] == INSTRUMENT.item(low).text.get("en")
     assert len(found["items"]) == 3
     assert everyone["items"][0]["item"] == low
     with session_scope() as session:
-        upm = reports.lowest_items(session, Scope(institution=UPM))
-    assert upm["items"] == [] and upm["items_suppressed"] > 0
+        upm = reports.lowest_items(LiveStats(session), Scope(institution=UPM), limit=100)
+        um = reports.lowest_items(LiveStats(session), Scope(institution=UM), limit=100)
+    # Four scored that statement at UPM: hidden there, and so at UM as well, or everyone's
+    # mean minus UM's would give UPM's.
+    assert unsure not in {i["item"] for i in upm["items"]} and upm["items_suppressed"] == 1
+    assert unsure not in {i["item"] for i in um["items"]} and um["items_suppressed"] == 1
+    assert unsure in {i["item"] for i in reports.lowest_items(LiveStats(session), Scope(), limit=100)["items"]}
 
 
 def test_open_answers_are_grouped_searchable_and_anonymous(database_url):
@@ -150,16 +168,16 @@ def test_open_answers_are_grouped_searchable_and_anonymous(database_url):
         + [Person(UM, "Faculty of Education", open_answer=HTML_ATTACK)]
     )
     with session_scope() as session:
-        found = reports.open_answers(session, Scope(institution=UM), theme="quality", search="FUNDING")
-        every = reports.open_answers(session, Scope(institution=UM))
-        upm = reports.open_answers(session, Scope(institution=UPM))
+        found = reports.open_answers(LiveStats(session), Scope(institution=UM), theme="quality", search="FUNDING")
+        every = reports.open_answers(LiveStats(session), Scope(institution=UM))
+        upm = reports.open_answers(LiveStats(session), Scope(institution=UPM))
     assert [t["theme"] for t in found["themes"]] == ["quality"]
     assert found["themes"][0]["answers"] == [f"We lack funding ({n})" for n in range(5)]
     assert HTML_ATTACK in every["themes"][0]["answers"]
     assert "respondent" not in json.dumps(every)
     assert upm["themes"] == []
     with session_scope() as session:
-        percent = reports.open_answers(session, Scope(institution=UM), search="100%")
+        percent = reports.open_answers(LiveStats(session), Scope(institution=UM), search="100%")
     assert percent["themes"] == []
 
 
@@ -167,8 +185,8 @@ def test_a_search_that_matches_fewer_than_the_minimum_of_authors_shows_nothing(d
     seed([Person(UM, "Faculty of Education", open_answer=f"We lack funding ({n})") for n in range(5)])
     seed([Person(UM, "Faculty of Education", open_answer="Only my studio at Block C is broken")])
     with session_scope() as session:
-        one = reports.open_answers(session, Scope(institution=UM), search="Block C")
-        four = reports.open_answers(session, Scope(institution=UM), search="funding (1")
+        one = reports.open_answers(LiveStats(session), Scope(institution=UM), search="Block C")
+        four = reports.open_answers(LiveStats(session), Scope(institution=UM), search="funding (1")
     for isolated in (one, four):
         assert isolated["themes"] == [] and isolated["suppressed"] is True
         assert "Only my studio" not in json.dumps(isolated) and "We lack funding" not in json.dumps(isolated)
@@ -195,7 +213,7 @@ def test_someone_who_completes_twice_counts_once_with_their_latest_answers(datab
     seed([Person(UM, "Faculty of Education", value=4) for _ in range(5)] + [again])
     seed([Person(UM, "Faculty of Education", value=5, sender=again.sender, when=again.when + timedelta(days=1))])
     with session_scope() as session:
-        items = reports.lowest_items(session, Scope(institution=UM), limit=1)
+        items = reports.lowest_items(LiveStats(session), Scope(institution=UM), limit=1)
     total = _overview(Scope(institution=UM))["total"]
     theme = total["themes"][0]
     assert theme["respondents"] == 6
@@ -225,13 +243,13 @@ def test_unknown_breakdowns_are_refused(people):
     with pytest.raises(ValueError, match="group_by must be one of"):
         _overview(group_by="email")
     with session_scope() as session, pytest.raises(ValueError, match="theme must be one of"):
-        reports.open_answers(session, Scope(), theme="nope")
+        reports.open_answers(LiveStats(session), Scope(), theme="nope")
 
 
 def test_an_empty_database_shows_nothing_and_does_not_fail(database_url):
-    report = _overview(Scope(), "zone")
+    report = _overview(Scope(), "institution")
     assert report["total"]["suppressed"] is True
     with session_scope() as session:
-        assert reports.trend(session, Scope())["months"] == []
-        assert reports.lowest_items(session, Scope())["items"] == []
-        assert reports.heatmap(session, Scope(), "role")["rows"] == []
+        assert reports.trend(LiveStats(session), Scope())["months"] == []
+        assert reports.lowest_items(LiveStats(session), Scope())["items"] == []
+        assert reports.heatmap(LiveStats(session), Scope(), "institution")["rows"] == []

@@ -17,7 +17,7 @@ from bot.core.instrument import load_instrument
 from bot.core.plan import build_plan
 from bot.core.scoring import score_answers
 from bot.storage import db, repository
-from bot.storage.aggregates import group_theme_means
+from bot.storage.readiness_queries import Scope, theme_stats
 from tests.conftest import postgres_database
 
 INSTRUMENT = load_instrument()
@@ -105,8 +105,8 @@ def test_old_assessments_stay_valid_and_unfinished_ones_ask_only_the_new_stateme
         assert all(theme.is_scored for theme in profile.themes)
         assert build_plan(values, INSTRUMENT) is not None
         assert repository.latest_completed(session, "r-done").id == "a-done"
-        means = group_theme_means(session, {"institution": INSTITUTION})
-        assert means.respondents == 1 and set(means.theme_means) == set(INSTRUMENT.theme_ids)
+        stats = theme_stats(session, Scope(institution=INSTITUTION))
+        assert {theme for (_, theme), s in stats.items() if s.contributors == 1} == set(INSTRUMENT.theme_ids)
 
         answered = set(repository.answers_for(session, "a-open"))
     state = interview.InterviewState(consent=True, profile_complete=True, answered=answered)

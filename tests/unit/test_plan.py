@@ -10,16 +10,16 @@ from bot.core.messages import message
 from bot.core.plan import (
     MAX_ACTIONS,
     MIN_ACTIONS,
+    Comparison,
     build_plan,
     checklist_lines,
-    comparison,
     good_practice_lines,
     render_markdown,
 )
 from bot.dashboard.app import plan_response
 from bot.guidance import item_step, recommendation, theme_actions
+from bot.service import releases, reports
 from bot.storage import repository
-from bot.storage.aggregates import group_theme_means
 from bot.storage.db import session_scope
 from bot.storage.models import Plan, utcnow
 from bot.storage.plans import plan_by_token, save_plan
@@ -113,23 +113,17 @@ def test_the_plan_shows_mqa_requirements_apart_from_good_practice_in_both_langua
         assert {"en": "European Training Foundation", "ms": "European Training Foundation"}[language] in good[0]
 
 
-def test_small_groups_are_not_compared(monkeypatch):
-    means = {"training": 3.2, "infrastructure": 2.1}
-    assert comparison("faculty", "Faculty of Education", 4, means).theme_means is None
-    assert comparison("faculty", "Faculty of Education", 5, means).theme_means == means
-    monkeypatch.setenv("SEDIA_MIN_GROUP_SIZE", "10")
-    assert comparison("institution", "UPM", 9, means).theme_means is None
-    monkeypatch.delenv("SEDIA_MIN_GROUP_SIZE")
+def test_a_hidden_group_is_named_without_numbers():
     plan = build_plan(
         answers({t: 2 for t in INSTRUMENT.theme_ids}),
         INSTRUMENT,
         [
-            comparison("faculty", "Faculty of Education", 4, {"training": 3.7}),
-            comparison("institution", "UPM", 6, {"training": 3.3}),
+            Comparison("faculty", "Faculty of Education", 0, None),
+            Comparison("institution", "UPM", 6, {"training": 3.3}),
         ],
     )
     text = render_markdown(plan, INSTRUMENT, "en")
-    assert "Your faculty (Faculty of Education): fewer than 5 respondents" in text
+    assert "Your faculty (Faculty of Education): not shown, because fewer than 5 respondents" in text
     assert "3.7" not in text and "your institution 3.3" in text
 
 
@@ -145,19 +139,31 @@ def _completed(session, respondent, institution, faculty, value):
     return assessment.id
 
 
-def test_group_means_come_from_completed_assessments_of_the_same_group(database_url):
+def test_plan_comparisons_are_the_published_rows_of_the_same_group(database_url):
+    def compared():
+        releases.publish()
+        with session_scope() as session:
+            release = releases.latest(session)
+            return {c.group: c for c in reports.plan_comparisons(release, "UPM", "Faculty of Education")}
+
     with session_scope() as session:
         for n, value in enumerate([1, 2, 3, 4]):
             _completed(session, f"r{n}", "UPM", "Faculty of Education", value)
         _completed(session, "other", "UKM", "Faculty of Education", 5)
-        group = {"institution": "UPM", "faculty": "Faculty of Education"}
-        four = group_theme_means(session, group)
-        assert four.respondents == 4 and four.theme_means == {"training": pytest.approx(2.5)}
-        assert comparison("faculty", "Faculty of Education", four.respondents, four.theme_means).theme_means is None
+    four = compared()
+    assert four["faculty"].theme_means is None and four["institution"].theme_means is None
+    with session_scope() as session:
         _completed(session, "r5", "UPM", "Faculty of Education", 5)
-        five = group_theme_means(session, group)
-        assert five.respondents == 5 and five.theme_means == {"training": pytest.approx(3.0)}
-        assert group_theme_means(session, {"institution": "UKM"}).respondents == 1
+        for n in range(5):
+            _completed(session, f"u{n}", "UKM", "Faculty of Law", 4)
+    five = compared()
+    assert five["faculty"].respondents == 5 and five["faculty"].theme_means == {"training": pytest.approx(3.0)}
+    assert five["institution"].theme_means == {"training": pytest.approx(3.0)}
+    # One more answer, and a new release: the faculty's figures stay as they were, so the
+    # difference says nothing about the newcomer.
+    with session_scope() as session:
+        _completed(session, "r6", "UPM", "Faculty of Education", 1)
+    assert compared() == five
 
 
 def test_plan_links_cannot_be_guessed_and_expire(database_url):
