@@ -63,9 +63,13 @@ class Row:
 Tables = Dict[TableKey, Dict[str, Row]]
 
 
+def _digest(token: str) -> str:
+    # Digests, not ids: a release needs to tell people apart, not to know who they are.
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
 def _digests(tokens: Iterable[str]) -> FrozenSet[str]:
-    # Digests, not ids: a release needs to tell sets apart, not to know who is in them.
-    return frozenset(hashlib.sha256(t.encode()).hexdigest()[:16] for t in tokens)
+    return frozenset(_digest(t) for t in tokens)
 
 
 def _group_key(group: Optional[str]) -> str:
@@ -78,24 +82,26 @@ def _group_rows(session: Session, scope: Scope, group_by: Optional[str]) -> Dict
     stats = queries.theme_stats(session, scope, group_by)
     people = queries.people_members(session, scope, group_by)
     themes = queries.theme_members(session, scope, group_by)
+    theme_figures: Dict[Optional[str], Dict[str, Any]] = {}
+    for (group, theme), s in stats.items():
+        theme_figures.setdefault(group, {})[theme] = {
+            "distribution": [s.distribution.get(v, 0) for v in (*queries.SCALE_VALUES, None)],
+            "contributors": s.contributors,
+        }
+    members: Dict[Optional[str], Dict[str, FrozenSet[str]]] = {
+        group: {PEOPLE: _digests(found)} for group, found in people.items()
+    }
+    for (group, theme), found in themes.items():
+        members.setdefault(group, {PEOPLE: frozenset()})[theme] = _digests(found)
     rows = {}
     for group, c in counts.items():
         if group_by == "month" and group is None:
             continue  # not completed yet: in no month
         figures = {
             "counts": [c.respondents, c.started, c.completed, c.completed_respondents],
-            "themes": {
-                theme: {
-                    "distribution": [s.distribution.get(v, 0) for v in (*queries.SCALE_VALUES, None)],
-                    "contributors": s.contributors,
-                }
-                for (g, theme), s in stats.items()
-                if g == group
-            },
+            "themes": theme_figures.get(group, {}),
         }
-        members = {PEOPLE: _digests(people.get(group, ()))}
-        members.update({theme: _digests(found) for (g, theme), found in themes.items() if g == group})
-        rows[_group_key(group)] = Row(figures, members)
+        rows[_group_key(group)] = Row(figures, members.get(group, {PEOPLE: frozenset()}))
     return rows
 
 
@@ -116,7 +122,7 @@ def _open_rows(session: Session, institution: str) -> Dict[str, Row]:
         by_theme.setdefault(answer.theme, []).append(answer)
     return {
         theme: Row(
-            {"answers": [[a.text, hashlib.sha256(a.respondent.encode()).hexdigest()[:16]] for a in found]},
+            {"answers": [[a.text, _digest(a.respondent)] for a in found]},
             {PEOPLE: _digests(a.token for a in found)},
         )
         for theme, found in by_theme.items()
@@ -246,13 +252,13 @@ class PublishedStats:
 
     def item_stats(self, scope: Scope) -> List[ItemStats]:
         """Every statement, lowest mean first; one not published yet counts nobody."""
-        instrument = load_instrument()
+        theme_of = {i.id: i.theme_id for i in load_instrument().items}
         found = []
         for item, row in self._rows(scope, "items").items():
             if row.figures:
                 found.append(ItemStats(item, row.figures["theme"], row.figures["mean"], row.figures["respondents"]))
-            elif item in {i.id for i in instrument.items}:
-                found.append(ItemStats(item, instrument.item(item).theme_id, 0.0, 0))
+            elif item in theme_of:
+                found.append(ItemStats(item, theme_of[item], 0.0, 0))
         return sorted(found, key=lambda r: (r.mean, r.item))
 
     def open_answers(self, scope: Scope, theme: Optional[str] = None, search: Optional[str] = None) -> List[OpenAnswer]:

@@ -150,10 +150,8 @@ def dimensions_for(institution: Optional[str]) -> Tuple[str, ...]:
 
 
 def _checked(scope: Scope, group_by: Optional[str] = None) -> None:
-    """Refuse what the tables do not offer: a date window, a faculty scope, a breakdown
-    that is not a dimension, and a breakdown by faculty, zone or role across institutions."""
-    if scope.since is not None or scope.until is not None or scope.faculty is not None:
-        raise ValueError(NO_DATE_WINDOWS)
+    """Refuse what the tables do not offer: a breakdown that is not a dimension, and a
+    breakdown by faculty, zone or role across institutions."""
     if group_by is not None and group_by not in DIMENSIONS:
         raise ValueError(f"group_by must be one of {', '.join(DIMENSIONS)}")
     if group_by is not None and group_by not in dimensions_for(scope.institution):

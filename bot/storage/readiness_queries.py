@@ -8,10 +8,9 @@ institution) or a calendar month, or everyone in scope.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
 from typing import Dict, List, Optional, Set, Tuple
 
-from sqlalchemy import and_, case, distinct, func, literal, select, true
+from sqlalchemy import case, distinct, func, literal, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,27 +24,16 @@ EVERYONE = "all"
 
 @dataclass(frozen=True)
 class Scope:
-    """Which assessments a report covers: one institution or all (and, for the action
-    plan's comparisons, one faculty), and a range of start dates."""
+    """Which assessments a table covers: one institution, or all of them. Tables have no
+    date window (bot/service/reports.py says why)."""
 
     institution: Optional[str] = None
-    since: Optional[date] = None
-    until: Optional[date] = None
-    faculty: Optional[str] = None
 
     def condition(self) -> ColumnElement:
         """The WHERE clause on assessments for this scope."""
-        clauses = []
-        if self.institution is not None:
-            clauses.append(Assessment.institution == self.institution)
-        if self.faculty is not None:
-            clauses.append(Assessment.faculty == self.faculty)
-        if self.since is not None:
-            clauses.append(Assessment.started_at >= datetime.combine(self.since, time(), timezone.utc))
-        if self.until is not None:
-            end = datetime.combine(self.until + timedelta(days=1), time(), timezone.utc)
-            clauses.append(Assessment.started_at < end)
-        return and_(true(), *clauses)
+        if self.institution is None:
+            return true()
+        return Assessment.institution == self.institution
 
 
 def latest_completions(scope: Scope):
