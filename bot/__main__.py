@@ -11,6 +11,8 @@ Commands:
                                                     how many of each kind went
   publish                                           publish a new release of the aggregate
                                                     figures (the web app does so daily)
+  salt rotate [--keyring-out PATH]                  add a new id salt and re-key every stored
+                                                    pseudonym (stop every server first)
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
   users list                                        list dashboard users
   users disable|enable USERNAME                     stop a user signing in (and end their
@@ -70,6 +72,21 @@ def _publish(args: argparse.Namespace) -> int:
     from bot.service.releases import publish
 
     print(publish().describe())
+    return 0
+
+
+def _salt(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.service.salt_guard import SaltProblem
+    from bot.service.salt_rotation import RotationRefused, rotate_id_salt
+
+    try:
+        report = rotate_id_salt(keyring_out=Path(args.keyring_out) if args.keyring_out else None)
+    except (RotationRefused, SaltProblem) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report.lines())
     return 0
 
 
@@ -184,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, help="keep people's data this many days (default SEDIA_RETENTION_DAYS)")
     purge.set_defaults(run=_purge)
     commands.add_parser("publish", help="publish a new release of the aggregate figures").set_defaults(run=_publish)
+    salt = commands.add_parser("salt", help="the id salt")
+    salt.add_argument("action", choices=("rotate",))
+    salt.add_argument("--keyring-out", help="where to write the new keyring when the salt comes from SEDIA_ID_SALT")
+    salt.set_defaults(run=_salt)
     sync = commands.add_parser("sync-rasa", help="regenerate domain.yml and the form rules")
     sync.add_argument("--check", action="store_true", help="fail if the files are out of date")
     sync.set_defaults(run=_sync_rasa)

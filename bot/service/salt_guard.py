@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import settings
-from bot.config.identity import load_salt
+from bot.config.identity import Keyring, load_keyring
 from bot.config.shared_secrets import ID_SALT, existing_secret, secret_file
 from bot.storage.db import session_scope
 from bot.storage.models import KeyFingerprint, Respondent
@@ -34,10 +34,13 @@ class SaltProblem(RuntimeError):
     """The id salt is missing or is not the one the stored data were keyed with."""
 
 
-def fingerprint(salt: bytes) -> str:
-    """A keyed hash of a fixed text under the salt: equal for equal salts, and no help in
-    guessing the salt."""
-    return hmac.new(salt, b"sedia id salt fingerprint", hashlib.sha256).hexdigest()
+def fingerprint(keyring: Keyring) -> str:
+    """A keyed hash of a fixed text under each salt in turn: equal for equal keyrings, and
+    no help in guessing a salt."""
+    found = b""
+    for salt in keyring:
+        found = hmac.new(salt, b"sedia id salt fingerprint" + found, hashlib.sha256).hexdigest().encode()
+    return found.decode()
 
 
 def check_id_salt() -> None:
@@ -53,7 +56,7 @@ def check_id_salt() -> None:
                     f"data keyed with an id salt ({people} respondent(s)). Starting would give every returning "
                     f"person a new identity. Restore {ID_SALT[0]} (or the file) from your secret store."
                 )
-        current = fingerprint(load_salt())
+        current = fingerprint(load_keyring())
         if recorded is None:
             try:
                 with session.begin_nested():
@@ -65,8 +68,8 @@ def check_id_salt() -> None:
         if recorded is not None and not hmac.compare_digest(recorded.fingerprint, current):
             raise SaltProblem(
                 f"The id salt ({ID_SALT[0]}) is not the one the stored data were keyed with. Starting would give "
-                "every returning person a new identity. Restore the previous salt; changing it needs a re-keying, "
-                "which Sedia does not do yet (see the README's privacy section)."
+                "every returning person a new identity. Restore the salt the data were keyed with; if you have just "
+                "run `python -m bot salt rotate`, set the new keyring it wrote (see the README's privacy section)."
             )
 
 

@@ -177,6 +177,11 @@ def _ready(engine: Engine) -> bool:
     return True
 
 
+def has_conversations(engine: Engine) -> bool:
+    """True when the conversation store at `engine` exists, with its index ready."""
+    return _ready(engine)
+
+
 def list_conversations(
     wanted: ConversationFilter,
     visible: Visible,

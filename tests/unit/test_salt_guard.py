@@ -33,7 +33,7 @@ def test_a_missing_salt_with_stored_data_stops_start_up(database_url):
     check_id_salt()
     _store_someone()
     secret_file(ID_SALT).unlink()
-    identity._salts.clear()
+    identity.forget_loaded_keyring()
     with pytest.raises(SaltProblem, match=r"is not set .*\(1 respondent"):
         check_id_salt()
     assert not secret_file(ID_SALT).exists()  # no new salt was made up
@@ -42,7 +42,7 @@ def test_a_missing_salt_with_stored_data_stops_start_up(database_url):
 def test_data_stored_before_fingerprints_existed_still_need_their_salt(database_url):
     _store_someone()  # stored by an older Sedia, which recorded no fingerprint
     secret_file(ID_SALT).unlink()
-    identity._salts.clear()
+    identity.forget_loaded_keyring()
     with pytest.raises(SaltProblem, match="is not set"):
         check_id_salt()
 
@@ -67,4 +67,8 @@ def test_the_web_app_refuses_to_start_without_its_salt(sqlite_url):
         text=True,
         timeout=120,
     )
-    assert started.returncode != 0 and "SaltProblem" in started.stderr and "Restore the previous salt" in started.stderr
+    assert (
+        started.returncode != 0
+        and "SaltProblem" in started.stderr
+        and "Restore the salt the data were keyed with" in started.stderr
+    )
