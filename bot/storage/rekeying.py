@@ -11,7 +11,7 @@ stored respondent to the sender it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
@@ -70,17 +70,7 @@ def rekey_conversation_store(engine: Engine, old: Keyring, new: Keyring) -> Conv
             )
             if moved != sender:
                 done.senders[sender] = moved
-        if changes:
-            connection.execute(
-                update(table)
-                .where(table.c.sender_id == bindparam("old"))
-                .values(
-                    sender_id=bindparam("sender"),
-                    conversation_id=bindparam("conversation"),
-                    respondent_id=bindparam("respondent"),
-                ),
-                changes,
-            )
+        _rewrite_index(connection, changes)
         _rename_senders(connection, done.senders)
         done.conversations = len(rows)
     return done
@@ -101,18 +91,25 @@ def restore_conversation_senders(engine: Engine, old: Keyring, rekeyed: Conversa
             }
             for sender, channel in rows
         ]
-        if changes:
-            connection.execute(
-                update(table)
-                .where(table.c.sender_id == bindparam("old"))
-                .values(
-                    sender_id=bindparam("sender"),
-                    conversation_id=bindparam("conversation"),
-                    respondent_id=bindparam("respondent"),
-                ),
-                changes,
-            )
+        _rewrite_index(connection, changes)
         _rename_senders(connection, back)
+
+
+def _rewrite_index(connection, changes: List[Dict[str, str]]) -> None:
+    # Each change names a row by its "old" sender and gives its new sender, pseudonym and
+    # respondent id.
+    table = index.conversation_index
+    if changes:
+        connection.execute(
+            update(table)
+            .where(table.c.sender_id == bindparam("old"))
+            .values(
+                sender_id=bindparam("sender"),
+                conversation_id=bindparam("conversation"),
+                respondent_id=bindparam("respondent"),
+            ),
+            changes,
+        )
 
 
 def _rename_senders(connection, renames: Dict[str, str]) -> None:
