@@ -11,6 +11,10 @@ Commands:
                                                     how many of each kind went
   publish                                           publish a new release of the aggregate
                                                     figures (the web app does so daily)
+  institutions list                                 institutions that require a sign-in
+  institutions require-sign-in NAME [--off]         count only respondents signed in for NAME
+                                                    (or stop requiring it)
+  institutions invite NAME [--count N] [--days D]   print N one-use invitation codes (Telegram)
   salt rotate [--keyring-out PATH]                  add a new id salt and re-key every stored
                                                     pseudonym (stop every server first)
   users add USERNAME --role ROLE [--institution N]  create a dashboard user (password from stdin)
@@ -72,6 +76,38 @@ def _publish(args: argparse.Namespace) -> int:
     from bot.service.releases import publish
 
     print(publish().describe())
+    return 0
+
+
+def _institution_action(session: Any, args: argparse.Namespace) -> str:
+    from bot.storage import sign_ins
+
+    if args.action == "list":
+        found = sign_ins.requirements(session)
+        if not found:
+            return "no institution requires a sign-in"
+        return "\n".join(
+            f"{r.institution}\tsince {r.since:%Y-%m-%d}\t{r.signed_in} signed in\t{r.open_invitations} open invitation(s)"
+            for r in found
+        )
+    if args.action == "require-sign-in":
+        changed = sign_ins.require_sign_in(session, args.name, required=not args.off)
+        state = "no longer requires" if args.off else "requires"
+        return f"{args.name} {state} a sign-in" + ("" if changed else " (unchanged)")
+    codes = sign_ins.issue_invitations(session, args.name, args.count, args.days)
+    return "\n".join(codes)
+
+
+def _institutions(args: argparse.Namespace) -> int:
+    from bot.storage.db import session_scope
+
+    try:
+        with session_scope() as session:
+            said = _institution_action(session, args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(said)
     return 0
 
 
@@ -201,6 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, help="keep people's data this many days (default SEDIA_RETENTION_DAYS)")
     purge.set_defaults(run=_purge)
     commands.add_parser("publish", help="publish a new release of the aggregate figures").set_defaults(run=_publish)
+    institutions = commands.add_parser("institutions", help="institutions that count only signed-in respondents")
+    institution_commands = institutions.add_subparsers(dest="action", required=True)
+    institution_commands.add_parser("list", help="institutions that require a sign-in")
+    require = institution_commands.add_parser("require-sign-in", help="count only respondents signed in for it")
+    require.add_argument("name")
+    require.add_argument("--off", action="store_true", help="stop requiring a sign-in")
+    invite = institution_commands.add_parser("invite", help="print one-use invitation codes for Telegram")
+    invite.add_argument("name")
+    invite.add_argument("--count", type=int, default=1)
+    invite.add_argument("--days", type=int, default=30, help="how long the codes work (default 30)")
+    institutions.set_defaults(run=_institutions)
     salt = commands.add_parser("salt", help="the id salt")
     salt.add_argument("action", choices=("rotate",))
     salt.add_argument("--keyring-out", help="where to write the new keyring when the salt comes from SEDIA_ID_SALT")

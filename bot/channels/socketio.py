@@ -8,6 +8,9 @@ own channel it:
   Rasa 3.6 would pass them to `emit` as keyword arguments and fail;
 - tells the widget the conversation language after each turn (`{"sedia_state": ...}`),
   so its own labels follow the conversation;
+- records, for a portal whose token names an institution (claim `institution`), that the
+  user signed in for it, once they consented: an institution that requires a sign-in
+  counts them in its numbers only then (bot/service/sign_ins.py);
 - binds each socket to one conversation: a session id the server issued and signed
   (`bot.channels.widget_sessions`), or, with a JWT key (`SEDIA_WIDGET_JWT_KEY`), the
   pseudonym of the token's subject, so a signed-in user has one conversation on every
@@ -40,6 +43,7 @@ from bot.core.language import chosen_language
 from bot.core.messages import message
 from bot.service.rate_limits import address_of, rate_limits
 from bot.service.received_messages import ReceivedMessages
+from bot.service.sign_ins import record_portal_sign_in_off_loop
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +94,8 @@ class WidgetSocketIO(SocketIOInput):
         key = session_key()
         # With a JWT key, each socket's signed-in user: a pseudonym of the token's subject.
         portal_users: Dict[str, str] = {}
+        # The institution each signed-in socket's token names, until its sign-in is recorded.
+        portal_institutions: Dict[str, str] = {}
         # Each socket's conversation, as confirmed by session_request.
         bound: Dict[str, str] = {}
 
@@ -105,10 +111,14 @@ class WidgetSocketIO(SocketIOInput):
             subject = payload.get("sub") or (payload.get("user") or {}).get("username")
             if subject:
                 portal_users[sid] = pseudonymous_sender("portal", subject)
+                institution = payload.get("institution")
+                if isinstance(institution, str) and institution.strip():
+                    portal_institutions[sid] = " ".join(institution.split())[:200]
             return True
 
         async def disconnect(sid: Text) -> None:
             portal_users.pop(sid, None)
+            portal_institutions.pop(sid, None)
             bound.pop(sid, None)
 
         async def session_request(sid: Text, data: Any) -> None:
@@ -185,6 +195,19 @@ class WidgetSocketIO(SocketIOInput):
                 await failed(output, sender, message_id, await language())
                 return
             await output._send_message(sender, {"custom": {"sedia_state": await state(sender, message_id)}})
+            await record_sign_in(sid, sender)
+
+        async def record_sign_in(sid: Text, sender: str) -> None:
+            # After the turn, which may have been the consent: a sign-in is stored only for
+            # someone who consented, and once per socket.
+            institution = portal_institutions.get(sid)
+            if institution is None or portal_users.get(sid) != sender:
+                return
+            try:
+                if await record_portal_sign_in_off_loop(self.name(), sender, institution):
+                    portal_institutions.pop(sid, None)
+            except Exception:
+                logger.exception("Widget: could not record a portal sign-in; tried again after the next message")
 
         async def failed(
             output: WidgetOutput, sender: str, message_id: Optional[str], language: str, why: str = "channel.try_again"

@@ -15,7 +15,7 @@ import logging
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatAction
@@ -30,12 +30,15 @@ from bot.channels.telegram_updates import LANGUAGE_PAYLOADS, PAUSE_FIRST, PAUSE_
 from bot.config.identity import pseudonymous_sender
 from bot.core.instrument import DEFAULT_LANGUAGE
 from bot.core.messages import message
+from bot.service.sign_ins import Redemption, redeem_invitation_off_loop
 
 logger = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.0  # Telegram shows "typing…" for 5 seconds
 
 Converse = Callable[[str, str], Awaitable[List[Dict[str, Any]]]]
+# (sender, code) -> what became of an invitation code, and its institution.
+Redeem = Callable[[str, str], Awaitable[Tuple[Redemption, Optional[str]]]]
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,11 @@ StateOf = Callable[[str, Optional[str]], Awaitable[ConversationState]]
 class TelegramRouter:
     """Routes each update to the right reply, talking to the conversation through `converse`."""
 
-    def __init__(self, bot: Bot, converse: Converse, state_of: StateOf) -> None:
+    def __init__(self, bot: Bot, converse: Converse, state_of: StateOf, redeem: Optional[Redeem] = None) -> None:
         self.bot = bot
         self.converse = converse
         self.state_of = state_of
+        self.redeem = redeem or partial(redeem_invitation_off_loop, CHANNEL)
         self.payloads = CallbackPayloads()
         self.keyboards = OpenKeyboards()
         self._background: Set[asyncio.Task] = set()
@@ -89,6 +93,10 @@ class TelegramRouter:
             ]
             await output.say(chat_id, "telegram.choose_language", InlineKeyboardMarkup(rows))
             return
+        if kind is Kind.INVITATION:
+            await self._redeem(output, incoming)
+            if not incoming.texts:
+                return
         texts = incoming.texts
         if incoming.command is None and texts:
             # Checked here, before the conversation: the NLU never reads what is too long.
@@ -131,6 +139,11 @@ class TelegramRouter:
             return
         with suppress(Exception):
             await self.output(incoming.language_hint or DEFAULT_LANGUAGE).say(incoming.chat_id, "telegram.trouble")
+
+    async def _redeem(self, output: TelegramOutput, incoming: Incoming) -> None:
+        code = incoming.invitation
+        outcome, institution = await self.redeem(self._sender(incoming), code)
+        await output.say(incoming.chat_id, f"telegram.invitation.{outcome.value}", institution=institution, code=code)
 
     async def _state(self, incoming: Incoming) -> ConversationState:
         if incoming.user_id is None:

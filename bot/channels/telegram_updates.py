@@ -15,6 +15,8 @@ from typing import Dict, Optional, Tuple
 
 from telegram import CallbackQuery, Chat, Message, Update
 
+from bot.core.invitation_codes import looks_like_code
+
 # Commands and what each sends to the conversation (None: the channel answers itself).
 COMMANDS: Dict[str, Tuple[str, ...]] = {
     "start": ("/greet",),
@@ -23,12 +25,13 @@ COMMANDS: Dict[str, Tuple[str, ...]] = {
     "language": (),
     "restart": ("/restart", "/greet"),
     "forget": ("/forget_me",),
+    "code": (),  # an invitation code: the channel signs the person in itself
 }
 # Commands that the interview form would otherwise read as an answer: it is paused first.
 PAUSE_FIRST = frozenset({"forget"})
 PAUSE_PAYLOAD = "/pause_assessment"
 # The order Telegram shows them in its command menu.
-MENU = ("start", "help", "continue", "language", "restart", "forget")
+MENU = ("start", "help", "continue", "language", "restart", "forget", "code")
 LANGUAGE_PAYLOADS = {
     "en": ("English", '/switch_language{"language": "en"}'),
     "ms": ("Bahasa Melayu", '/switch_language{"language": "ms"}'),
@@ -41,6 +44,7 @@ class Kind(Enum):
     CONVERSE = "converse"  # send `texts` to the conversation
     BUTTON = "button"  # a button press: answer it, echo it, then converse
     CHOOSE_LANGUAGE = "choose_language"
+    INVITATION = "invitation"  # an invitation code to redeem, then `texts` (if any) to converse
     UNKNOWN_COMMAND = "unknown_command"
     NOT_TEXT = "not_text"
     EDITED = "edited"
@@ -60,6 +64,7 @@ class Incoming:
     command: Optional[str] = None
     callback: Optional[CallbackQuery] = None
     language_hint: Optional[str] = None
+    invitation: str = ""
 
     @property
     def order_key(self) -> str:
@@ -125,6 +130,11 @@ def _from_message(message: Message, edited: bool, bot_username: str, bot_id: Opt
     if name not in COMMANDS:
         return Incoming(Kind.UNKNOWN_COMMAND, **base)
     texts = COMMANDS[name]
+    argument = message.text.split(maxsplit=1)[1].strip() if len(message.text.split(maxsplit=1)) > 1 else ""
+    # An invitation link opens the chat with "/start CODE"; "/code CODE" works at any time.
+    # Another /start parameter (a link's campaign tag, say) is only a greeting.
+    if name == "code" or (name == "start" and looks_like_code(argument)):
+        return Incoming(Kind.INVITATION, texts=texts, command=name, invitation=argument[:64], **base)
     return Incoming(Kind.CONVERSE if texts else Kind.CHOOSE_LANGUAGE, texts=texts, command=name, **base)
 
 

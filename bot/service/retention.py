@@ -10,6 +10,7 @@ it. What goes, and when:
 | an action-plan link | until it expires (`SEDIA_PLAN_LINK_DAYS`); the plan goes with it |
 | a dashboard session | until it expires (8 hours) |
 | an API token | 30 days after it expired or was revoked |
+| an invitation code's record | 30 days after it expired or was used |
 | the Telegram update log | 2 days, or until below the polling cursor |
 | the message ids that drop retries | 1 day |
 
@@ -27,7 +28,7 @@ from typing import Dict, Optional
 from sqlalchemy import delete, func, or_, select
 
 from bot.config.settings import retention_days
-from bot.storage import received, updates
+from bot.storage import received, sign_ins, updates
 from bot.storage.conversations import forget_conversations_before
 from bot.storage.db import off_loop, session_scope
 from bot.storage.models import ApiToken, Assessment, DashboardSession, Plan, ProcessedUpdate, Respondent, utcnow
@@ -88,6 +89,7 @@ def purge(now: Optional[datetime] = None, days: Optional[int] = None) -> PurgeRe
                 delete(ApiToken).where(or_(ApiToken.expires_at < old_tokens, ApiToken.revoked_at < old_tokens))
             ).rowcount,
         )
+        report.add("old invitation codes", sign_ins.forget_expired_invitations(session, old_tokens))
         channels = session.execute(select(ProcessedUpdate.channel).distinct()).scalars().all()
         report.add("Telegram update log", sum(updates.forget_processed(session, c, now) for c in channels))
         report.add("message ids", received.forget_old(session, now))

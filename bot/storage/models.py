@@ -244,3 +244,33 @@ class AuditEntry(Base):
     target = Column(String(400), nullable=False, default="")
     reason = Column(String(500), nullable=False, default="")
     address = Column(String(64), nullable=False, default="")
+
+
+class SignInRule(Base):
+    """An institution whose numbers count only respondents signed in for it (issue 19):
+    by the widget portal's token, or by an invitation code on Telegram."""
+
+    __tablename__ = "sign_in_rules"
+    institution = Column(String(200), primary_key=True)
+    since = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Invitation(Base):
+    """A one-use invitation code for an institution, kept as a hash only."""
+
+    __tablename__ = "invitations"
+    code_hash = Column(String(64), primary_key=True)
+    institution = Column(String(200), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    redeemed_at = Column(DateTime(timezone=True))
+
+
+class SignIn(Base):
+    """The institution a respondent signed in for, and how ("invitation" or "portal")."""
+
+    __tablename__ = "sign_ins"
+    respondent_id = Column(String(64), ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
+    institution = Column(String(200), nullable=False)
+    method = Column(String(16), nullable=False)
+    signed_in_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
-from sqlalchemy import case, distinct, func, literal, select, true
+from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.instrument import load_instrument
 from bot.storage.models import Answer, Assessment
+from bot.storage.sign_ins import counted
 
 DIMENSIONS = ("faculty", "zone", "role", "institution")
 SCALE_VALUES = (1, 2, 3, 4, 5)
@@ -30,10 +31,11 @@ class Scope:
     institution: Optional[str] = None
 
     def condition(self) -> ColumnElement:
-        """The WHERE clause on assessments for this scope."""
+        """The WHERE clause on assessments for this scope: the ones its institution's
+        numbers may count (bot/storage/sign_ins.py), in the institution if one is named."""
         if self.institution is None:
-            return true()
-        return Assessment.institution == self.institution
+            return counted()
+        return and_(Assessment.institution == self.institution, counted())
 
 
 def latest_completions(scope: Scope):

@@ -26,7 +26,7 @@ from bot.config.identity import (
 )
 from bot.storage import conversation_index as index
 from bot.storage.conversations import events, has_conversations
-from bot.storage.models import Assessment, Profile, Respondent
+from bot.storage.models import Assessment, Profile, Respondent, SignIn
 
 
 @dataclass
@@ -130,7 +130,7 @@ class AnswersRekeying:
 
 def rekey_answers(session: Session, respondents: Dict[str, str]) -> AnswersRekeying:
     """Move every respondent found in `respondents` (old id -> new id) to its new id, with
-    their profile and assessments, in the caller's transaction."""
+    their profile, assessments and sign-in, in the caller's transaction."""
     done = AnswersRekeying()
     stored = session.execute(
         select(Respondent.id, Respondent.channel, Respondent.consent_at, Respondent.created_at)
@@ -151,6 +151,7 @@ def rekey_answers(session: Session, respondents: Dict[str, str]) -> AnswersRekey
         )
         session.execute(update(Profile).where(Profile.respondent_id == person.id).values(respondent_id=moved))
         session.execute(update(Assessment).where(Assessment.respondent_id == person.id).values(respondent_id=moved))
+        session.execute(update(SignIn).where(SignIn.respondent_id == person.id).values(respondent_id=moved))
         session.execute(delete(Respondent).where(Respondent.id == person.id))
         done.respondents += 1
     return done

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Answer, Assessment, Plan, Profile, Respondent, utcnow
+from bot.storage.models import Answer, Assessment, Plan, Profile, Respondent, SignIn, utcnow
 
 PROFILE_COLUMNS = ("institution", "faculty", "role", "zone")
 OPEN_STATUSES = ("started", "paused")
@@ -187,6 +187,7 @@ def erase_respondent(session: Session, respondent: str) -> Dict[str, int]:
     )
     session.execute(delete(Assessment).where(Assessment.respondent_id == respondent))
     session.execute(delete(Profile).where(Profile.respondent_id == respondent))
+    session.execute(delete(SignIn).where(SignIn.respondent_id == respondent))
     session.execute(delete(Respondent).where(Respondent.id == respondent))
     session.expunge_all()
     return counts

@@ -1,5 +1,6 @@
 """The widget on a staff portal that signs users in: with a JWT key set, only sockets with
-a valid token connect, and a signed-in user has the same conversation on every device."""
+a valid token connect, a signed-in user has the same conversation on every device, and
+the institution the token names is recorded as their sign-in."""
 
 from __future__ import annotations
 
@@ -78,7 +79,10 @@ def portal_page(browser, portal: PortalPages, sedia: Running, token: str):
 
 
 def test_a_signed_in_user_continues_on_another_device_and_no_token_means_no_chat(browser, portal, sedia_portal):
-    token = jwt.encode({"sub": "staff-0042@upm.edu.my"}, KEY, algorithm="HS256")
+    # The portal names the institution it signed the user in for (issue 19).
+    token = jwt.encode(
+        {"sub": "staff-0042@upm.edu.my", "institution": "Universiti Putra Malaysia"}, KEY, algorithm="HS256"
+    )
     laptop, chat = portal_page(browser, portal, sedia_portal, token)
     chat.open()
     chat.press("Start the readiness assessment")
@@ -95,6 +99,12 @@ def test_a_signed_in_user_continues_on_another_device_and_no_token_means_no_chat
     stored = sedia_portal.db.answers(other.sender, "socketio")
     assert [(r["item"], r["value"]) for r in stored] == [(INSTRUMENT.items[0].id, 3)]
     assert "staff-0042" not in other.sender  # a pseudonym, never the portal's user id
+    # Recorded once they consented: an institution that requires a sign-in counts them.
+    signed_in = sedia_portal.db.rows(
+        "SELECT institution, method FROM sign_ins WHERE respondent_id = :rid",
+        rid=sedia_portal.db.respondent(other.sender, "socketio"),
+    )
+    assert signed_in == [{"institution": "Universiti Putra Malaysia", "method": "portal"}]
     phone.close()
 
     for bad in ("", jwt.encode({"sub": "intruder"}, "a-key-that-is-not-the-portals-own-key", algorithm="HS256")):

@@ -1,6 +1,7 @@
 """Attacks on the published figures through the public API and the plan link, each shown
 to fail: differencing across date windows, across scopes, a faculty against its
-institution, and a plan comparison before and after one new respondent.
+institution, and a plan comparison before and after one new respondent. The made-up
+respondents' attack is in test_fake_respondents.py.
 
 The data (tests/dashboard/conftest.py) has, at UM, Education 6 (value 4), Engineering 5
 (value 2) and Medicine 2 (value 5); UPM has Education 5 (value 1). This module adds USM:

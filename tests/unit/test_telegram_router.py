@@ -81,3 +81,29 @@ def test_a_message_too_long_is_answered_by_the_channel_and_never_reaches_the_con
     assert heard == []
     [refusal] = [call.params["text"] for call in api.sent(CHAT)]
     assert "too long" in refusal
+
+
+def test_an_invitation_code_signs_a_consenting_person_in_and_the_link_still_greets(api, sqlite_url):
+    from bot.config.identity import pseudonymous_sender, respondent_id
+    from bot.storage import repository, sign_ins
+    from bot.storage.db import session_scope
+
+    with session_scope() as session:
+        [first] = sign_ins.issue_invitations(session, "Universiti Teknologi Malaysia", 1)
+    # Before consent nothing is stored, the code included: the reply says how to send it later.
+    heard = run_turn(api, Incoming(Kind.INVITATION, CHAT, 777, ("/greet",), command="start", invitation=first), [])
+    assert heard[1] == "/greet"
+    assert f"/code {first}" in api.sent(CHAT)[-1].params["text"]
+
+    person = respondent_id("telegram", pseudonymous_sender("telegram", 777))
+    with session_scope() as session:
+        repository.record_consent(session, person, "telegram")
+    heard = run_turn(api, Incoming(Kind.INVITATION, CHAT, 777, (), command="code", invitation=first), [])
+    assert heard == []  # the channel answered itself
+    assert "signed in for Universiti Teknologi Malaysia" in api.sent(CHAT)[-1].params["text"]
+    with session_scope() as session:
+        assert sign_ins.signed_in_for(session, person) == "Universiti Teknologi Malaysia"
+    run_turn(api, Incoming(Kind.INVITATION, CHAT, 777, (), command="code", invitation=first), [])
+    assert "could not use that invitation code" in api.sent(CHAT)[-1].params["text"]
+    run_turn(api, Incoming(Kind.INVITATION, CHAT, 777, (), command="code", invitation=""), [])
+    assert "/code ABCD-EFGH-JKMN" in api.sent(CHAT)[-1].params["text"]

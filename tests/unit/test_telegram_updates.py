@@ -172,3 +172,12 @@ def test_button_presses_channel_posts_and_bots():
         None,
     )
     assert read(bot_update).kind is Kind.IGNORE
+
+
+def test_invitation_codes_come_from_an_invitation_link_or_the_code_command():
+    linked = read(update(text="/start ABCD-EFGH-JKMN"))
+    assert (linked.kind, linked.invitation, linked.texts) == (Kind.INVITATION, "ABCD-EFGH-JKMN", ("/greet",))
+    typed = read(update(text="/code abcd efgh jkmn"))
+    assert (typed.kind, typed.invitation, typed.texts) == (Kind.INVITATION, "abcd efgh jkmn", ())
+    assert read(update(text="/code")).invitation == ""  # answered with how to send one
+    assert read(update(text="/start from-a-link")).kind is Kind.CONVERSE  # not a code: a greeting
