@@ -19,7 +19,7 @@ from bot.core.scoring import score_answers
 from bot.core.summary import render_summary
 from bot.nlp.gazetteer import load_gazetteer
 from bot.rasa_glue.domain import EDIT_PROFILE_STEP, PROFILE_FORM, STEP_SLOT
-from bot.service.assessments import Paused
+from bot.service.assessments import Paused, keep_profile_to_list
 
 PROFILE_INTENTS = ("update_profile", "inform_profile")
 FRESH_START_INTENTS = ("start_assessment", "continue_assessment")
@@ -81,8 +81,10 @@ class ActionNextStep(Action):
             events.append(SlotSet("focus_theme", chosen))
         if consent:
             events.append(SlotSet("consent", CONSENT_GIVEN))
-        profile, profile_edit, profile_events = self._profile(turn, consent, edit_asked)
+        profile, profile_edit, profile_events, unlisted = self._profile(turn, consent, edit_asked)
         events += profile_events
+        for field, given in unlisted:
+            dispatcher.utter_message(text=message(f"profile.unlisted.{field}", turn.language, name=given))
 
         if consent is None:
             step = interview.CONSENT
@@ -112,7 +114,8 @@ class ActionNextStep(Action):
 
     @staticmethod
     def _profile(turn: Turn, consent: Optional[bool], edit_asked: bool = False):
-        """The profile to use now, whether it is being edited, and the slot events."""
+        """The profile to use now, whether it is being edited, the slot events, and the
+        names the managed list turned into "Other"."""
         stored = turn.assessment.stored_profile()
         profile, editing = profile_this_turn(
             turn.user_intent,
@@ -122,11 +125,12 @@ class ActionNextStep(Action):
             stored,
             facts_from_entities(turn.entities, load_gazetteer()),
         )
+        profile, unlisted = keep_profile_to_list(profile)
         events: List[EventType] = [SlotSet(f, profile.get(f)) for f in PROFILE_FIELDS]
         events.append(SlotSet("profile_edit", editing))
         if consent and is_complete(profile) and profile != stored and not editing:
             turn.assessment.save_profile(profile)
-        return profile, editing, events
+        return profile, editing, events, unlisted
 
     @staticmethod
     def _focus(turn: Turn) -> Optional[str]:

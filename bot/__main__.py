@@ -11,7 +11,10 @@ Commands:
                                                     how many of each kind went
   publish                                           publish a new release of the aggregate
                                                     figures (the web app does so daily)
-  institutions list                                 institutions that require a sign-in
+  institutions add NAME [--faculty F]...            put an institution (and faculties) on the
+                                                    managed list; other names are kept as "Other"
+  institutions remove NAME [--faculty F]...         take faculties, or the institution, off it
+  institutions list                                 the managed list, and who requires a sign-in
   institutions require-sign-in NAME [--off]         count only respondents signed in for NAME
                                                     (or stop requiring it)
   institutions invite NAME [--count N] [--days D]   print N one-use invitation codes (Telegram)
@@ -80,22 +83,39 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _institution_action(session: Any, args: argparse.Namespace) -> str:
-    from bot.storage import sign_ins
+    from bot.storage import institution_list, sign_ins
 
+    if args.action == "add":
+        added = institution_list.add(session, args.name, args.faculty)
+        return "\n".join(f"listed {name}" for name in added) or "already listed"
+    if args.action == "remove":
+        removed = institution_list.remove(session, args.name, args.faculty)
+        return "\n".join(f"removed {name}" for name in removed) or "not on the list"
     if args.action == "list":
-        found = sign_ins.requirements(session)
-        if not found:
-            return "no institution requires a sign-in"
-        return "\n".join(
-            f"{r.institution}\tsince {r.since:%Y-%m-%d}\t{r.signed_in} signed in\t{r.open_invitations} open invitation(s)"
-            for r in found
-        )
+        return _listing(institution_list.current(session), sign_ins.requirements(session))
     if args.action == "require-sign-in":
         changed = sign_ins.require_sign_in(session, args.name, required=not args.off)
         state = "no longer requires" if args.off else "requires"
         return f"{args.name} {state} a sign-in" + ("" if changed else " (unchanged)")
     codes = sign_ins.issue_invitations(session, args.name, args.count, args.days)
     return "\n".join(codes)
+
+
+def _listing(kept: Any, required: List[Any]) -> str:
+    lines = []
+    if not kept.kept:
+        lines.append("no managed list: institutions and faculties are taken as given")
+    for name in sorted(kept.faculties):
+        faculties = sorted(kept.faculties[name])
+        lines.append(f"{name}: " + ("; ".join(faculties) if faculties else "(faculties taken as given)"))
+    if not required:
+        lines.append("no institution requires a sign-in")
+    for r in required:
+        lines.append(
+            f"sign-in required: {r.institution}\tsince {r.since:%Y-%m-%d}\t{r.signed_in} signed in\t"
+            f"{r.open_invitations} open invitation(s)"
+        )
+    return "\n".join(lines)
 
 
 def _institutions(args: argparse.Namespace) -> int:
@@ -237,9 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, help="keep people's data this many days (default SEDIA_RETENTION_DAYS)")
     purge.set_defaults(run=_purge)
     commands.add_parser("publish", help="publish a new release of the aggregate figures").set_defaults(run=_publish)
-    institutions = commands.add_parser("institutions", help="institutions that count only signed-in respondents")
+    institutions = commands.add_parser("institutions", help="the managed list of institutions, and sign-ins")
     institution_commands = institutions.add_subparsers(dest="action", required=True)
-    institution_commands.add_parser("list", help="institutions that require a sign-in")
+    for action, helped in (("add", "put on the managed list"), ("remove", "take off the managed list")):
+        listing = institution_commands.add_parser(action, help=helped)
+        listing.add_argument("name")
+        listing.add_argument("--faculty", action="append", default=[], help="a faculty of it (repeatable)")
+    institution_commands.add_parser("list", help="the managed list, and who requires a sign-in")
     require = institution_commands.add_parser("require-sign-in", help="count only respondents signed in for it")
     require.add_argument("name")
     require.add_argument("--off", action="store_true", help="stop requiring a sign-in")

@@ -11,16 +11,19 @@ per turn and never open a database session themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Dict, List, Mapping, Optional, Protocol
+from typing import Dict, List, Mapping, Optional, Protocol, Tuple
 
 from bot.core import interview
 from bot.core.answers import answered_in_slots, scale_values, slot_value
+from bot.core.institution_list import InstitutionList, keep_to_list
 from bot.core.instrument import Instrument, Item
 from bot.core.plan import ActionPlan, Comparison, build_plan, render_markdown
 from bot.core.profile import PROFILE_FIELDS
 from bot.service import releases, reports
+from bot.storage import institution_list as listed_institutions
 from bot.storage import repository
 from bot.storage.db import session_scope
 from bot.storage.plans import SavedPlan, save_plan
@@ -286,3 +289,38 @@ class DatabaseAssessment:
 
 def _markdown(plan: Optional[ActionPlan], instrument: Instrument, language: str) -> Optional[str]:
     return None if plan is None else render_markdown(plan, instrument, language)
+
+
+# The managed list changes rarely, and is read on every turn that touches the profile: a
+# process reads it at most once a minute, so an administrator's change shows within one.
+LIST_READ_EVERY = 60.0
+
+
+@dataclass
+class _ListRead:
+    at: Optional[float] = None
+    found: InstitutionList = field(default_factory=InstitutionList)
+
+
+_list_read = _ListRead()
+
+
+def institution_list() -> InstitutionList:
+    """The managed list of institutions and faculties, as of at most a minute ago."""
+    now = time.monotonic()
+    if _list_read.at is None or now - _list_read.at > LIST_READ_EVERY:
+        with session_scope() as session:
+            _list_read.found = listed_institutions.current(session)
+        _list_read.at = now
+    return _list_read.found
+
+
+def forget_institution_list() -> None:
+    """Read the list afresh on next use (after a change in this process, or in tests)."""
+    _list_read.at = None
+
+
+def keep_profile_to_list(profile: Mapping[str, Optional[str]]) -> Tuple[Profile, List[Tuple[str, str]]]:
+    """The profile with its institution and faculty as the managed list has them, and what
+    the list turned into "Other" (bot/core/institution_list.py)."""
+    return keep_to_list(profile, institution_list())

@@ -246,6 +246,24 @@ class AuditEntry(Base):
     address = Column(String(64), nullable=False, default="")
 
 
+class ListedInstitution(Base):
+    """An institution on the managed list (issue 19): when the list has any, a profile's
+    institution is one of them or "Other"."""
+
+    __tablename__ = "institutions"
+    name = Column(String(200), primary_key=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ListedFaculty(Base):
+    """A faculty on an institution's managed list: when it has any, a profile's faculty
+    there is one of them or "Other"."""
+
+    __tablename__ = "institution_faculties"
+    institution = Column(String(200), ForeignKey("institutions.name", ondelete="CASCADE"), primary_key=True)
+    name = Column(String(200), primary_key=True)
+
+
 class SignInRule(Base):
     """An institution whose numbers count only respondents signed in for it (issue 19):
     by the widget portal's token, or by an invitation code on Telegram."""

@@ -1,6 +1,6 @@
-"""Institutions that require a sign-in before their numbers count a respondent, the
-invitation codes that sign people in on Telegram, and who signed in for which
-institution (issue 19).
+"""The managed list of institutions and their faculties; institutions that require a
+sign-in before their numbers count a respondent, the invitation codes that sign people in
+on Telegram, and who signed in for which institution (issue 19).
 
 Revision ID: 0011
 Revises: 0010
@@ -17,6 +17,24 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "institutions",
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_institutions"),
+    )
+    op.create_table(
+        "institution_faculties",
+        sa.Column("institution", sa.String(200), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["institution"],
+            ["institutions.name"],
+            name="fk_institution_faculties_institution_institutions",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("institution", "name", name="pk_institution_faculties"),
+    )
     op.create_table(
         "sign_in_rules",
         sa.Column("institution", sa.String(200), nullable=False),
@@ -49,3 +67,5 @@ def downgrade() -> None:
     op.drop_table("sign_ins")
     op.drop_table("invitations")
     op.drop_table("sign_in_rules")
+    op.drop_table("institution_faculties")
+    op.drop_table("institutions")
