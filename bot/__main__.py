@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -116,19 +116,6 @@ def _listing(kept: Any, required: List[Any]) -> str:
             f"{r.open_invitations} open invitation(s)"
         )
     return "\n".join(lines)
-
-
-def _institutions(args: argparse.Namespace) -> int:
-    from bot.storage.db import session_scope
-
-    try:
-        with session_scope() as session:
-            said = _institution_action(session, args)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(said)
-    return 0
 
 
 def _salt(args: argparse.Namespace) -> int:
@@ -225,18 +212,24 @@ def _user_action(session: Any, args: argparse.Namespace) -> str:
     return f"revoked {revoked} token(s) of {name} and ended {ended} session(s)"
 
 
-def _users(args: argparse.Namespace) -> int:
-    from bot.storage.db import session_scope
+def _in_one_transaction(action: Callable[[Any, argparse.Namespace], str]) -> Callable[[argparse.Namespace], int]:
+    """A command that runs `action` in one database transaction, printing what it says;
+    a ValueError is the user's mistake: said on stderr, exit code 2, nothing changed."""
 
-    try:
-        with session_scope() as session:
-            said = _user_action(session, args)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if said:
-        print(said)
-    return 0
+    def run(args: argparse.Namespace) -> int:
+        from bot.storage.db import session_scope
+
+        try:
+            with session_scope() as session:
+                said = action(session, args)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if said:
+            print(said)
+        return 0
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("name")
     invite.add_argument("--count", type=int, default=1)
     invite.add_argument("--days", type=int, default=30, help="how long the codes work (default 30)")
-    institutions.set_defaults(run=_institutions)
+    institutions.set_defaults(run=_in_one_transaction(_institution_action))
     salt = commands.add_parser("salt", help="the id salt")
     salt.add_argument("action", choices=("rotate",))
     salt.add_argument("--keyring-out", help="where to write the new keyring when the salt comes from SEDIA_ID_SALT")
@@ -306,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = user_commands.add_parser("revoke", help="revoke a user's API tokens and end their sessions")
     revoke.add_argument("username")
     revoke.add_argument("--token", help="only this token id (the part after sedia_); sessions stay")
-    users.set_defaults(run=_users)
+    users.set_defaults(run=_in_one_transaction(_user_action))
     return parser
 
 

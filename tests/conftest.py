@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict, Iterator, Optional
 
 import pytest
 
@@ -152,3 +154,19 @@ def environment(values: Dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def run_bot(*args: str, stdin: str = "", env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS`, run from the repository root as an operator runs it, in this
+    process's environment (or `env`)."""
+    from bot.cli.launcher import REPO_ROOT
+
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO_ROOT,
+        env=dict(os.environ if env is None else env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

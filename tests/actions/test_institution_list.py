@@ -2,19 +2,17 @@
 list's, and anything else is recorded, and said to be recorded, as "Other"."""
 
 import asyncio
-import os
 import subprocess
-import sys
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.cli.launcher import REPO_ROOT
 from bot.core.institution_list import OTHER, InstitutionList, keep_to_list
 from bot.service.assessments import forget_institution_list
 from bot.storage import institution_list, repository
 from bot.storage.db import session_scope
 from tests.actions.test_form_validation import DOMAIN, EXECUTOR, consent, tracker
+from tests.conftest import run_bot
 
 UPM = "Universiti Putra Malaysia"
 EDUCATION = "Faculty of Educational Studies"
@@ -88,14 +86,7 @@ def test_keep_to_list_reports_what_it_turned_into_other():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "institutions", *args],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bot("institutions", *args)
 
 
 def test_the_list_is_kept_from_the_command_line(sqlite_url):

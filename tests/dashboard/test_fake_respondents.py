@@ -6,15 +6,12 @@ does not, the test shows the attack working, the residual risk the README descri
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Dict, Iterator, List
 
 import pytest
 
-from bot.cli.launcher import REPO_ROOT
 from bot.service.sign_ins import Redemption, redeem_invitation
-from tests.conftest import environment
+from tests.conftest import environment, run_bot
 from tests.dashboard.conftest import Dashboard, running_dashboard
 from tests.dashboard.test_disclosure_attacks import _api, _publish
 from tests.dashboard_seed import Person, seed
@@ -28,15 +25,8 @@ def dashboard(tmp_path_factory) -> Iterator[Dashboard]:
 
 
 def _institutions(dashboard: Dashboard, *args: str) -> str:
-    values = {"DATABASE_URL": dashboard.database_url, "SEDIA_ID_SALT": "dashboard-tests"}
-    with environment(values):
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "institutions", *args],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    with environment({"DATABASE_URL": dashboard.database_url, "SEDIA_ID_SALT": "dashboard-tests"}):
+        done = run_bot("institutions", *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -4,19 +4,17 @@ and the `python -m bot users` command. The sign-in rate limits are tests/unit/te
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.cli.launcher import REPO_ROOT
 from bot.storage import accounts
 from bot.storage.accounts import AccountError
 from bot.storage.db import session_scope
 from bot.storage.models import ApiToken, DashboardSession, DashboardUser, utcnow
+from tests.conftest import run_bot
 
 PASSWORD = "twelve chars plus"
 
@@ -155,15 +153,7 @@ def test_removing_a_user_takes_their_sessions_and_tokens_and_never_the_last_admi
 
 
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "users", *args],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bot("users", *args, stdin=stdin)
 
 
 def test_the_users_command_reads_the_password_from_stdin(sqlite_url):

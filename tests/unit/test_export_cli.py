@@ -3,26 +3,14 @@
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from bot.storage import repository
 from bot.storage.db import session_scope
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import run_bot
 
 
 def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=REPO,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bot(*args)
 
 
 def test_export_json_and_csv(sqlite_url):

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from typing import Dict
 
 import pytest
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import func, select
 
-from bot.cli.launcher import REPO_ROOT
 from bot.config import identity
 from bot.config.shared_secrets import ID_SALT, secret_file
 from bot.service import salt_rotation
@@ -27,6 +25,7 @@ from bot.storage.conversations import (
 )
 from bot.storage.db import session_scope
 from bot.storage.models import Answer, Assessment, AuditEntry, Profile, Respondent, utcnow
+from tests.conftest import run_bot
 from tests.unit.test_conversation_index import _save, _store, _turn
 
 TELEGRAM_USER = 424242  # the raw Telegram id: known to the channel, never stored
@@ -67,14 +66,7 @@ def stored(database_url, data_dir) -> Dict[str, str]:
 
 
 def _rotate(*extra: str, environ: Dict[str, str] = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "salt", "rotate", *extra],
-        cwd=REPO_ROOT,
-        env=dict(environ or os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bot("salt", "rotate", *extra, env=environ)
 
 
 def _senders_shown(tracker_url: str) -> set:

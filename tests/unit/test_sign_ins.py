@@ -3,14 +3,11 @@ sign-ins they make, the condition every aggregate applies, and the command line.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.cli.launcher import REPO_ROOT
 from bot.config.identity import respondent_id
 from bot.core.invitation_codes import looks_like_code, normalise_code
 from bot.service.retention import purge
@@ -20,6 +17,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import Invitation, SignIn, utcnow
 from bot.storage.readiness_queries import EVERYONE, LiveStats, Scope
 from bot.storage.rekeying import rekey_answers
+from tests.conftest import run_bot
 from tests.dashboard_seed import Person, seed
 
 UTM = "Universiti Teknologi Malaysia"
@@ -121,14 +119,7 @@ def test_erasure_and_the_purge_remove_sign_ins_and_old_codes(database_url):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "institutions", *args],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_bot("institutions", *args)
 
 
 def test_the_institutions_command(database_url):
