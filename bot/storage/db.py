@@ -6,6 +6,7 @@ the first time a URL is used in a process, so every entry point finds the tables
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import threading
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from bot.config.settings import database_url
 from bot.config.thread_pools import ThreadPool
@@ -50,8 +52,45 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: Optional[str] = None) -> None:
-    """Apply every Alembic migration to the database at `url`."""
-    command.upgrade(alembic_config(url or database_url()), "head")
+    """Apply every Alembic migration to the database at `url`, one process at a time."""
+    url = url or database_url()
+    with _migration_lock(url):
+        command.upgrade(alembic_config(url), "head")
+
+
+# Any constant works: it only has to be the same in every Sedia process.
+_MIGRATION_LOCK_KEY = 0x5ED1A
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    # The Rasa server, the action server and the web app each migrate on first use, and
+    # they start together: without a lock two of them run the same migration at once and
+    # one fails ("table ... already exists"). Alembic reads the current version after the
+    # lock is taken, so the second finds nothing left to do.
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        make_sqlite_folder(url)
+        with open(f"{parsed.database}.migrate-lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif backend == "postgresql":
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        finally:
+            engine.dispose()
+    else:
+        yield
 
 
 def create_database_if_missing(url: Optional[str] = None) -> bool:
