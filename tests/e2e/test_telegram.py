@@ -11,6 +11,7 @@ import pytest
 from bot.cli.launcher import Service
 from bot.core.messages import message
 from tests.bot_api_standin import wait_until
+from tests.conftest import run_bot
 from tests.e2e.conftest import Running, running_sedia
 from tests.e2e.interviews import INSTRUMENT, TYPED, answer_all, assert_stored, scale_label
 from tests.e2e.telegram_chat import CHANNEL_KEY, TOKEN, TelegramChat, processed, telegram_environment
@@ -59,14 +60,29 @@ def test_start_greets_registers_commands_and_polls_without_a_webhook(api, sedia_
     assert "Bahasa Melayu" in titles and "Start the readiness assessment" in titles
     # Polling needs no webhook: it was deleted, never set.
     assert api.calls_of("deleteWebhook") and not api.calls_of("setWebhook")
-    menu = ["start", "help", "continue", "language", "restart", "forget"]
+    menu = ["start", "help", "continue", "language", "restart", "forget", "code"]
     assert [c["command"] for c in api.commands[None]] == menu
     assert [c["command"] for c in api.commands["ms"]] == menu
-    assert api.commands["ms"][-1]["description"] == message("telegram.commands.forget", "ms")
+    assert api.commands["ms"][-1]["description"] == message("telegram.commands.code", "ms")
     # "typing…" shows while Rasa works.
     assert any(
         c.params["chat_id"] == chat.chat_id and c.params["action"] == "typing" for c in api.calls_of("sendChatAction")
     )
+
+
+def test_an_invitation_code_signs_a_consenting_person_in(api, sedia_tg):
+    # Issued as an administrator issues them, redeemed through the real Telegram channel.
+    issued = run_bot("institutions", "invite", "Universiti Putra Malaysia", "--count", "1", env=sedia_tg.env)
+    assert issued.returncode == 0, issued.stderr
+    code = issued.stdout.strip()
+    chat = new_chat(api, sedia_tg)
+    chat.say(f"/start {code}")  # an invitation link, before consent: nothing may be stored
+    assert f"/code {code}" in chat.joined() and "I'm Sedia" in chat.joined()
+    start_with_consent(chat)
+    chat.say(f"/code {code.lower()}")
+    assert "signed in for Universiti Putra Malaysia" in chat.joined()
+    chat.say(f"/code {code}")  # one use only
+    assert "could not use that invitation code" in chat.joined()
 
 
 def test_a_whole_interview_with_buttons_and_typed_answers(api, sedia_tg):
