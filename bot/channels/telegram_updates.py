@@ -130,7 +130,8 @@ def _from_message(message: Message, edited: bool, bot_username: str, bot_id: Opt
     if name not in COMMANDS:
         return Incoming(Kind.UNKNOWN_COMMAND, **base)
     texts = COMMANDS[name]
-    argument = message.text.split(maxsplit=1)[1].strip() if len(message.text.split(maxsplit=1)) > 1 else ""
+    words = message.text.split(maxsplit=1)
+    argument = words[1].strip() if len(words) > 1 else ""
     # An invitation link opens the chat with "/start CODE"; "/code CODE" works at any time.
     # Another /start parameter (a link's campaign tag, say) is only a greeting.
     if name == "code" or (name == "start" and looks_like_code(argument)):

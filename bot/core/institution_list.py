@@ -21,6 +21,11 @@ def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _listed_name(listed: FrozenSet[str], name: str) -> str:
+    # The listed spelling of `name` (case and spacing aside), or OTHER.
+    return {_key(n): n for n in listed}.get(_key(name), OTHER)
+
+
 @dataclass(frozen=True)
 class InstitutionList:
     """The listed institutions, each with its listed faculties (perhaps none)."""
@@ -36,8 +41,7 @@ class InstitutionList:
         """The listed name `name` stands for, OTHER when it is not listed (None stays None)."""
         if name is None or not self.kept:
             return name
-        listed = {_key(n): n for n in self.faculties}
-        return listed.get(_key(name), OTHER)
+        return _listed_name(frozenset(self.faculties), name)
 
     def faculty_for(self, institution: Optional[str], name: Optional[str]) -> Optional[str]:
         """The listed faculty of `institution` (already on the list, or OTHER) that `name`
@@ -49,8 +53,7 @@ class InstitutionList:
         kept = self.faculties.get(institution, frozenset())
         if not kept:
             return name
-        listed = {_key(n): n for n in kept}
-        return listed.get(_key(name), OTHER)
+        return _listed_name(kept, name)
 
 
 def keep_to_list(

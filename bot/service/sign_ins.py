@@ -12,8 +12,8 @@ from typing import Optional, Tuple
 
 from bot.config.identity import respondent_id
 from bot.core.invitation_codes import normalise_code
-from bot.storage import repository, sign_ins
-from bot.storage.db import off_loop, session_scope
+from bot.storage import sign_ins
+from bot.storage.db import runs_off_loop, session_scope
 
 
 class Redemption(Enum):
@@ -30,33 +30,28 @@ def redeem_invitation(channel: str, sender_id: str, code: str) -> Tuple[Redempti
     worked."""
     if not normalise_code(code):
         return Redemption.NO_CODE, None
-    with session_scope() as session:
-        respondent = respondent_id(channel, sender_id)
-        if not repository.has_consent(session, respondent):
-            return Redemption.NO_CONSENT, None
-        institution = sign_ins.redeem(session, respondent, code)
+    try:
+        with session_scope() as session:
+            institution = sign_ins.redeem(session, respondent_id(channel, sender_id), code)
+    except LookupError:  # no consent on record; the transaction, code and all, is undone
+        return Redemption.NO_CONSENT, None
     if institution is None:
         return Redemption.UNKNOWN, None
     return Redemption.SIGNED_IN, institution
 
 
-async def redeem_invitation_off_loop(channel: str, sender_id: str, code: str) -> Tuple[Redemption, Optional[str]]:
-    """`redeem_invitation` on a database thread."""
-    return await off_loop(redeem_invitation, channel, sender_id, code)
-
-
 def record_portal_sign_in(channel: str, sender_id: str, institution: str) -> bool:
     """Record that the widget's portal signed this sender in for `institution`; False when
     they have not consented (yet), so nothing was stored."""
-    with session_scope() as session:
-        respondent = respondent_id(channel, sender_id)
-        if not repository.has_consent(session, respondent):
-            return False
-        if sign_ins.signed_in_for(session, respondent) != institution:
-            sign_ins.record_sign_in(session, respondent, institution, "portal")
+    respondent = respondent_id(channel, sender_id)
+    try:
+        with session_scope() as session:
+            if sign_ins.signed_in_for(session, respondent) != institution:
+                sign_ins.record_sign_in(session, respondent, institution, "portal")
+    except LookupError:
+        return False
     return True
 
 
-async def record_portal_sign_in_off_loop(channel: str, sender_id: str, institution: str) -> bool:
-    """`record_portal_sign_in` on a database thread."""
-    return await off_loop(record_portal_sign_in, channel, sender_id, institution)
+redeem_invitation_off_loop = runs_off_loop(redeem_invitation)
+record_portal_sign_in_off_loop = runs_off_loop(record_portal_sign_in)

@@ -12,10 +12,16 @@ from bot.core.institution_list import OTHER, InstitutionList
 from bot.storage.models import ListedFaculty, ListedInstitution, utcnow
 
 
-def _name(text: str) -> str:
+def clean_name(text: str) -> str:
+    """A name as stored: spacing tidied, 1 to 200 characters (ValueError otherwise)."""
     name = " ".join((text or "").split())
     if not name or len(name) > 200:
         raise ValueError("a name has 1 to 200 characters")
+    return name
+
+
+def _name(text: str) -> str:
+    name = clean_name(text)
     if name.casefold() == OTHER.casefold():
         raise ValueError(f'"{OTHER}" is what Sedia records for names not on the list; it cannot be listed')
     return name

@@ -59,15 +59,9 @@ def rekey_conversation_store(engine: Engine, old: Keyring, new: Keyring) -> Conv
         changes = []
         for sender, channel in rows:
             moved = new_sender(new, sender)
-            done.respondents[respondent_for(old, channel, sender)] = respondent_for(new, channel, moved)
-            changes.append(
-                {
-                    "old": sender,
-                    "sender": moved,
-                    "conversation": conversation_for(new, moved),
-                    "respondent": respondent_for(new, channel, moved),
-                }
-            )
+            change = _index_change(new, channel, sender, moved)
+            done.respondents[respondent_for(old, channel, sender)] = change["respondent"]
+            changes.append(change)
             if moved != sender:
                 done.senders[sender] = moved
         _rewrite_index(connection, changes)
@@ -82,22 +76,23 @@ def restore_conversation_senders(engine: Engine, old: Keyring, rekeyed: Conversa
     table = index.conversation_index
     with engine.begin() as connection:
         rows = connection.execute(select(table.c.sender_id, table.c.channel)).all()
-        changes = [
-            {
-                "old": sender,
-                "sender": back.get(sender, sender),
-                "conversation": conversation_for(old, back.get(sender, sender)),
-                "respondent": respondent_for(old, channel, back.get(sender, sender)),
-            }
-            for sender, channel in rows
-        ]
+        changes = [_index_change(old, channel, sender, back.get(sender, sender)) for sender, channel in rows]
         _rewrite_index(connection, changes)
         _rename_senders(connection, back)
 
 
+def _index_change(keyring: Keyring, channel: str, sender: str, moved: str) -> Dict[str, str]:
+    # One conversation's row as `_rewrite_index` takes it: found by its "old" sender, given
+    # its new sender and the pseudonym and respondent id derived from it under `keyring`.
+    return {
+        "old": sender,
+        "sender": moved,
+        "conversation": conversation_for(keyring, moved),
+        "respondent": respondent_for(keyring, channel, moved),
+    }
+
+
 def _rewrite_index(connection, changes: List[Dict[str, str]]) -> None:
-    # Each change names a row by its "old" sender and gives its new sender, pseudonym and
-    # respondent id.
     table = index.conversation_index
     if changes:
         connection.execute(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.invitation_codes import new_code, normalise_code
+from bot.storage.institution_list import clean_name
 from bot.storage.models import Assessment, Invitation, Respondent, SignIn, SignInRule, as_utc, utcnow
 
 INVITATION_DAYS = 30
@@ -54,7 +55,7 @@ class Requirement:
 def require_sign_in(session: Session, institution: str, required: bool = True) -> bool:
     """Make `institution` count only signed-in respondents (or stop requiring it); True when
     this changed anything."""
-    name = _name(institution)
+    name = clean_name(institution)
     found = session.get(SignInRule, name)
     if required and found is None:
         session.add(SignInRule(institution=name, since=utcnow()))
@@ -96,7 +97,7 @@ def issue_invitations(
         raise ValueError("give between 1 and 1000 codes at a time")
     if not 1 <= days <= 365:
         raise ValueError("an invitation lasts between 1 and 365 days")
-    name = _name(institution)
+    name = clean_name(institution)
     when = now or utcnow()
     codes = [new_code() for _ in range(count)]
     for code in codes:
@@ -144,9 +145,9 @@ def record_sign_in(
         raise LookupError("only a respondent who consented can be signed in")
     found = session.get(SignIn, respondent)
     if found is None:
-        session.add(SignIn(respondent_id=respondent, institution=_name(institution), method=method))
+        session.add(SignIn(respondent_id=respondent, institution=clean_name(institution), method=method))
     else:
-        found.institution, found.method = _name(institution), method
+        found.institution, found.method = clean_name(institution), method
         found.signed_in_at = now or utcnow()
     session.flush()
 
@@ -167,10 +168,3 @@ def _code_hash(code: str) -> str:
     # The codes carry 60 bits of chance and are used once, within weeks: a plain hash is
     # enough to keep a database reader from using one.
     return hashlib.sha256(f"sedia invitation:{code}".encode("utf-8")).hexdigest()
-
-
-def _name(institution: str) -> str:
-    name = " ".join((institution or "").split())
-    if not name or len(name) > 200:
-        raise ValueError("an institution's name has 1 to 200 characters")
-    return name
