@@ -65,6 +65,17 @@ def has_question(text: Optional[str]) -> bool:
     return "?" in (text or "")
 
 
+def with_sentences(texts: Sequence[str], labels: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """The examples, followed by the sentences of each long one with that example's label."""
+    more_texts, more_labels = list(texts), list(labels)
+    for text, label in zip(texts, labels):
+        sentences = split_sentences(text) if is_paragraph(text) else []
+        if len(sentences) > 1:
+            more_texts += sentences
+            more_labels += [label] * len(sentences)
+    return more_texts, more_labels
+
+
 @dataclass(frozen=True)
 class ThemeScores:
     """A paragraph's themes, likeliest first, with scores that sum to one."""
@@ -84,6 +95,19 @@ class ThemeScores:
 
 class ThemeModel(TextClassifier):
     """The sentence classifier, trained on the theme intents' examples, read per paragraph."""
+
+    def __init__(self, regularisation: float = 16.0, learn_sentences: bool = True) -> None:
+        super().__init__(regularisation)
+        self._learn_sentences = learn_sentences
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "ThemeModel":
+        """Learn from the examples read whole and, for the long ones, also sentence by
+        sentence, each sentence labelled with its example's theme: a paragraph is read
+        both ways, so the model learns from both."""
+        if self._learn_sentences:
+            texts, labels = with_sentences(texts, labels)
+        super().fit(texts, labels)
+        return self
 
     @property
     def themes(self) -> Tuple[str, ...]:

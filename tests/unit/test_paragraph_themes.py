@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlp.paragraph_component import PARAGRAPH_KEY, ParagraphThemes
-from bot.nlp.paragraph_themes import has_question, is_paragraph, split_sentences
+from bot.nlp.paragraph_themes import ThemeModel, has_question, is_paragraph, split_sentences, with_sentences
 
 TRAINING = {
     "theme_infrastructure": [
@@ -50,6 +50,32 @@ def test_only_long_free_text_is_a_paragraph_and_a_question_mark_makes_a_question
     assert not is_paragraph("our studio is too small")
     assert not is_paragraph('/answer_scale{"scale_value": "4"} ' + "word " * 30)
     assert has_question("We plan a course. What does MQA need?") and not has_question(LONG_INFRASTRUCTURE)
+
+
+def test_long_examples_are_also_learnt_sentence_by_sentence_with_their_label():
+    texts = ["we need training", LONG_INFRASTRUCTURE]
+    labels = ["theme_training", "theme_infrastructure"]
+    more_texts, more_labels = with_sentences(texts, labels)
+    assert more_texts == [*texts, *split_sentences(LONG_INFRASTRUCTURE)]
+    assert more_labels == [*labels, *["theme_infrastructure"] * 3]
+
+
+def test_a_sentence_of_a_long_example_reads_closer_to_its_label_when_sentences_are_learnt():
+    texts = [t for examples in TRAINING.values() for t in examples]
+    labels = [i for i, examples in TRAINING.items() for _ in examples]
+    # Read whole, the long example's words are diluted among its other sentences; learnt
+    # sentence by sentence, its last sentence alone is known to be about infrastructure.
+    long_training = (
+        "Our campus internet drops every single afternoon without warning. The only studio is shared by "
+        "three faculties at once. We cannot plan anything around it."
+    )
+    sentence = "We cannot plan anything around it."
+    with_them = ThemeModel().fit([*texts, long_training], [*labels, "theme_infrastructure"])
+    without = ThemeModel(learn_sentences=False).fit([*texts, long_training], [*labels, "theme_infrastructure"])
+    (learnt,) = with_them.sentence_scores([sentence])
+    (unlearnt,) = without.sentence_scores([sentence])
+    assert learnt["theme_infrastructure"] > unlearnt["theme_infrastructure"]
+    assert learnt["theme_infrastructure"] > 0.5
 
 
 @pytest.fixture
