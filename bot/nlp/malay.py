@@ -7,6 +7,7 @@ messages use for them, and words with a clitic ("bajetnya", "bolehkah") to the w
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict
@@ -14,6 +15,7 @@ from typing import Dict
 import yaml
 
 MALAY_PATH = Path(__file__).with_name("malay.yml")
+_WORD = re.compile(r"[\w']+")
 
 
 @lru_cache(maxsize=None)
@@ -41,3 +43,10 @@ def lemma_table(path: str = str(MALAY_PATH)) -> Dict[str, str]:
         for clitic in raw.get("clitics") or []:
             table.setdefault(f"{stem}{clitic}", lemma)
     return table
+
+
+def with_lemmas(text: str) -> str:
+    """The text in lower case with each word Sedia lemmatises replaced by its lemma, as
+    Rasa's featurizers see it: for classifiers that read raw text outside spaCy."""
+    table = lemma_table()
+    return _WORD.sub(lambda word: table.get(word.group(0), word.group(0)), text.lower())

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from bot.nlp.malay import with_lemmas
 from bot.nlp.text_classifier import TextClassifier
 
 # Shorter messages are DIET's: they are what it was trained and tested on.
@@ -108,6 +109,12 @@ class ThemeModel(TextClassifier):
             texts, labels = with_sentences(texts, labels)
         super().fit(texts, labels)
         return self
+
+    def prepare(self, text: str) -> str:
+        """The text with Sedia's Malay lemmas, as DIET reads it: informal spellings
+        ("takde", "utk") and the Malay words of code-mixed messages ("pensyarah", "bajet")
+        become one word with their standard or English form."""
+        return with_lemmas(text)
 
     @property
     def themes(self) -> Tuple[str, ...]:

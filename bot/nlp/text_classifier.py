@@ -28,15 +28,19 @@ class TextClassifier:
         self._pipeline = make_pipeline(features, classifier)
         self.labels: Tuple[str, ...] = ()
 
+    def prepare(self, text: str) -> str:
+        """The text as the features read it: in lower case."""
+        return text.lower()
+
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifier":
         """Learn from short labelled texts."""
-        self._pipeline.fit([t.lower() for t in texts], list(labels))
+        self._pipeline.fit([self.prepare(t) for t in texts], list(labels))
         self.labels = tuple(str(c) for c in self._pipeline.classes_)
         return self
 
     def scores(self, texts: Sequence[str]) -> List[Dict[str, float]]:
         """Each text's probability per label."""
-        rows = self._pipeline.predict_proba([t.lower() for t in texts])
+        rows = self._pipeline.predict_proba([self.prepare(t) for t in texts])
         return [{label: float(p) for label, p in zip(self.labels, row)} for row in rows]
 
     def ranking(self, text: str) -> Tuple[Tuple[str, float], ...]:

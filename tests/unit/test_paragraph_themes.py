@@ -78,6 +78,20 @@ def test_a_sentence_of_a_long_example_reads_closer_to_its_label_when_sentences_a
     assert learnt["theme_infrastructure"] > 0.5
 
 
+def test_the_reader_sees_malay_words_as_their_lemmas_as_diet_does():
+    english = {
+        "theme_infrastructure": ["no budget for equipment", "the budget for the studio was cut"],
+        "theme_training": ["lecturers need more skills", "skills workshops for lecturers"],
+    }
+    texts = [t for examples in english.values() for t in examples]
+    labels = [i for i, examples in english.items() for _ in examples]
+    reader = ThemeModel().fit(texts, labels)
+    # "bajetnya" and "pensyarah" were never seen; their lemmas "budget" and "lecturer" were.
+    (budget,) = reader.sentence_scores(["takde bajetnya"])
+    (lecturers,) = reader.sentence_scores(["pensyarah-pensyarah kami"])
+    assert budget["theme_infrastructure"] > 0.5 and lecturers["theme_training"] > 0.5
+
+
 @pytest.fixture
 def component(tmp_path: Path) -> ParagraphThemes:
     storage = LocalModelStorage(tmp_path)

@@ -1,9 +1,11 @@
 """Sedia's spaCy pipeline: an Indonesian base with Bahasa Melayu lemmas."""
 
+import re
+
 import pytest
 
 from bot.nlp.build import BASE_LANGUAGE, build_pipeline
-from bot.nlp.malay import lemma_table
+from bot.nlp.malay import lemma_table, with_lemmas
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,14 @@ def test_mixed_words_share_one_lemma(nlp):
     assert malay[0] == english[0] == "lecturer"
     assert malay[2] == english[2] == "budget"
     assert malay[3] == english[3] == "training"
+
+
+def test_raw_text_gets_the_pipelines_lemmas_and_keeps_its_punctuation(nlp):
+    text = "Pensyarah TAKDE bajetnya... Utk pensyarah-pensyarah, x cukup. We don't know."
+    assert with_lemmas(text) == "lecturer tiada budget... untuk lecturer-lecturer, tidak cukup. we don't know."
+    # Rasa lower-cases the text before spaCy reads it (case_sensitive: false in config.yml).
+    lemmas_of_words = [t.lemma_ for t in nlp(text.lower()) if t.text.isalpha()]
+    assert lemmas_of_words == [w for w in re.findall(r"[\w']+", with_lemmas(text)) if w.isalpha()]
 
 
 def test_tokens_english_contractions_and_malay_reduplication(nlp):
