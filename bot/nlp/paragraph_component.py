@@ -43,8 +43,8 @@ class ParagraphThemes(GraphComponent):
             "theme_prefix": "theme_",
             "rereads": ["ask_mqa", "out_of_scope", "show_plan", "help"],
             "question_intents": ["ask_mqa"],
-            "threshold": 0.35,
-            "ambiguity_threshold": 0.1,
+            "threshold": 0.4,
+            "ambiguity_threshold": 0.25,
             "regularisation": 16.0,
         }
 

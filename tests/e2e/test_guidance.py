@@ -166,28 +166,31 @@ def test_every_topic_is_answered_for_three_phrasings_in_each_language(sedia):
 
 # ----- long messages, farewells (issue 18) ----------------------------------------------
 THEME_NAMES = {t.id: t.name for t in INSTRUMENT.themes}
-# Mostly training, with a clear request to management: the reply names both themes.
+# Mostly training, with a request to management for the lecturers' time: the reply names
+# both themes.
 TWO_THEMES = {
     "en": (
-        "Our lecturers really need training on designing online courses, most of them never learned "
-        "instructional design and the workshops are too short. Also the management should give them time, "
-        "reduce their teaching load and recognise this work in their appraisal, with clear guidelines from the top."
+        "Our lecturers need hands-on training on designing online courses, because most of them never "
+        "learned instructional design and the workshops so far were too short to build any real skill. "
+        "The management should also give them time for it and recognise the work."
     ),
     "ms": (
-        "Pensyarah kami memang perlukan latihan reka bentuk kursus dalam talian, ramai tak pernah belajar "
-        "reka bentuk instruksional dan bengkel terlalu pendek. Pengurusan atasan pula patut beri mereka masa, "
-        "kurangkan beban mengajar, iktiraf kerja ni dan beri hala tuju yang jelas."
+        "Pensyarah kami perlukan latihan amali reka bentuk kursus dalam talian, sebab ramai tak pernah "
+        "belajar reka bentuk instruksional dan bengkel setakat ni terlalu pendek untuk bina kemahiran "
+        "sebenar. Pengurusan pula patut beri mereka masa untuk itu dan iktiraf kerja ni."
     ),
 }
 # Split evenly between the platform and the quality of the materials: Sedia asks.
 UNCLEAR = {
     "en": (
-        "We have problems with the internet connection and the LMS server, and also the quality of our "
-        "modules is not at accreditation level yet. Two big issues at the same time, to be honest."
+        "Two things worry me equally. Our LMS server keeps crashing and the studio equipment is very old. "
+        "At the same time our modules are not interactive and the assessments are weak, not at "
+        "accreditation level yet."
     ),
     "ms": (
-        "Platform pembelajaran kami perlahan dan peralatan studio dah lama. Kandungan kursus pula tak "
-        "interaktif dan penilaian lemah. Dua-dua perlu diberi perhatian sebelum kami lancar apa-apa."
+        "Dua perkara sama-sama merisaukan saya. Pelayan LMS kami selalu tergendala dan peralatan studio "
+        "dah sangat lama. Pada masa yang sama modul kami tak interaktif dan penilaian lemah, belum tahap "
+        "akreditasi."
     ),
 }
 GOODBYE = {
