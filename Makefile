@@ -53,7 +53,7 @@ sync-rasa: domain.yml
 train: $(MODEL)
 
 # Sedia's own NLU components are part of the trained graph.
-NLU_COMPONENTS := $(wildcard bot/nlp/input_guard.py bot/nlp/conversation_language.py bot/nlp/spacy_model.py bot/nlp/stateless.py bot/nlp/paragraph_component.py bot/nlp/paragraph_themes.py bot/nlp/text_classifier.py)
+NLU_COMPONENTS := $(wildcard bot/nlp/input_guard.py bot/nlp/conversation_language.py bot/nlp/spacy_model.py bot/nlp/stateless.py bot/nlp/paragraph_component.py bot/nlp/paragraph_themes.py bot/nlp/text_classifier.py bot/nlp/long_examples.py bot/nlp/malay.py)
 
 $(MODEL): $(SPACY_DIR)/meta.json domain.yml data/rules/interview.yml $(TRAIN_INPUTS) $(NLU_COMPONENTS)
 	$(RASA) train --out models --fixed-model-name sedia

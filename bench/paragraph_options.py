@@ -29,6 +29,7 @@ import yaml
 from bot.config.settings import REPO_ROOT
 from bot.core.instrument import load_instrument
 from bot.nlp import evaluate
+from bot.nlp.long_examples import long_examples
 from bot.nlp.paragraph_set import PARAGRAPH_GROUPS, Paragraph, ParagraphPrediction, paragraphs, score_paragraphs
 from bot.nlp.paragraph_themes import ThemeModel, split_sentences
 
@@ -136,7 +137,7 @@ def main() -> int:
         parsed = evaluate._parse_all(
             evaluate._train(train, config, evaluate.NLU_DIR, work, "diet"), [p.text for p in items]
         )
-    themes = [e for e in train if e.intent in evaluate.THEME_INTENTS]
+    themes = [e for e in train if e.intent in evaluate.THEME_INTENTS] + list(long_examples())
     readers = {
         "sentences": ThemeModel().fit([e.text for e in themes], [e.intent for e in themes]),
         "whole": ThemeModel(learn_sentences=False).fit([e.text for e in themes], [e.intent for e in themes]),

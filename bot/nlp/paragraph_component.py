@@ -3,7 +3,8 @@
 It runs after DIET and the FallbackClassifier. DIET still decides whether a paragraph is
 about the readiness themes at all: the component re-reads a paragraph that DIET gave a
 theme, or one of the intents a long opinion is often mistaken for (`rereads` in
-config.yml). Which theme, and how sure, is then the sentence reader's
+config.yml), or one DIET could not place (the FallbackClassifier made it `nlu_fallback`):
+DIET learns from short messages only, and a long opinion is what Sedia mostly receives. Which theme, and how sure, is then the sentence reader's
 (bot/nlp/paragraph_themes.py), whose scores replace DIET's overconfident ranking. When the
 likeliest theme is below `threshold`, or too close to the next (`ambiguity_threshold`),
 the message becomes `nlu_fallback` with the themes ranked, and Sedia asks which of the two
@@ -15,6 +16,7 @@ A paragraph with a question in it that DIET read as an MQA question stays one.
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,6 +28,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.config.settings import REPO_ROOT
+from bot.nlp.long_examples import long_examples, long_examples_fingerprint
 from bot.nlp.paragraph_themes import ThemeModel, has_question, is_paragraph
 
 PARAGRAPH_KEY = "paragraph"
@@ -46,7 +50,16 @@ class ParagraphThemes(GraphComponent):
             "threshold": 0.4,
             "ambiguity_threshold": 0.25,
             "regularisation": 16.0,
+            # A folder of long examples only this component learns from (data/paragraphs/,
+            # bot/nlp/long_examples.py), relative to the project; None: none.
+            "long_examples": None,
         }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The long examples' digest, so that editing them retrains this component."""
+        folder = _long_examples_dir(config)
+        return long_examples_fingerprint(folder) if folder else None
 
     def __init__(
         self,
@@ -91,13 +104,16 @@ class ParagraphThemes(GraphComponent):
         return cls(config, model_storage, resource, model)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Learn the sentence model from the theme intents' examples."""
+        """Learn the sentence model from the theme intents' examples and the long examples."""
         prefix = self._config["theme_prefix"]
         pairs = [
             (m.get(TEXT), m.get(INTENT))
             for m in training_data.intent_examples
             if m.get(TEXT) and str(m.get(INTENT) or "").startswith(prefix)
         ]
+        folder = _long_examples_dir(self._config)
+        if folder:
+            pairs += [(e.text, e.intent) for e in long_examples(folder)]
         if len({intent for _, intent in pairs}) >= 2:
             model = ThemeModel(self._config["regularisation"]).fit([t for t, _ in pairs], [i for _, i in pairs])
             with self._storage.write_to(self._resource) as directory:
@@ -126,7 +142,8 @@ class ParagraphThemes(GraphComponent):
         intent = best[0][0]
         if intent in self._config["question_intents"] and has_question(text):
             return False
-        return intent.startswith(self._config["theme_prefix"]) or intent in self._config["rereads"]
+        unsure = (message.get(INTENT) or {}).get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME
+        return unsure or intent.startswith(self._config["theme_prefix"]) or intent in self._config["rereads"]
 
     def _reread(self, message: Message) -> None:
         assert self._model is not None
@@ -140,6 +157,14 @@ class ParagraphThemes(GraphComponent):
         message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
         message.set(PARAGRAPH_KEY, True, add_to_output=True)
+
+
+def _long_examples_dir(config: Dict[Text, Any]) -> Optional[Path]:
+    folder = config.get("long_examples")
+    if not folder:
+        return None
+    path = Path(folder)
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _diet_ranking(message: Message) -> List[Tuple[str, float]]:

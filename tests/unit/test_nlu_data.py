@@ -6,9 +6,12 @@ import pytest
 
 from bot.core.language import detect_language
 from bot.nlp.evaluate import LANGUAGE_GROUPS, folds, holdout_examples, training_examples
+from bot.nlp.long_examples import long_examples
+from bot.nlp.paragraph_themes import is_paragraph
 
 TRAINING = training_examples()
 HOLDOUT = holdout_examples()
+LONG = long_examples()
 THEMES = sorted({e.intent for e in TRAINING if e.intent.startswith("theme_")})
 MIN_MALAY_PER_THEME = 30
 
@@ -55,7 +58,7 @@ def test_examples_are_filed_under_their_language(group):
     # A Malay sentence in the English folder (or the reverse) would blur the per-language
     # scores; code-mixed ones belong in mixed/.
     other = {"en": "ms", "ms": "en"}[group]
-    misfiled = [e.text for e in TRAINING + HOLDOUT if e.group == group and detect_language(e.text) == other]
+    misfiled = [e.text for e in [*TRAINING, *HOLDOUT, *LONG] if e.group == group and detect_language(e.text) == other]
     assert misfiled == []
 
 
@@ -67,3 +70,11 @@ def test_folds_are_stratified_and_disjoint():
         assert not set(train) & set(test)
         themes_tested = Counter(TRAINING[i].intent for i in test if TRAINING[i].group == "ms")
         assert all(themes_tested[t] >= 5 for t in THEMES)
+
+
+def test_long_examples_are_long_cover_every_theme_in_every_language_and_stay_out_of_diets_data():
+    assert all(is_paragraph(e.text) for e in LONG)
+    counts = Counter((e.group, e.intent) for e in LONG)
+    assert all(counts[(group, theme)] >= 30 for group in LANGUAGE_GROUPS for theme in THEMES), counts
+    # DIET learns short messages only: a long message there blurred its themes (README).
+    assert [e.text for e in TRAINING if len(e.text.split()) >= 30] == []

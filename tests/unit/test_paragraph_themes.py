@@ -104,6 +104,27 @@ def component(tmp_path: Path) -> ParagraphThemes:
     return ParagraphThemes.load({**ParagraphThemes.get_default_config()}, storage, resource, context)
 
 
+def test_the_component_learns_from_its_long_examples_and_retrains_when_they_change(tmp_path: Path):
+    folder = tmp_path / "paragraphs"
+    folder.mkdir()
+    (folder / "en.yml").write_text(
+        "themes:\n  quality:\n  - " + LONG_INFRASTRUCTURE.replace("studio", "rubric") + "\n", encoding="utf-8"
+    )
+    config = {**ParagraphThemes.get_default_config(), "long_examples": str(folder)}
+    before = ParagraphThemes.fingerprint_addon(config)
+    (tmp_path / "model").mkdir()
+    storage, resource = LocalModelStorage(tmp_path / "model"), Resource("paragraph_themes")
+    context = ExecutionContext(GraphSchema({}), "test")
+    trained = ParagraphThemes.create(config, storage, resource, context)
+    examples = [Message(data={TEXT: t, INTENT: i}) for i, texts in TRAINING.items() for t in texts]
+    trained.train(TrainingData(training_examples=examples))
+    loaded = ParagraphThemes.load(config, storage, resource, context)
+    assert "theme_quality" in loaded._model.themes
+    (folder / "en.yml").write_text("themes:\n  quality: []\n", encoding="utf-8")
+    assert ParagraphThemes.fingerprint_addon(config) != before
+    assert ParagraphThemes.fingerprint_addon(ParagraphThemes.get_default_config()) is None
+
+
 def _parsed(text: str, ranking) -> Message:
     message = Message(data={TEXT: text})
     message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
@@ -145,3 +166,12 @@ def test_short_messages_questions_to_mqa_and_other_intents_are_left_as_diet_read
     component.process([short, question, thanks])
     assert [m.get(INTENT)["name"] for m in (short, question, thanks)] == ["theme_training", "ask_mqa", "thanks"]
     assert all(m.get(PARAGRAPH_KEY) is None for m in (short, question, thanks))
+
+
+def test_a_paragraph_diet_could_not_place_is_read_for_themes_and_one_it_is_sure_of_is_not(component):
+    # What the FallbackClassifier leaves when DIET's best is below its threshold.
+    unsure = _parsed(LONG_INFRASTRUCTURE, [("nlu_fallback", 0.75), ("goodbye", 0.36), ("theme_quality", 0.27)])
+    sure = _parsed(LONG_INFRASTRUCTURE, [("goodbye", 0.95), ("theme_infrastructure", 0.03)])
+    component.process([unsure, sure])
+    assert unsure.get(INTENT)["name"] == "theme_infrastructure" and unsure.get(PARAGRAPH_KEY) is True
+    assert sure.get(INTENT)["name"] == "goodbye" and sure.get(PARAGRAPH_KEY) is None
