@@ -4,8 +4,9 @@ It runs after DIET and the FallbackClassifier. DIET still decides whether a para
 about the readiness themes at all: the component re-reads a paragraph that DIET gave a
 theme, or one of the intents a long opinion is often mistaken for (`rereads` in
 config.yml), or one DIET could not place (the FallbackClassifier made it `nlu_fallback`):
-DIET learns from short messages only, and a long opinion is what Sedia mostly receives. Which theme, and how sure, is then the sentence reader's
-(bot/nlp/paragraph_themes.py), whose scores replace DIET's overconfident ranking. When the
+DIET learns from short messages only, and a long opinion is what Sedia mostly receives.
+Which theme, and how sure, is then the sentence reader's (bot/nlp/paragraph_themes.py),
+whose scores replace DIET's overconfident ranking. When the
 likeliest theme is below `threshold`, or too close to the next (`ambiguity_threshold`),
 the message becomes `nlu_fallback` with the themes ranked, and Sedia asks which of the two
 likeliest was meant instead of answering the wrong one.
